@@ -1,0 +1,96 @@
+# Berth — ECS and ECR on Kubernetes. Targets follow kubebuilder's names.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+# Tools are cached outside the work tree, keyed by version, so clean clones start fast.
+BERTH_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/berth
+TOOLS_DIR ?= $(BERTH_CACHE)/tools
+export BERTH_CACHE
+
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+CONTROLLER_GEN ?= $(TOOLS_DIR)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+IMG ?= berth:dev
+GO_TEST_FLAGS ?=
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate CRDs (config/crd/bases) and RBAC (config/rbac/role.yaml).
+	$(CONTROLLER_GEN) rbac:roleName=berth-controller crd:generateEmbeddedObjectMeta=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	hack/sync-chart-crds.sh
+
+.PHONY: generate
+generate: controller-gen ## Generate deepcopy functions.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: verify
+verify: manifests generate ## Fail when generated files are stale.
+	hack/verify-generated.sh
+
+.PHONY: setup-tools
+setup-tools: ## Build or reuse kube-apiserver, scheduler, controller-manager, kubectl, etcd, kwok (cached).
+	hack/setup-tools.sh >/dev/null
+
+.PHONY: test
+test: manifests generate setup-tools ## Run every test: unit, golden, envtest (real kube-apiserver + etcd).
+	hack/test.sh $(GO_TEST_FLAGS)
+
+.PHONY: test-e2e
+test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
+	hack/test.sh -e2e $(GO_TEST_FLAGS)
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager and registry binaries into bin/.
+	CGO_ENABLED=0 go build -o bin/manager ./cmd/manager
+	CGO_ENABLED=0 go build -o bin/registry ./cmd/registry
+
+.PHONY: run
+run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples.
+	hack/sandbox.sh up
+
+.PHONY: stop
+stop: ## Stop what `make run` started and remove the sandbox cluster.
+	hack/sandbox.sh down
+
+.PHONY: docker-build
+docker-build: ## Build the image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Dependencies
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN)
+$(CONTROLLER_GEN):
+	hack/go-install-tool.sh $@ sigs.k8s.io/controller-tools/cmd/controller-gen $(CONTROLLER_TOOLS_VERSION)
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT)
+$(GOLANGCI_LINT):
+	hack/go-install-tool.sh $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint $(GOLANGCI_LINT_VERSION)

@@ -1,0 +1,43 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package v1alpha1 holds the ecs.berth.dev API: TaskDefinition (ECS task definitions with
+// numbered revisions) and Service (ECS services whose tasks are Pods).
+//
+// Field names and enum values keep the ECS API's spelling (camelCase fields, UPPER_CASE
+// enums such as REPLICA or PRIMARY) so that an ECS task definition's JSON, converted to
+// YAML, is very nearly a valid spec. This departs from the Kubernetes CamelCase enum habit on
+// purpose.
+//
+// +kubebuilder:object:generate=true
+// +groupName=ecs.berth.dev
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the API group and version of the ECS kinds.
+	GroupVersion = schema.GroupVersion{Group: "ecs.berth.dev", Version: "v1alpha1"}
+
+	// SchemeBuilder registers the ECS kinds with a runtime.Scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the ECS kinds to a scheme; managers and clients call it at start-up.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Provides the control-plane binaries the tests and the sandbox need, offline:
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (built from
+# k8s.io/kubernetes through the Go module proxy), etcd (built from go.etcd.io/etcd),
+# and kwok / kwokctl. Everything is cached outside the work tree, keyed by version,
+# and reused when present. Prints the directory holding the binaries on its last line.
+#
+# Environment:
+#   BERTH_CACHE          cache root (default ${XDG_CACHE_HOME:-~/.cache}/berth)
+#   KUBEBUILDER_ASSETS   when it already holds kube-apiserver and etcd, those are used
+set -euo pipefail
+trap 'echo "[setup-tools] failed at line $LINENO" >&2' ERR
+
+K8S_VERSION=${K8S_VERSION:-v1.37.0}
+K8S_STAGING_VERSION=${K8S_STAGING_VERSION:-v0.37.0}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+
+CACHE=${BERTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}
+BIN=$CACHE/k8s/$K8S_VERSION
+mkdir -p "$BIN"
+
+log() { printf '[setup-tools] %s\n' "$*" >&2; }
+
+have_all() {
+  local f
+  for f in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl; do
+    [ -x "$BIN/$f" ] || return 1
+  done
+}
+
+if have_all; then
+  echo "$BIN"
+  exit 0
+fi
+
+# Reuse binaries a developer already has from setup-envtest.
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
+  for f in kube-apiserver etcd kubectl; do
+    [ -x "$BIN/$f" ] || { [ -x "$KUBEBUILDER_ASSETS/$f" ] && ln -sf "$KUBEBUILDER_ASSETS/$f" "$BIN/$f"; } || true
+  done
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# --- Kubernetes components --------------------------------------------------
+need_k8s=()
+for f in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  [ -x "$BIN/$f" ] || need_k8s+=("$f")
+done
+if [ ${#need_k8s[@]} -gt 0 ]; then
+  log "building ${need_k8s[*]} $K8S_VERSION from source (first time on a machine: ~15 minutes on 2 cores)"
+  mod=$work/k8s
+  mkdir -p "$mod"
+  (
+    cd "$mod"
+    go mod init berth.local/k8sbuild >/dev/null 2>&1
+    go mod edit -go=1.26
+    # k8s.io/kubernetes replaces its staging modules with local folders; replace each with
+    # its published version so the module builds outside the kubernetes tree.
+    gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    [ -f "$gomod" ] || { log "cannot download k8s.io/kubernetes@$K8S_VERSION"; exit 1; }
+    go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
+    grep -E '^\s*k8s\.io/[^ ]+ => \./staging/' "$gomod" | awk '{print $1}' | while read -r m; do
+      go mod edit -replace="$m=$m@$K8S_STAGING_VERSION"
+    done
+    # Carry kubernetes' own pins (for non-staging modules) across.
+    { grep -E '^\s*[^ ]+ => [^ .][^ ]* v[0-9]' "$gomod" || true; } | awk '{print $1"="$3"@"$4}' | while read -r r; do
+      go mod edit -replace="$r"
+    done
+    cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+    log "resolving modules"
+    GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
+    for f in "${need_k8s[@]}"; do
+      log "go build $f"
+      start=$(date +%s)
+      GOFLAGS=-mod=mod CGO_ENABLED=0 go build -ldflags='-s -w' -o "$BIN/$f.tmp" "k8s.io/kubernetes/cmd/$f"
+      mv "$BIN/$f.tmp" "$BIN/$f"
+      log "built $f in $(( $(date +%s) - start ))s"
+    done
+  )
+fi
+
+# --- etcd -----------------------------------------------------------------
+if [ ! -x "$BIN/etcd" ]; then
+  log "building etcd $ETCD_VERSION"
+  if GOBIN="$work/etcdbin" CGO_ENABLED=0 go install -ldflags='-s -w' "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 2>&1 && [ -x "$work/etcdbin/server" ]; then
+    mv "$work/etcdbin/server" "$BIN/etcd"
+  else
+    log "building etcd failed; falling back to Debian's etcd-server"
+    command -v etcd >/dev/null 2>&1 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >&2; }
+    ln -sf "$(command -v etcd)" "$BIN/etcd"
+  fi
+fi
+
+# --- kwok -----------------------------------------------------------------
+for f in kwok kwokctl; do
+  if [ ! -x "$BIN/$f" ]; then
+    log "building $f $KWOK_VERSION"
+    GOBIN="$work/kwokbin" CGO_ENABLED=0 go install -ldflags='-s -w' "sigs.k8s.io/kwok/cmd/$f@$KWOK_VERSION" >&2
+    mv "$work/kwokbin/$f" "$BIN/$f"
+  fi
+done
+
+have_all || { log "some binaries are missing in $BIN"; exit 1; }
+log "all binaries ready in $BIN"
+echo "$BIN"
