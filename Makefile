@@ -67,9 +67,8 @@ test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager and registry binaries into bin/.
-	CGO_ENABLED=0 go build -o bin/manager ./cmd/manager
-	CGO_ENABLED=0 go build -o bin/registry ./cmd/registry
+build: ## Build the binaries of cmd/ (manager, registry) into bin/.
+	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/...
 
 .PHONY: run
 run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples.

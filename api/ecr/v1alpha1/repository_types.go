@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package v1alpha1
 
 import (
@@ -89,8 +90,7 @@ type LifecycleActionType string
 // +kubebuilder:printcolumn:name="Mutability",type=string,JSONPath=`.spec.imageTagMutability`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 191",message="the repository name may be at most 191 characters, so that <namespace>/<name> stays within the OCI limit of 255",fieldPath=".metadata.name"
-// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('..')",message="the repository name must be a valid OCI path component"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 191",message="metadata.name may be at most 191 characters, so that the repository path <namespace>/<name> stays within the OCI limit of 255"
 type Repository struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata.name is the repository name; the namespace is its ECR namespace prefix.

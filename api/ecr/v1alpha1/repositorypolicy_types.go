@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package v1alpha1
 
 import (
@@ -50,7 +51,7 @@ const (
 // ecr:* or ecr:Get*. Unknown names are rejected rather than silently ignored.
 //
 // +kubebuilder:validation:MinLength=1
-// +kubebuilder:validation:MaxLength=128
+// +kubebuilder:validation:MaxLength=64
 // +kubebuilder:validation:XValidation:rule="self == '*' || self in ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken', 'ecr:ListImageReferrers', 'ecr:DescribeImageScanFindings', 'ecr:DescribeImageReplicationStatus', 'ecr:DescribeImageSigningStatus', 'ecr:ListTagsForResource', 'ecr:GetRepositoryPolicy', 'ecr:GetLifecyclePolicy', 'ecr:GetLifecyclePolicyPreview', 'ecr:BatchGetRepositoryScanningConfiguration', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy', 'ecr:StartLifecyclePolicyPreview', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration', 'ecr:StartImageScan', 'ecr:UpdateImageStorageClass', 'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:TagResource', 'ecr:UntagResource', 'ecr:ReplicateImage', 'ecr:BatchImportUpstreamImage', 'ecr:GetImageCopyStatus'] || (self.endsWith('*') && ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken', 'ecr:ListImageReferrers', 'ecr:DescribeImageScanFindings', 'ecr:DescribeImageReplicationStatus', 'ecr:DescribeImageSigningStatus', 'ecr:ListTagsForResource', 'ecr:GetRepositoryPolicy', 'ecr:GetLifecyclePolicy', 'ecr:GetLifecyclePolicyPreview', 'ecr:BatchGetRepositoryScanningConfiguration', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy', 'ecr:StartLifecyclePolicyPreview', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration', 'ecr:StartImageScan', 'ecr:UpdateImageStorageClass', 'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:TagResource', 'ecr:UntagResource', 'ecr:ReplicateImage', 'ecr:BatchImportUpstreamImage', 'ecr:GetImageCopyStatus'].exists(a, a.startsWith(self.substring(0, self.size() - 1))))",message="unknown ECR action: use an ECR action name such as ecr:BatchGetImage, or a wildcard that matches one such as ecr:* or ecr:Get*"
 type Action string
 
@@ -94,7 +95,7 @@ type RepositoryPolicySpec struct {
 	// +required
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:MaxItems=50
 	Statements []Statement `json:"statements"`
 }
 

@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package v1alpha1
 
 // ContainerDefinition is an ECS container definition. Each field keeps its ECS name; its doc
@@ -117,7 +118,7 @@ type ContainerDefinition struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:MaxItems=100
 	Secrets []Secret `json:"secrets,omitempty"`
 
 	// workingDirectory becomes workingDir.
@@ -353,8 +354,8 @@ type Secret struct {
 	// valueFrom is "secret-name:key", or "secret-name" with the key equal to name.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[-._a-zA-Z0-9]+)?$`
+	// +kubebuilder:validation:MaxLength=507
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[-._a-zA-Z0-9]+)?$')",message="valueFrom must name a Kubernetes Secret in the namespace as secret-name:key or secret-name (ECS ARNs of Secrets Manager or SSM cannot be read here; copy the value into a Secret)"
 	ValueFrom string `json:"valueFrom"`
 }
 

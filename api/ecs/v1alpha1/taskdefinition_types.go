@@ -13,6 +13,7 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
+
 package v1alpha1
 
 import (
@@ -187,14 +188,14 @@ type TaskDefinitionSpec struct {
 	// as their limits, as ECS does.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]{1,6}|[0-9]{1,3}(\.[0-9]{1,3})? ?[vV][cC][pP][uU])$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,6}|[0-9]{1,3}([.][0-9]{1,3})? ?[vV][cC][pP][uU])$')",message="cpu must be ECS CPU units such as \"1024\" or vCPUs such as \"1 vCPU\""
 	CPU string `json:"cpu,omitempty"`
 
 	// memory is the task-level memory size: MiB ("2048") or a string such as "2 GB". It is a
 	// ceiling for the sum of the containers' hard limits.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^([0-9]{1,7}|[0-9]{1,4}(\.[0-9]{1,3})? ?[gG][bB])$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,7}|[0-9]{1,4}([.][0-9]{1,3})? ?[gG][bB])$')",message="memory must be MiB such as \"2048\" or GB such as \"2 GB\""
 	Memory string `json:"memory,omitempty"`
 
 	// requiresCompatibilities lists the ECS launch types this definition was written for. It
