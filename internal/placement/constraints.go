@@ -27,9 +27,6 @@ import (
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
 
-// memberOfType is the constraint type a task definition may hold (the API has no constant).
-const memberOfType = ecsv1alpha1.TaskDefinitionPlacementConstraintType(ecsv1alpha1.PlacementConstraintMemberOf)
-
 // addConstraints translates the binding constraints: distinctInstance → required pod
 // anti-affinity per node, every memberOf of the service and of the task definition → one
 // required node affinity that is their AND.
@@ -73,7 +70,7 @@ func (s *Scheduling) addConstraints(constraints []ecsv1alpha1.PlacementConstrain
 	}
 	const tdPath = "task definition spec.placementConstraints[%d]"
 	for i, c := range taskDefConstraints {
-		if c.Type != memberOfType {
+		if c.Type != ecsv1alpha1.TaskDefinitionPlacementConstraintMemberOf {
 			return fieldErr(tdPath+".type", i, fmt.Errorf("a task definition placement constraint must be memberOf, not %q", c.Type))
 		}
 		if err := and(tdPath+".expression", i, c.Expression); err != nil {

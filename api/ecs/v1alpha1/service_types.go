@@ -122,6 +122,7 @@ type Service struct {
 // ServiceSpec mirrors ECS CreateService.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.placementStrategy) || self.placementStrategy.all(s, s.type != 'spread' || !has(s.field) || self.placementStrategy.filter(t, t.type == 'spread' && has(t.field) && t.field == s.field).size() == 1)",message="placementStrategy may hold at most one spread per field",fieldPath=".placementStrategy"
+// +kubebuilder:validation:XValidation:rule="!has(self.placementConstraints) || self.placementConstraints.filter(c, c.type == 'distinctInstance').size() <= 1",message="placementConstraints may hold distinctInstance at most once",fieldPath=".placementConstraints"
 // +kubebuilder:validation:XValidation:rule="self.schedulingStrategy != 'DAEMON' || !has(self.placementStrategy) || size(self.placementStrategy) == 0",message="placementStrategy is not allowed with schedulingStrategy DAEMON (one task runs on every eligible node)",fieldPath=".placementStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.serviceRegistries) || !has(self.loadBalancers) || self.serviceRegistries.all(r, !has(r.name) || self.loadBalancers.all(l, !has(l.name) || l.name != r.name))",message="serviceRegistries[].name must differ from every loadBalancers[].name (both become core Services)",fieldPath=".serviceRegistries"
 type ServiceSpec struct {
@@ -151,6 +152,13 @@ type ServiceSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	DeploymentConfiguration DeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
+
+	// forceNewDeployment starts a new deployment of the same task definition whenever its
+	// value changes (set it to a timestamp), as ECS UpdateService --force-new-deployment does:
+	// to re-resolve image tags or retry a deployment that failed for a passing reason.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	ForceNewDeployment string `json:"forceNewDeployment,omitempty"`
 
 	// placementStrategy is the ordered ECS placement strategy: spread becomes a
 	// topologySpreadConstraint (ScheduleAnyway), binpack a preference for the fullest nodes,

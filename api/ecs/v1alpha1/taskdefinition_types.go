@@ -281,6 +281,9 @@ type EphemeralStorage struct {
 // +kubebuilder:validation:Enum=memberOf
 type TaskDefinitionPlacementConstraintType string
 
+// TaskDefinitionPlacementConstraintMemberOf limits the task to nodes matching an expression.
+const TaskDefinitionPlacementConstraintMemberOf TaskDefinitionPlacementConstraintType = "memberOf"
+
 // TaskDefinitionPlacementConstraint is an ECS task definition placement constraint.
 type TaskDefinitionPlacementConstraint struct {
 	// type is memberOf, the only type ECS allows in a task definition.

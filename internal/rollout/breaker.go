@@ -1,0 +1,74 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout
+
+import (
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+)
+
+// countFailures adds the STOPPED tasks that never reached RUNNING and healthy to their
+// deployments' failedTasks and returns the names of all STOPPED tasks, whose Pods can go.
+// ECS shows failedTasks for every deployment; only the PRIMARY's feed the breaker.
+func (l *ledger) countFailures(stopped []Task) []string {
+	names := make([]string, 0, len(stopped))
+	for _, t := range stopped {
+		names = append(names, t.Name)
+		if rec := l.get(t.Deployment); rec != nil && t.FailedToStart {
+			rec.FailedTasks++
+		}
+	}
+	return names
+}
+
+// breaker applies the deployment circuit breaker to an IN_PROGRESS PRIMARY whose failed
+// tasks reached FailureThreshold(D): the rollout becomes FAILED and, with rollback, the last
+// COMPLETED deployment becomes PRIMARY again (with a fresh rollout and CreatedAt, as ECS
+// moves it from COMPLETED to IN_PROGRESS). Without a breaker, crossing the threshold only
+// warns that tasks keep failing. failedBefore is the PRIMARY's count before this pass, so
+// every event is emitted once.
+func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service string) ([]Event, *Rollback) {
+	p := l.get(l.primary)
+	if p == nil || p.RolloutState != ecsv1alpha1.RolloutInProgress {
+		return nil, nil
+	}
+	threshold := FailureThreshold(desired)
+	if p.FailedTasks < threshold {
+		return nil, nil
+	}
+	if !cfg.CircuitBreakerEnable {
+		if failedBefore < threshold {
+			return []Event{startImpairedEvent(service)}, nil
+		}
+		return nil, nil
+	}
+	p.RolloutState = ecsv1alpha1.RolloutFailed
+	p.RolloutStateReason = reasonFailed
+	events := []Event{deploymentFailedEvent(service, p.ID)}
+	if !cfg.CircuitBreakerRollback {
+		return events, nil
+	}
+	to := l.lastCompleted()
+	if to == nil {
+		return events, nil // nothing ever completed: the FAILED PRIMARY stays, as without rollback
+	}
+	p.Status = ecsv1alpha1.DeploymentActive
+	p.RolloutStateReason = reasonFailedRolledBack(to.ID)
+	l.promote(to.ID)
+	to.RolloutStateReason = reasonRollingBackFrom(p.ID)
+	events = append(events, rollingBackEvent(service, to.ID))
+	return events, &Rollback{From: p.ID, To: to.ID, TaskDefinition: to.TaskDefinition}
+}

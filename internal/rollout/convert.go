@@ -1,0 +1,101 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+)
+
+// ECS defaults of deploymentConfiguration, applied when the field is unset (the CRD
+// defaults them too, but objects read before defaulting must plan the same way).
+const (
+	// DefaultMinimumHealthyPercent keeps every task healthy during a rollout.
+	DefaultMinimumHealthyPercent int32 = 100
+	// DefaultMaximumPercent lets a rollout start a full second set of tasks.
+	DefaultMaximumPercent int32 = 200
+)
+
+// ConfigFrom builds the planner Config from the spec's deploymentConfiguration and the
+// desired count the controller settled on (spec.desiredCount, or eligible nodes for DAEMON).
+func ConfigFrom(dc ecsv1alpha1.DeploymentConfiguration, desired int32) Config {
+	c := Config{
+		DesiredCount:          desired,
+		MinimumHealthyPercent: DefaultMinimumHealthyPercent,
+		MaximumPercent:        DefaultMaximumPercent,
+	}
+	if dc.MinimumHealthyPercent != nil {
+		c.MinimumHealthyPercent = *dc.MinimumHealthyPercent
+	}
+	if dc.MaximumPercent != nil {
+		c.MaximumPercent = *dc.MaximumPercent
+	}
+	if cb := dc.DeploymentCircuitBreaker; cb != nil {
+		c.CircuitBreakerEnable = cb.Enable
+		c.CircuitBreakerRollback = cb.Enable && cb.Rollback
+	}
+	return c
+}
+
+// FromAPI converts status deployments to planner input.
+func FromAPI(in []ecsv1alpha1.Deployment) []Deployment {
+	if in == nil {
+		return nil
+	}
+	out := make([]Deployment, len(in))
+	for i, d := range in {
+		out[i] = Deployment{
+			ID:                 d.ID,
+			Status:             d.Status,
+			TaskDefinition:     d.TaskDefinition,
+			DesiredCount:       d.DesiredCount,
+			RunningCount:       d.RunningCount,
+			PendingCount:       d.PendingCount,
+			FailedTasks:        d.FailedTasks,
+			RolloutState:       d.RolloutState,
+			RolloutStateReason: d.RolloutStateReason,
+			CreatedAt:          d.CreatedAt.Time,
+			UpdatedAt:          d.UpdatedAt.Time,
+		}
+	}
+	return out
+}
+
+// ToAPI converts planned deployments to status deployments, keeping their order.
+func ToAPI(in []Deployment) []ecsv1alpha1.Deployment {
+	if in == nil {
+		return nil
+	}
+	out := make([]ecsv1alpha1.Deployment, len(in))
+	for i, d := range in {
+		out[i] = ecsv1alpha1.Deployment{
+			ID:                 d.ID,
+			Status:             d.Status,
+			TaskDefinition:     d.TaskDefinition,
+			DesiredCount:       d.DesiredCount,
+			RunningCount:       d.RunningCount,
+			PendingCount:       d.PendingCount,
+			FailedTasks:        d.FailedTasks,
+			RolloutState:       d.RolloutState,
+			RolloutStateReason: d.RolloutStateReason,
+			CreatedAt:          metav1.NewTime(d.CreatedAt),
+			UpdatedAt:          metav1.NewTime(d.UpdatedAt),
+		}
+	}
+	return out
+}
