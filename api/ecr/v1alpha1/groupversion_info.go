@@ -26,17 +26,32 @@ limitations under the License.
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
 	// GroupVersion is the API group and version of the ECR kinds.
 	GroupVersion = schema.GroupVersion{Group: "ecr.berth.dev", Version: "v1alpha1"}
 
-	// SchemeBuilder registers the ECR kinds with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	// SchemeBuilder registers the kinds with a runtime.Scheme; the API package depends only
+	// on apimachinery so that clients can import it cheaply.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds the ECR kinds to a scheme; managers and clients call it at start-up.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+// addKnownTypes registers the kinds of this group version and the meta types every group
+// needs (ListOptions and friends).
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&Repository{},
+		&RepositoryList{},
+		&RepositoryPolicy{},
+		&RepositoryPolicyList{},
+	)
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}

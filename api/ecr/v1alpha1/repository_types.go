@@ -348,7 +348,3 @@ type RepositoryList struct {
 	// items are the Repositories.
 	Items []Repository `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Repository{}, &RepositoryList{})
-}

@@ -43,7 +43,9 @@ const (
 	// PrincipalUser is a user name as the API server authenticates it.
 	PrincipalUser PrincipalKind = "User"
 	// PrincipalGroup is a group, such as system:serviceaccounts:team-b,
-	// system:authenticated or system:unauthenticated (anonymous callers).
+	// system:authenticated or system:unauthenticated (anonymous callers). Like ECR's
+	// "Principal": "*", an Allow for system:unauthenticated also covers authenticated callers
+	// (they could simply drop their credentials); a Deny for it affects anonymous callers only.
 	PrincipalGroup PrincipalKind = "Group"
 )
 
@@ -124,6 +126,7 @@ type Statement struct {
 }
 
 // Principal is a Kubernetes subject, as in an RBAC binding.
+// +kubebuilder:validation:XValidation:rule="self.kind != 'ServiceAccount' || self.name.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')",message="a ServiceAccount principal's name must be a ServiceAccount name (lowercase letters, digits, '-' and '.')",fieldPath=".name"
 // +kubebuilder:validation:XValidation:rule="(self.kind == 'ServiceAccount') == has(self.namespace)",message="namespace is required for a ServiceAccount principal and not allowed for User or Group",fieldPath=".namespace"
 type Principal struct {
 	// kind is ServiceAccount, User or Group.
@@ -166,8 +169,4 @@ type RepositoryPolicyList struct {
 	metav1.ListMeta `json:"metadata,omitzero"`
 	// items are the RepositoryPolicies.
 	Items []RepositoryPolicy `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&RepositoryPolicy{}, &RepositoryPolicyList{})
 }

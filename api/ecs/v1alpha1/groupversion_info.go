@@ -27,17 +27,32 @@ limitations under the License.
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
 	// GroupVersion is the API group and version of the ECS kinds.
 	GroupVersion = schema.GroupVersion{Group: "ecs.berth.dev", Version: "v1alpha1"}
 
-	// SchemeBuilder registers the ECS kinds with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	// SchemeBuilder registers the kinds with a runtime.Scheme; the API package depends only
+	// on apimachinery so that clients can import it cheaply.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds the ECS kinds to a scheme; managers and clients call it at start-up.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+// addKnownTypes registers the kinds of this group version and the meta types every group
+// needs (ListOptions and friends).
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&TaskDefinition{},
+		&TaskDefinitionList{},
+		&Service{},
+		&ServiceList{},
+	)
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}

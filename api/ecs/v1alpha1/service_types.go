@@ -484,7 +484,3 @@ type ServiceList struct {
 	// items are the Services.
 	Items []Service `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Service{}, &ServiceList{})
-}

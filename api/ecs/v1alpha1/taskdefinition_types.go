@@ -520,7 +520,3 @@ type TaskDefinitionList struct {
 	// items are the TaskDefinitions.
 	Items []TaskDefinition `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&TaskDefinition{}, &TaskDefinitionList{})
-}
