@@ -37,7 +37,7 @@ func Updating() bool { return *update }
 func Assert(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			t.Fatalf("golden: %v", err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil { //nolint:gosec // test fixtures are world-readable
