@@ -19,9 +19,16 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"flag"
+	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // Options configure the reconcilers; cmd/manager binds them to flags.
@@ -30,15 +37,32 @@ type Options struct{}
 // BindFlags registers the reconcilers' flags.
 func (o *Options) BindFlags(_ *flag.FlagSet) {}
 
-// The manager's own permissions on Berth's kinds; each reconciler adds the markers for the
-// children it manages.
-// +kubebuilder:rbac:groups=ecs.berth.dev;ecr.berth.dev,resources=taskdefinitions;services;repositories;repositorypolicies,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=ecs.berth.dev;ecr.berth.dev,resources=taskdefinitions/status;services/status;repositories/status;repositorypolicies/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=ecs.berth.dev;ecr.berth.dev,resources=taskdefinitions/finalizers;services/finalizers;repositories/finalizers;repositorypolicies/finalizers,verbs=update
-// +kubebuilder:rbac:groups=core;events.k8s.io,resources=events,verbs=create;patch
+// Events are written through the events.k8s.io API.
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Setup registers every reconciler with the manager. Reconcilers are added here as their
-// kinds gain controllers.
-func Setup(_ ctrl.Manager, _ Options) error {
+// CacheOptions limits what the manager caches to Berth's own children: ControllerRevisions
+// of task definition families, not every StatefulSet's and DaemonSet's.
+func CacheOptions() (cache.Options, error) {
+	family, err := labels.NewRequirement(FamilyLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&appsv1.ControllerRevision{}: {Label: labels.NewSelector().Add(*family)},
+	}}, nil
+}
+
+// Setup registers the indexes and every reconciler with the manager.
+func Setup(ctx context.Context, mgr ctrl.Manager, _ Options) error {
+	if err := SetupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	if err := (&TaskDefinitionReconciler{
+		Client:   mgr.GetClient(),
+		Scheme:   mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("berth-taskdefinition-controller"),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the TaskDefinition controller: %w", err)
+	}
 	return nil
 }

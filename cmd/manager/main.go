@@ -95,8 +95,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	cacheOpts, err := controllers.CacheOptions()
+	if err != nil {
+		return err
+	}
+	ctx := ctrl.SetupSignalHandler()
 	mgr, err := ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  s,
+		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
 		LeaderElection:          o.leaderElect,
@@ -109,7 +115,7 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := controllers.Setup(mgr, o.controllers); err != nil {
+	if err := controllers.Setup(ctx, mgr, o.controllers); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -119,7 +125,7 @@ func run(args []string) error {
 		return fmt.Errorf("adding readiness check: %w", err)
 	}
 	log.Info("starting berth-controller", "metrics", o.metricsAddr, "probes", o.probeAddr, "leaderElection", o.leaderElect)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running manager: %w", err)
 	}
 	return nil

@@ -223,8 +223,9 @@ type ContainerDefinition struct {
 	// +kubebuilder:validation:MaxItems=10
 	DependsOn []ContainerDependency `json:"dependsOn,omitempty"`
 
-	// startTimeout is how long dependencies may take to resolve (seconds): the startupProbe
-	// budget.
+	// startTimeout is set on a container others depend on: how long (seconds) it may take to
+	// reach the condition they wait for. It becomes the startupProbe budget of a HEALTHY
+	// dependency and is Approximated for the other conditions.
 	// +optional
 	// +kubebuilder:validation:Minimum=2
 	// +kubebuilder:validation:Maximum=600
@@ -612,8 +613,9 @@ type PortMapping struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	ContainerPort *int32 `json:"containerPort,omitempty"`
-	// hostPort is the node port (bridge: any, 0 = dynamic; host and awsvpc: omitted or equal to
-	// containerPort).
+	// hostPort is the node port. With bridge it may be any port (0 = dynamic); with host it
+	// must be omitted or equal containerPort; with awsvpc it is accepted when equal to
+	// containerPort (as ECS does) and dropped, since the task has its own IP.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=65535

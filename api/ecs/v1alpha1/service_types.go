@@ -103,6 +103,7 @@ type LoadBalancerServiceType string
 // +kubebuilder:printcolumn:name="Rollout",type=string,JSONPath=`.status.deployments[?(@.status=="PRIMARY")].rolloutState`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 52 characters: it names the core Services (<name>-<port>) and labels of the tasks"
 type Service struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata.name is the ECS service name; it names the task Pods and the core Services

@@ -99,6 +99,7 @@ const OSFamilyLinux OSFamily = "LINUX"
 // +kubebuilder:printcolumn:name="Translated",type=string,JSONPath=`.status.conditions[?(@.type=="Translated")].reason`
 // +kubebuilder:printcolumn:name="Network",type=string,JSONPath=`.spec.networkMode`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52",message="metadata.name (the family) may be at most 52 characters, so that <family>-<revision> fits in a label value"
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.family) || self.spec.family == self.metadata.name",message="spec.family, when set, must equal metadata.name (the family is the object's name)",fieldPath=".spec.family"
 type TaskDefinition struct {
 	metav1.TypeMeta `json:",inline"`
@@ -188,14 +189,14 @@ type TaskDefinitionSpec struct {
 	// as their limits, as ECS does.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,6}|[0-9]{1,3}([.][0-9]{1,3})? ?[vV][cC][pP][uU])$')",message="cpu must be ECS CPU units such as \"1024\" or vCPUs such as \"1 vCPU\""
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,6}|[0-9]{1,3}([.][0-9]{1,3})? ?[vV][cC][pP][uU])$') && !self.matches('^[0. ]*([vV][cC][pP][uU])?$')",message="cpu must be ECS CPU units such as \"1024\" or vCPUs such as \"1 vCPU\", above zero"
 	CPU string `json:"cpu,omitempty"`
 
 	// memory is the task-level memory size: MiB ("2048") or a string such as "2 GB". It is a
 	// ceiling for the sum of the containers' hard limits.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,7}|[0-9]{1,4}([.][0-9]{1,3})? ?[gG][bB])$')",message="memory must be MiB such as \"2048\" or GB such as \"2 GB\""
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,7}|[0-9]{1,4}([.][0-9]{1,3})? ?[gG][bB])$') && !self.matches('^[0. ]*([gG][bB])?$')",message="memory must be MiB such as \"2048\" or GB such as \"2 GB\", above zero"
 	Memory string `json:"memory,omitempty"`
 
 	// requiresCompatibilities lists the ECS launch types this definition was written for. It
@@ -239,6 +240,11 @@ type TaskDefinitionSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=10
 	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitempty"`
+
+	// enableFaultInjection turns on ECS fault-injection endpoints; accepted for ECS
+	// compatibility and Approximated (no effect here).
+	// +optional
+	EnableFaultInjection *bool `json:"enableFaultInjection,omitempty"`
 
 	// tags are ECS key/value tags. With a Service's propagateTags: TASK_DEFINITION they are
 	// copied to the task Pods as labels (or annotations where not valid as labels).
@@ -357,7 +363,7 @@ type Tag struct {
 // be set; with none, the volume is an emptyDir that lives as long as the task (a Docker
 // task-scoped volume).
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.host), has(self.dockerVolumeConfiguration), has(self.efsVolumeConfiguration), has(self.configMap), has(self.secret), has(self.persistentVolumeClaim)].filter(x, x).size() <= 1",message="a volume may have at most one source: host, dockerVolumeConfiguration, efsVolumeConfiguration, configMap, secret or persistentVolumeClaim"
+// +kubebuilder:validation:XValidation:rule="[has(self.host), has(self.dockerVolumeConfiguration), has(self.efsVolumeConfiguration), has(self.fsxWindowsFileServerVolumeConfiguration), has(self.configuredAtLaunch) && self.configuredAtLaunch, has(self.configMap), has(self.secret), has(self.persistentVolumeClaim)].filter(x, x).size() <= 1",message="a volume may have at most one source: host, dockerVolumeConfiguration, efsVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration, configuredAtLaunch, configMap, secret or persistentVolumeClaim"
 type Volume struct {
 	// name is referenced by mountPoints[].sourceVolume; it is the Pod volume's name.
 	// +required
@@ -379,6 +385,11 @@ type Volume struct {
 	// PersistentVolumeClaim named after the volume (provision it with the EFS CSI driver).
 	// +optional
 	EFSVolumeConfiguration *EFSVolumeConfiguration `json:"efsVolumeConfiguration,omitempty"`
+
+	// fsxWindowsFileServerVolumeConfiguration is an Amazon FSx for Windows File Server volume;
+	// accepted for ECS compatibility and Approximated as a PersistentVolumeClaim reference.
+	// +optional
+	FSxWindowsFileServerVolumeConfiguration *FSxWindowsFileServerVolumeConfiguration `json:"fsxWindowsFileServerVolumeConfiguration,omitempty"`
 
 	// configuredAtLaunch is accepted for ECS compatibility (EBS volumes configured by the
 	// service); it is Approximated as an emptyDir.
@@ -466,6 +477,37 @@ type EFSVolumeConfiguration struct {
 	// authorizationConfig selects an EFS access point and IAM authorization.
 	// +optional
 	AuthorizationConfig *EFSAuthorizationConfig `json:"authorizationConfig,omitempty"`
+}
+
+// FSxWindowsFileServerVolumeConfiguration is ECS fsxWindowsFileServerVolumeConfiguration.
+type FSxWindowsFileServerVolumeConfiguration struct {
+	// fileSystemId is the FSx file system.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	FileSystemID string `json:"fileSystemId"`
+	// rootDirectory is the directory of the file system to mount.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	RootDirectory string `json:"rootDirectory"`
+	// authorizationConfig names the credentials and domain.
+	// +required
+	AuthorizationConfig FSxAuthorizationConfig `json:"authorizationConfig"`
+}
+
+// FSxAuthorizationConfig is ECS FSxWindowsFileServerAuthorizationConfig.
+type FSxAuthorizationConfig struct {
+	// credentialsParameter names the credentials (an ARN in ECS).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	CredentialsParameter string `json:"credentialsParameter"`
+	// domain is the Active Directory domain.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Domain string `json:"domain"`
 }
 
 // EFSAuthorizationConfig is ECS EFSAuthorizationConfig.

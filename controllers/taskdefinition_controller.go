@@ -1,0 +1,281 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/taskdef"
+)
+
+// defaultRevisionHistoryLimit applies when spec.revisionHistoryLimit is unset (the CRD
+// defaults it; this covers objects stored before the default existed).
+const defaultRevisionHistoryLimit = 10
+
+// TaskDefinitionReconciler registers TaskDefinition revisions: every spec change that
+// translates to a Pod becomes revision N+1, stored as an immutable ControllerRevision owned
+// by the TaskDefinition; old revisions no Service uses are pruned beyond the history limit.
+type TaskDefinitionReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder recorder.EventRecorder
+}
+
+// taskDefinitionScope is what one reconcile pass read and decided.
+type taskDefinitionScope struct {
+	td        *ecsv1alpha1.TaskDefinition
+	revisions []appsv1.ControllerRevision // the family's revisions, oldest first
+	hash      string
+	result    *taskdef.Result
+	// invalid is the translation error of the current spec; the latest good revision stays.
+	invalid error
+	// used maps a revision number to the Services using it.
+	used map[int64][]string
+	// users are the Services using the family at all (for deletion).
+	users []string
+}
+
+// +kubebuilder:rbac:groups=ecs.berth.dev,resources=taskdefinitions,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=ecs.berth.dev,resources=taskdefinitions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=ecs.berth.dev,resources=taskdefinitions/finalizers,verbs=update
+// +kubebuilder:rbac:groups=ecs.berth.dev,resources=services,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=controllerrevisions,verbs=get;list;watch;create;delete
+
+// Reconcile registers a revision when the spec changed, prunes unused old revisions, and
+// writes status once.
+func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	td := &ecsv1alpha1.TaskDefinition{}
+	if err := r.Get(ctx, req.NamespacedName, td); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if td.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(td, ecsv1alpha1.Finalizer) {
+		patch := client.MergeFrom(td.DeepCopy())
+		controllerutil.AddFinalizer(td, ecsv1alpha1.Finalizer)
+		return ctrl.Result{}, r.Patch(ctx, td, patch) // the update brings the next pass
+	}
+
+	orig := td.DeepCopy()
+	s := &taskDefinitionScope{td: td}
+	defer func() {
+		computeTaskDefinitionStatus(s, retErr)
+		if !equality.Semantic.DeepEqual(orig.Status, td.Status) {
+			if err := r.Status().Patch(ctx, td, client.MergeFrom(orig)); err != nil {
+				retErr = errors.Join(retErr, fmt.Errorf("writing status: %w", err))
+			}
+		}
+	}()
+
+	if !td.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileDelete(ctx, s)
+	}
+	return ctrl.Result{}, r.reconcileNormal(ctx, s)
+}
+
+// reconcileNormal runs the steps in order; each reads or changes one thing.
+func (r *TaskDefinitionReconciler) reconcileNormal(ctx context.Context, s *taskDefinitionScope) error {
+	for _, step := range []func(context.Context, *taskDefinitionScope) error{
+		r.reconcileRevisions,
+		r.reconcileTranslation,
+		r.reconcileRegister,
+		r.reconcileUsage,
+		r.reconcilePrune,
+	} {
+		if err := step(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcileDelete keeps the TaskDefinition (and so its revisions) while a Service still
+// uses the family, as ECS keeps a deleted task definition in DELETE_IN_PROGRESS until its
+// services stop.
+func (r *TaskDefinitionReconciler) reconcileDelete(ctx context.Context, s *taskDefinitionScope) error {
+	if err := r.reconcileRevisions(ctx, s); err != nil {
+		return err
+	}
+	if err := r.reconcileUsage(ctx, s); err != nil {
+		return err
+	}
+	if len(s.users) > 0 || !controllerutil.ContainsFinalizer(s.td, ecsv1alpha1.Finalizer) {
+		return nil // a Service update brings the next pass
+	}
+	patch := client.MergeFrom(s.td.DeepCopy())
+	controllerutil.RemoveFinalizer(s.td, ecsv1alpha1.Finalizer)
+	if err := r.Patch(ctx, s.td, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	return nil
+}
+
+// reconcileRevisions reads the family's ControllerRevisions.
+func (r *TaskDefinitionReconciler) reconcileRevisions(ctx context.Context, s *taskDefinitionScope) error {
+	list := &appsv1.ControllerRevisionList{}
+	if err := r.List(ctx, list, client.InNamespace(s.td.Namespace), client.MatchingLabels{FamilyLabel: s.td.Name}); err != nil {
+		return fmt.Errorf("listing revisions: %w", err)
+	}
+	s.revisions = s.revisions[:0]
+	for _, cr := range list.Items {
+		if metav1.IsControlledBy(&cr, s.td) {
+			s.revisions = append(s.revisions, cr)
+		}
+	}
+	slices.SortFunc(s.revisions, func(a, b appsv1.ControllerRevision) int { return cmp.Compare(a.Revision, b.Revision) })
+	return nil
+}
+
+// reconcileTranslation hashes the spec and translates it; a translation error is a state of
+// the object (reported in status), not a reconcile error.
+func (r *TaskDefinitionReconciler) reconcileTranslation(_ context.Context, s *taskDefinitionScope) error {
+	hash, err := taskdef.SpecHash(&s.td.Spec)
+	if err != nil {
+		return err
+	}
+	s.hash = hash
+	s.result, s.invalid = taskdef.Translate(&s.td.Spec, taskdef.Options{Family: s.td.Name})
+	return nil
+}
+
+// latestRevision returns the newest stored revision, or nil.
+func (s *taskDefinitionScope) latestRevision() *appsv1.ControllerRevision {
+	if len(s.revisions) == 0 {
+		return nil
+	}
+	return &s.revisions[len(s.revisions)-1]
+}
+
+// reconcileRegister stores the spec as revision N+1 when it differs from the latest
+// revision and translates. N is the highest number ever used, so numbers never repeat.
+func (r *TaskDefinitionReconciler) reconcileRegister(ctx context.Context, s *taskDefinitionScope) error {
+	latest := s.latestRevision()
+	if s.invalid != nil || (latest != nil && latest.Annotations[SpecHashAnnotation] == s.hash) {
+		return nil
+	}
+	n := s.td.Status.Revision
+	if latest != nil {
+		n = max(n, latest.Revision)
+	}
+	n++
+	data, err := json.Marshal(&s.td.Spec)
+	if err != nil {
+		return fmt.Errorf("encoding revision: %w", err)
+	}
+	cr := &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        RevisionName(s.td.Name, n),
+			Namespace:   s.td.Namespace,
+			Labels:      map[string]string{FamilyLabel: s.td.Name},
+			Annotations: map[string]string{SpecHashAnnotation: s.hash},
+		},
+		Data:     runtime.RawExtension{Raw: data},
+		Revision: n,
+	}
+	if err := controllerutil.SetControllerReference(s.td, cr, r.Scheme); err != nil {
+		return fmt.Errorf("owning revision: %w", err)
+	}
+	if err := r.Create(ctx, cr); err != nil {
+		return fmt.Errorf("registering revision %d: %w", n, err)
+	}
+	s.revisions = append(s.revisions, *cr)
+	ctrl.LoggerFrom(ctx).Info("registered revision", "taskDefinition", klog.KObj(s.td), "revision", n, "specHash", s.hash)
+	r.Recorder.Eventf(s.td, cr, corev1.EventTypeNormal, "RevisionRegistered", "Register", "registered revision %d (%s)", n, cr.Name)
+	return nil
+}
+
+// reconcileUsage finds which revisions Services use.
+func (r *TaskDefinitionReconciler) reconcileUsage(ctx context.Context, s *taskDefinitionScope) error {
+	services, err := servicesUsingFamily(ctx, r.Client, s.td.Namespace, s.td.Name)
+	if err != nil {
+		return err
+	}
+	s.used = map[int64][]string{}
+	s.users = s.users[:0]
+	for _, svc := range services {
+		s.users = append(s.users, svc.Name)
+		for _, ref := range serviceRefs(&svc) {
+			family, n, err := ParseTaskDefinitionRef(ref)
+			if err != nil || family != s.td.Name {
+				continue
+			}
+			if n == 0 && s.td.Status.Revision > 0 {
+				n = s.td.Status.Revision
+			}
+			if n > 0 && !slices.Contains(s.used[n], svc.Name) {
+				s.used[n] = append(s.used[n], svc.Name)
+			}
+		}
+	}
+	slices.Sort(s.users)
+	s.users = slices.Compact(s.users)
+	return nil
+}
+
+// reconcilePrune deletes the oldest revisions that are neither the latest nor used by a
+// Service, keeping revisionHistoryLimit of them.
+func (r *TaskDefinitionReconciler) reconcilePrune(ctx context.Context, s *taskDefinitionScope) error {
+	limit := defaultRevisionHistoryLimit
+	if s.td.Spec.RevisionHistoryLimit != nil {
+		limit = int(*s.td.Spec.RevisionHistoryLimit)
+	}
+	var unused []appsv1.ControllerRevision
+	for i, cr := range s.revisions {
+		if i < len(s.revisions)-1 && len(s.used[cr.Revision]) == 0 {
+			unused = append(unused, cr)
+		}
+	}
+	if len(unused) <= limit {
+		return nil
+	}
+	for _, cr := range unused[:len(unused)-limit] {
+		if err := r.Delete(ctx, &cr, client.Preconditions{UID: &cr.UID}); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("pruning revision %d: %w", cr.Revision, err)
+		}
+		s.revisions = slices.DeleteFunc(s.revisions, func(c appsv1.ControllerRevision) bool { return c.Name == cr.Name })
+	}
+	return nil
+}
+
+// SetupWithManager watches TaskDefinitions, their ControllerRevisions, and the Services
+// that use them.
+func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("taskdefinition").
+		For(&ecsv1alpha1.TaskDefinition{}).
+		Owns(&appsv1.ControllerRevision{}).
+		Watches(&ecsv1alpha1.Service{}, handler.EnqueueRequestsFromMapFunc(taskDefinitionsOfService), builder.WithPredicates(serviceRefsChanged)).
+		Complete(r)
+}
