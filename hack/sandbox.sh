@@ -58,6 +58,16 @@ status:
   log "$n kwok nodes in zones: $ZONES"
 }
 
+# start_components runs berth-controller as a local process against the sandbox and waits
+# for the sample TaskDefinition to register its first revision.
+start_components() {
+  log "starting berth-controller (logs: $DIR/manager.log)"
+  KUBECONFIG=$KUBECONFIG_PATH bin/manager --metrics-bind-address=127.0.0.1:18080 \
+    --health-probe-bind-address=127.0.0.1:18081 >"$DIR/manager.log" 2>&1 &
+  echo $! >> "$DIR/pids"
+  kc wait --for=condition=Ready taskdefinition/web -n team-a --timeout=60s >/dev/null
+}
+
 down() {
   if [ -f "$DIR/pids" ]; then
     while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$DIR/pids"
@@ -78,14 +88,16 @@ up() {
     --kwok-controller-binary "$BIN/kwok" \
     --etcd-binary "$BIN/etcd" \
     --kubeconfig "$KUBECONFIG_PATH" \
-    --wait 2m >&2
+    --wait 2m >"$DIR/kwokctl.log" 2>&1 || { cat "$DIR/kwokctl.log" >&2; exit 1; }
   nodes
   log "installing CRDs"
   kc apply --server-side -k config/crd >/dev/null
-  kc wait --for=condition=Established crd --all --timeout=60s >/dev/null
+  kc wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1
   log "checking the samples with a server-side dry run, then applying them"
+  kc apply -f config/samples/namespace.yaml >/dev/null
   kc apply --dry-run=server -k config/samples >/dev/null
   kc apply -k config/samples >&2
+  start_components
   cat > "$DIR/env" <<ENV
 export KUBECONFIG=$KUBECONFIG_PATH
 export PATH=$BIN:\$PATH
@@ -102,8 +114,17 @@ Berth's CRDs, and the samples in namespace team-a.
   kubectl get ecssvc,taskdef,ecrrepo,repopolicy -n team-a
   kubectl explain taskdefinition.spec.containerDefinitions
 
-The controller and the registry join the sandbox as their issues land. Stop it with: make stop
+berth-controller runs in the foreground (its log follows); Ctrl-C stops it and removes the
+sandbox. From another terminal, \`make stop\` does the same.
 MSG
+  trap 'down; log "sandbox removed"; exit 0' INT TERM
+  tail -n +1 -f "$DIR/manager.log" &
+  echo $! >> "$DIR/pids"
+  # Stay in the foreground while the controller runs.
+  while kill -0 "$(head -n 1 "$DIR/pids")" 2>/dev/null; do sleep 1; done
+  log "berth-controller exited; see $DIR/manager.log"
+  down
+  exit 1
 }
 
 case "${1:-up}" in
