@@ -50,7 +50,8 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 // serviceRefs lists the "family[:revision]" references a Service holds: spec first, then
 // its deployments.
 func serviceRefs(svc *ecsv1alpha1.Service) []string {
-	refs := []string{svc.Spec.TaskDefinition}
+	refs := make([]string, 0, 1+len(svc.Status.Deployments))
+	refs = append(refs, svc.Spec.TaskDefinition)
 	for _, d := range svc.Status.Deployments {
 		refs = append(refs, d.TaskDefinition)
 	}

@@ -374,7 +374,7 @@ func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 	eventually(t, waitFor, func() error {
 		err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, &ecsv1alpha1.TaskDefinition{})
 		if !apierrors.IsNotFound(err) {
-			return fmt.Errorf("TaskDefinition still there (%v)", err)
+			return fmt.Errorf("TaskDefinition still there (%w)", err)
 		}
 		return nil
 	})

@@ -57,7 +57,8 @@ func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service string
 	}
 	p.RolloutState = ecsv1alpha1.RolloutFailed
 	p.RolloutStateReason = reasonFailed
-	events := []Event{deploymentFailedEvent(service, p.ID)}
+	events := make([]Event, 0, 2)
+	events = append(events, deploymentFailedEvent(service, p.ID))
 	if !cfg.CircuitBreakerRollback {
 		return events, nil
 	}

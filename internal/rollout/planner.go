@@ -174,7 +174,7 @@ func decide(in Input, primary string, frozen bool, live []Task, desired, lower, 
 		take(unhealthyOld, len(unhealthyOld))
 		excess -= take(unhealthyPrim, excess)
 		take(healthyOld, budget)
-		excess -= take(healthyPrim, min(excess, budget))
+		take(healthyPrim, min(excess, budget))
 		// A lowered desired count can leave more than U tasks: stop down to U, the least
 		// useful first, never a healthy one below L.
 		over := remainingLive() - int(upper)
