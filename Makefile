@@ -60,6 +60,10 @@ setup-tools: ## Build or reuse kube-apiserver, scheduler, controller-manager, ku
 test: manifests generate setup-tools ## Run every test: unit, golden, envtest (real kube-apiserver + etcd).
 	hack/test.sh $(GO_TEST_FLAGS)
 
+.PHONY: fuzz
+fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each by default).
+	hack/fuzz.sh
+
 .PHONY: test-e2e
 test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
 	hack/test.sh -e2e $(GO_TEST_FLAGS)

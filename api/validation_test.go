@@ -162,6 +162,38 @@ func TestInvalidFixturesAreRejected(t *testing.T) {
 	}
 }
 
+// TestSamplesAreAccepted applies every manifest of config/samples with a server-side dry
+// run, as `make run` does against the sandbox.
+func TestSamplesAreAccepted(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "config", "samples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := newNamespace(t)
+	n := 0
+	for _, p := range paths {
+		if filepath.Base(p) == "kustomization.yaml" || filepath.Base(p) == "namespace.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(p) //nolint:gosec // paths come from a glob of config/samples
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(data, &obj.Object); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		obj.SetNamespace(ns)
+		if err := env.Client.Create(context.Background(), obj, strict, client.DryRunAll); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		n++
+	}
+	if n < 4 {
+		t.Errorf("%d samples, want one of each kind at least", n)
+	}
+}
+
 // contains reports whether got holds everything in want (maps by key, lists element-wise,
 // scalars by value); it returns the first path that differs.
 func contains(got, want any, path string) (string, bool) {
