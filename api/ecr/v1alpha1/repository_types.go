@@ -65,7 +65,8 @@ const (
 	// CountSinceImagePushed expires images pushed more than countNumber days ago.
 	CountSinceImagePushed CountType = "sinceImagePushed"
 	// CountSinceImagePulled expires images last pulled (or, never pulled, pushed) more than
-	// countNumber days ago.
+	// countNumber days ago. ECR allows it only with its archive transition; Berth, which has
+	// no archive, lets it expire images directly.
 	CountSinceImagePulled CountType = "sinceImagePulled"
 )
 
@@ -73,10 +74,16 @@ const (
 // +kubebuilder:validation:Enum=days
 type CountUnit string
 
+// CountUnitDays is the one unit ECR lifecycle rules count time in.
+const CountUnitDays CountUnit = "days"
+
 // LifecycleActionType is what a lifecycle rule does; expire is the one action Berth has
 // (ECR's transition to an archive storage class has no counterpart here).
 // +kubebuilder:validation:Enum=expire
 type LifecycleActionType string
+
+// LifecycleActionExpire deletes the selected images' manifests.
+const LifecycleActionExpire LifecycleActionType = "expire"
 
 // Repository is an ECR repository in the bundled registry, addressed as
 // <registry>/<namespace>/<name>. Pushes and pulls to names without a Repository are refused
@@ -192,7 +199,8 @@ type LifecycleSelection struct {
 	// tagStatus is tagged, untagged or any.
 	// +required
 	TagStatus TagStatus `json:"tagStatus"`
-	// tagPrefixList selects tagged images with a tag starting with every listed prefix.
+	// tagPrefixList selects tagged images that, for every listed prefix, have a tag starting
+	// with it (different tags may meet different prefixes).
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
@@ -200,8 +208,8 @@ type LifecycleSelection struct {
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=128
 	TagPrefixList []string `json:"tagPrefixList,omitempty"`
-	// tagPatternList selects tagged images with a tag matching every listed pattern ("*"
-	// matches any characters, at most 4 per pattern).
+	// tagPatternList selects tagged images that, for every listed pattern, have a tag
+	// matching it ("*" matches any characters, at most 4 per pattern).
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
