@@ -4,6 +4,8 @@
 #   hack/sandbox.sh up     create (or re-create) the cluster, install the CRDs and samples
 #   hack/sandbox.sh down   delete the cluster and what `up` started
 #   hack/sandbox.sh nodes  (re)create the kwok nodes (ZONES × NODES_PER_ZONE)
+#   hack/sandbox.sh cluster  only the cluster, its nodes and the CRDs, then exit (e2e tests
+#                            run Berth themselves against it)
 # Writes .sandbox/kubeconfig, .sandbox/env and, once everything is up, .sandbox/ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,7 @@ cd "$(dirname "$0")/.."
 NAME=${BERTH_SANDBOX_NAME:-berth}
 ZONES=${BERTH_ZONES:-"zone-a zone-b zone-c"}
 NODES_PER_ZONE=${BERTH_NODES_PER_ZONE:-2}
-DIR=$PWD/.sandbox
+DIR=${BERTH_SANDBOX_DIR:-$PWD/.sandbox}
 KUBECONFIG_PATH=$DIR/kubeconfig
 
 log() { printf '[sandbox] %s\n' "$*" >&2; }
@@ -77,7 +79,7 @@ down() {
   rm -f "$DIR/ready" "$DIR/env" "$KUBECONFIG_PATH"
 }
 
-up() {
+cluster() {
   mkdir -p "$DIR"
   down
   log "creating cluster $NAME (kube-apiserver, controller-manager, scheduler $KWOK_KUBE_VERSION; kwok)"
@@ -93,6 +95,10 @@ up() {
   log "installing CRDs"
   kc apply --server-side -k config/crd >/dev/null
   kc wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1
+}
+
+up() {
+  cluster
   log "checking the samples with a server-side dry run, then applying them"
   kc apply -f config/samples/namespace.yaml >/dev/null
   kc apply --dry-run=server -k config/samples >/dev/null
@@ -129,7 +135,8 @@ MSG
 
 case "${1:-up}" in
   up) up ;;
+  cluster) cluster ;;
   down) down; log "sandbox removed" ;;
   nodes) nodes ;;
-  *) echo "usage: $0 up|down|nodes" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|nodes|cluster" >&2; exit 2 ;;
 esac
