@@ -14,7 +14,43 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package registry will hold berth-registry: distribution v3 embedded, with an access
-// controller that authenticates callers with TokenReview and authorizes them with
-// RepositoryPolicies plus RBAC (see the registry issue).
+// Package registry is berth-registry: github.com/distribution/distribution/v3 embedded as a
+// library (handlers.NewApp behind our own http.Server), with Kubernetes identities and ECR
+// access rules (design: registry.md).
+//
+// A request goes through, in order:
+//
+//  1. the gate (auth.go): the caller is the identity a TokenReview gives the Basic password
+//     (tokenreview.go, cached by the token's SHA-256), or anonymous without credentials; the
+//     request is mapped to ECR actions by internal/policy and each is decided by explicit
+//     Deny, policy Allow, then RBAC (authorizer.go, SubjectAccessReview cached briefly). A
+//     refusal is 401 with a Basic challenge for anonymous or failed credentials, 403 DENIED
+//     for authenticated callers; a denied mount source only drops the mount;
+//  2. distribution's App, whose access controller (a backstop) checks that the gate's verdict
+//     covers what distribution itself derived from the request;
+//  3. the registry middleware (middleware.go): NAME_UNKNOWN for names without a Repository
+//     resource (the gate answers this first, after authorization, so that callers without
+//     rights learn nothing about which repositories exist); the catalog filtered to what the
+//     caller may pull;
+//  4. the repository middleware: TAG_INVALID when a push would move a tag that the
+//     Repository's imageTagMutability protects, checked before the manifest is stored and
+//     again, under a per-tag lock, when the tag is written.
+//
+// The catalog (/v2/_catalog, ecr:DescribeRepositories) is a registry-level action, which no
+// RepositoryPolicy governs: it needs RBAC verb list on repositories.ecr.berth.dev cluster-wide
+// (a ClusterRoleBinding), and then shows only repositories with a Repository resource that the
+// caller may pull.
+//
+// Repositories and RepositoryPolicies come from a read-only informer cache, so changes apply
+// to the next request. Notifications go to berth-controller (notifications.go).
+//
+// Global state: distribution keeps its access controllers, middleware and storage drivers in
+// process-global registries and logs through logrus' standard logger. Berth registers its
+// extensions there once per process under fixed names and passes each server's objects
+// through the configuration of its own App, so several servers can share a process (the
+// tests do); logrus is routed to the logr logger of the server started last. Distribution's
+// Prometheus metrics stay on the default registry, unused; Berth's are on the server's own.
+//
+// Known limits: tag immutability is check-then-act across replicas (the per-tag lock is per
+// process), and a token stays accepted for up to the token cache TTL after it is revoked.
 package registry

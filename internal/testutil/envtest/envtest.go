@@ -41,6 +41,7 @@ type Env struct {
 	Scheme *runtime.Scheme
 
 	env *crenvtest.Environment
+	sa  *serviceAccountSigner
 }
 
 // RepoRoot returns the repository's top folder, found from this file's location so tests
@@ -55,8 +56,8 @@ var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS must name a folder holding kube
 
 // Start runs kube-apiserver and etcd from KUBEBUILDER_ASSETS with the CRDs of
 // config/crd/bases. etcd keeps its data on tmpfs when /dev/shm exists, which makes the
-// suite several times faster on slow disks.
-func Start() (*Env, error) {
+// suite several times faster on slow disks. Options add to that setup.
+func Start(opts ...Option) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return nil, ErrNoAssets
@@ -81,16 +82,24 @@ func Start() (*Env, error) {
 			env.ControlPlane.Etcd = &crenvtest.Etcd{DataDir: dir}
 		}
 	}
+	o, err := applyOptions(env, opts)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := env.Start()
 	if err != nil {
+		// Start can fail after the processes are up (installing CRDs, say): stop them.
+		_ = env.Stop()
+		o.cleanup()
 		return nil, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
 	}
 	c, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {
 		_ = env.Stop()
+		o.cleanup()
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
-	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
+	return &Env{Config: cfg, Client: c, Scheme: s, env: env, sa: o.sa}, nil
 }
 
 // Stop ends the control plane and removes etcd's data.
@@ -103,5 +112,6 @@ func (e *Env) Stop() error {
 	if dataDir != "" {
 		_ = os.RemoveAll(dataDir)
 	}
+	(&options{sa: e.sa}).cleanup()
 	return err
 }

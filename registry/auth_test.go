@@ -1,0 +1,331 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/distribution/distribution/v3/registry/auth"
+	"github.com/go-logr/logr"
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	authzv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/policy"
+)
+
+// staticStore is a store over fixed objects.
+type staticStore struct {
+	repos     []string // "namespace/name"
+	policySet []ecrv1alpha1.RepositoryPolicy
+}
+
+func (s staticStore) repository(_ context.Context, namespace, name string) (*ecrv1alpha1.Repository, error) {
+	if slices.Contains(s.repos, namespace+"/"+name) {
+		return &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}, nil
+	}
+	return nil, nil
+}
+
+func (s staticStore) policies(_ context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error) {
+	var out []ecrv1alpha1.RepositoryPolicy
+	for _, p := range s.policySet {
+		if p.Namespace == namespace {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// rbacTable is a fake RBAC: user → namespace ("" for cluster-wide) → verbs.
+type rbacTable map[string]map[string][]string
+
+// gateFixture is a gate over fake API answers, in front of a handler that records what
+// reached it.
+type gateFixture struct {
+	gate      *gate
+	sarCalls  atomic.Int32
+	sarFail   error
+	forwarded *http.Request
+}
+
+func newGateFixture(t *testing.T, s staticStore, rbac rbacTable) *gateFixture {
+	t.Helper()
+	f := &gateFixture{}
+	tokens := &fakeTokenReviews{users: map[string]string{
+		"alice-token":  "system:serviceaccount:team-a:alice",
+		"bob-token":    "system:serviceaccount:team-b:bob",
+		"pusher-token": "system:serviceaccount:team-a:pusher",
+		"lister-token": "lister",
+	}}
+	cs := tokens.clientset()
+	cs.PrependReactor("create", "subjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		f.sarCalls.Add(1)
+		if f.sarFail != nil {
+			return true, nil, f.sarFail
+		}
+		sar := a.(k8stesting.CreateAction).GetObject().(*authzv1.SubjectAccessReview).DeepCopy()
+		ra := sar.Spec.ResourceAttributes
+		if ra.Group != "ecr.berth.dev" || ra.Resource != "repositories" {
+			t.Errorf("SubjectAccessReview for %s.%s, want repositories.ecr.berth.dev", ra.Resource, ra.Group)
+		}
+		sar.Status.Allowed = slices.Contains(rbac[sar.Spec.User][ra.Namespace], ra.Verb)
+		return true, sar, nil
+	})
+	m := newMetrics()
+	f.gate = &gate{
+		authn:   newTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), []string{DefaultAudience}, time.Minute, time.Now),
+		authz:   newAuthorizer(s, cs.AuthorizationV1().SubjectAccessReviews(), 5*time.Second, time.Now),
+		store:   s,
+		realm:   "berth-registry",
+		metrics: m,
+		log:     logr.Discard(),
+		next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.forwarded = r
+			w.WriteHeader(http.StatusTeapot)
+		}),
+	}
+	return f
+}
+
+func policyFor(ns, repo, name string, effect ecrv1alpha1.Effect, principal ecrv1alpha1.Principal, actions ...ecrv1alpha1.Action) ecrv1alpha1.RepositoryPolicy {
+	return ecrv1alpha1.RepositoryPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: ecrv1alpha1.RepositoryPolicySpec{
+			RepositoryName: repo,
+			Statements:     []ecrv1alpha1.Statement{{Effect: effect, Principals: []ecrv1alpha1.Principal{principal}, Actions: actions}},
+		},
+	}
+}
+
+func saPrincipal(ns, name string) ecrv1alpha1.Principal {
+	return ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalServiceAccount, Namespace: ns, Name: name}
+}
+
+func TestGate(t *testing.T) {
+	s := staticStore{
+		repos: []string{"team-a/app", "team-a/base", "team-b/src"},
+		policySet: []ecrv1alpha1.RepositoryPolicy{
+			// bob (team-b) may pull team-a/app through a policy; RBAC gives him nothing there.
+			policyFor("team-a", "app", "bob-pulls", ecrv1alpha1.EffectAllow, saPrincipal("team-b", "bob"), "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+			// pusher may never delete in team-a, whatever RBAC says.
+			policyFor("team-a", "*", "no-delete", ecrv1alpha1.EffectDeny, saPrincipal("team-a", "pusher"), "ecr:BatchDeleteImage"),
+		},
+	}
+	rbac := rbacTable{
+		"system:serviceaccount:team-a:alice":  {"team-a": {"pull", "push"}},
+		"system:serviceaccount:team-a:pusher": {"team-a": {"pull", "push", "delete"}},
+		"lister":                              {"": {"list"}, "team-a": {"pull"}},
+	}
+	type want struct {
+		status    int    // 418 = forwarded to distribution
+		code      string // OCI error code when refused
+		challenge bool
+		query     string // forwarded raw query
+		access    []auth.Access
+		catalog   bool
+	}
+	pull := func(repo string) []auth.Access {
+		return []auth.Access{{Resource: auth.Resource{Type: "repository", Name: repo}, Action: "pull"}}
+	}
+	push := func(repo string) []auth.Access {
+		return []auth.Access{
+			{Resource: auth.Resource{Type: "repository", Name: repo}, Action: "pull"},
+			{Resource: auth.Resource{Type: "repository", Name: repo}, Action: "push"},
+		}
+	}
+	cases := []struct {
+		name          string
+		method, path  string
+		authorization string
+		want          want
+	}{
+		{"anonymous ping is challenged", "GET", "/v2/", "", want{status: 401, code: "UNAUTHORIZED", challenge: true}},
+		{"authenticated ping", "GET", "/v2/", basic("alice-token"), want{status: 418}},
+		{"bearer ping", "GET", "/v2/", "Bearer alice-token", want{status: 418}},
+		{"unknown token", "GET", "/v2/", basic("stolen"), want{status: 401, code: "UNAUTHORIZED", challenge: true}},
+		{"empty password", "GET", "/v2/", basic(""), want{status: 401, code: "UNAUTHORIZED", challenge: true}},
+		{"other scheme", "GET", "/v2/", "Digest x", want{status: 401, code: "UNAUTHORIZED", challenge: true}},
+		{"owner pulls via RBAC", "GET", "/v2/team-a/app/manifests/v1", basic("alice-token"), want{status: 418, access: pull("team-a/app")}},
+		{"owner pushes via RBAC", "PUT", "/v2/team-a/app/manifests/v1", basic("alice-token"), want{status: 418, access: push("team-a/app")}},
+		{"push-only cannot delete", "DELETE", "/v2/team-a/app/manifests/v1", basic("alice-token"), want{status: 403, code: "DENIED"}},
+		{"explicit Deny beats RBAC", "DELETE", "/v2/team-a/app/manifests/v1", basic("pusher-token"), want{status: 403, code: "DENIED"}},
+		{"policy grants another namespace", "GET", "/v2/team-a/app/blobs/sha256:" + hex64, basic("bob-token"), want{status: 418, access: pull("team-a/app")}},
+		{"policy grants only what it names", "HEAD", "/v2/team-a/app/blobs/sha256:" + hex64, basic("bob-token"), want{status: 403, code: "DENIED"}},
+		{"policy is per repository", "GET", "/v2/team-a/base/manifests/v1", basic("bob-token"), want{status: 403, code: "DENIED"}},
+		{"anonymous pull is challenged", "GET", "/v2/team-a/app/manifests/v1", "", want{status: 401, code: "UNAUTHORIZED", challenge: true}},
+		{
+			"denied mount source becomes an upload", "POST", "/v2/team-a/app/blobs/uploads/?mount=sha256:" + hex64 + "&from=team-b/src", basic("alice-token"),
+			want{status: 418, query: "", access: push("team-a/app")},
+		},
+		{
+			"allowed mount source is kept", "POST", "/v2/team-a/app/blobs/uploads/?from=team-a/base&mount=sha256:" + hex64, basic("alice-token"),
+			want{status: 418, query: "from=team-a/base&mount=sha256:" + hex64, access: append(push("team-a/app"), pull("team-a/base")...)},
+		},
+		{
+			"mount source without a Repository becomes an upload", "POST", "/v2/team-a/app/blobs/uploads/?from=team-a/gone&mount=sha256:" + hex64, basic("alice-token"),
+			want{status: 418, query: "", access: push("team-a/app")},
+		},
+		{"missing repository", "GET", "/v2/team-a/nope/manifests/v1", basic("alice-token"), want{status: 404, code: "NAME_UNKNOWN"}},
+		{"missing repository without rights", "GET", "/v2/team-a/nope/manifests/v1", basic("bob-token"), want{status: 403, code: "DENIED"}},
+		{"name that cannot be a Repository", "GET", "/v2/team-a/app/nested/manifests/v1", basic("alice-token"), want{status: 404, code: "NAME_UNKNOWN"}},
+		{"catalog needs list", "GET", "/v2/_catalog", basic("alice-token"), want{status: 403, code: "DENIED"}},
+		{"catalog with list", "GET", "/v2/_catalog?n=10", basic("lister-token"), want{status: 418, query: "n=10", catalog: true}},
+		{"invalid name", "GET", "/v2/Team-A/app/manifests/v1", basic("alice-token"), want{status: 400, code: "NAME_INVALID"}},
+		{"unsupported method", "POST", "/v2/team-a/app/manifests/v1", basic("alice-token"), want{status: 405, code: "UNSUPPORTED"}},
+		{"unknown path passes to distribution", "GET", "/v2/team-a/app/nonsense", basic("alice-token"), want{status: 418}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newGateFixture(t, s, rbac)
+			req := httptest.NewRequestWithContext(context.Background(), tc.method, tc.path, nil)
+			if tc.authorization != "" {
+				req.Header.Set("Authorization", tc.authorization)
+			}
+			rec := httptest.NewRecorder()
+			f.gate.ServeHTTP(rec, req)
+			if rec.Code != tc.want.status {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.want.status, rec.Body)
+			}
+			if got := rec.Header().Get("WWW-Authenticate") != ""; got != tc.want.challenge {
+				t.Errorf("challenge sent = %v, want %v", got, tc.want.challenge)
+			}
+			if tc.want.status != http.StatusTeapot {
+				if f.forwarded != nil {
+					t.Error("a refused request reached distribution")
+				}
+				var body ociBody
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Errors) != 1 {
+					t.Fatalf("body %q is not one OCI error: %v", rec.Body, err)
+				}
+				if body.Errors[0].Code != tc.want.code {
+					t.Errorf("code = %s, want %s (%s)", body.Errors[0].Code, tc.want.code, body.Errors[0].Message)
+				}
+				return
+			}
+			if f.forwarded.URL.RawQuery != tc.want.query {
+				t.Errorf("forwarded query = %q, want %q", f.forwarded.URL.RawQuery, tc.want.query)
+			}
+			v := verdictFrom(f.forwarded.Context())
+			if v == nil {
+				if tc.path == "/v2/team-a/app/nonsense" {
+					return // distribution answers 404; the backstop would refuse anything else
+				}
+				t.Fatal("forwarded without a verdict")
+			}
+			if diff := cmp.Diff(tc.want.access, v.access); diff != "" {
+				t.Errorf("verdict access mismatch (-want +got):\n%s", diff)
+			}
+			if v.catalog != tc.want.catalog {
+				t.Errorf("verdict catalog = %v, want %v", v.catalog, tc.want.catalog)
+			}
+		})
+	}
+}
+
+func TestGateCachesAndCounts(t *testing.T) {
+	rbac := rbacTable{"system:serviceaccount:team-a:alice": {"team-a": {"pull"}}}
+	f := newGateFixture(t, staticStore{repos: []string{"team-a/app"}}, rbac)
+	for range 3 {
+		req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/v2/team-a/app/manifests/v1", nil)
+		req.Header.Set("Authorization", basic("alice-token"))
+		f.gate.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if n := f.sarCalls.Load(); n != 1 {
+		t.Errorf("three pulls made %d SubjectAccessReviews, want 1 (cached)", n)
+	}
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPut, "/v2/team-a/app/manifests/v1", nil)
+	req.Header.Set("Authorization", basic("alice-token"))
+	f.gate.ServeHTTP(httptest.NewRecorder(), req)
+
+	m := f.gate.metrics
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(policy.ActionBatchGetImage, decisionAllow)); got != 3 {
+		t.Errorf("allowed BatchGetImage = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues(policy.ActionPutImage, decisionDeny)); got != 1 {
+		t.Errorf("denied PutImage = %v, want 1", got)
+	}
+	if got := testutil.CollectAndCount(m.authorization); got != 1 {
+		t.Errorf("authorization histogram series = %d, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.reviews.WithLabelValues("subjectaccessreview", "allowed")); got != 0 {
+		// observe is wired by New; the fixture leaves it unset.
+		t.Errorf("reviews counted without observer: %v", got)
+	}
+
+	// API failures are 503, not a denial or an authentication failure.
+	f.sarFail = errors.New("apiserver down")
+	req = httptest.NewRequestWithContext(context.Background(), http.MethodDelete, "/v2/team-a/app/manifests/v1", nil)
+	req.Header.Set("Authorization", basic("alice-token"))
+	rec := httptest.NewRecorder()
+	f.gate.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("SubjectAccessReview failure: %d %v, want 503 with Retry-After", rec.Code, rec.Header())
+	}
+}
+
+func TestBackstopCoversOnlyTheVerdict(t *testing.T) {
+	c, err := newAccessController(map[string]any{"realm": "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &verdict{id: newIdentity(policy.NewCaller("alice", nil), "", nil)}
+	v.allow(http.MethodPut, "team-a/app")
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPut, "/v2/team-a/app/manifests/v1", nil)
+	req = req.WithContext(withVerdict(req.Context(), v))
+	repo := func(name, action string) auth.Access {
+		return auth.Access{Resource: auth.Resource{Type: "repository", Name: name}, Action: action}
+	}
+	g, err := c.Authorized(req, repo("team-a/app", "pull"), repo("team-a/app", "push"))
+	if err != nil || g.User.Name != "alice" {
+		t.Errorf("covered access: grant %+v, err %v", g, err)
+	}
+	for _, a := range []auth.Access{
+		repo("team-a/other", "pull"),
+		repo("team-a/app", "delete"),
+		{Resource: auth.Resource{Type: "registry", Name: "catalog"}, Action: "*"},
+	} {
+		_, err := c.Authorized(req, a)
+		var ch auth.Challenge
+		if !errors.As(err, &ch) {
+			t.Errorf("uncovered %v: err = %v, want a challenge", a, err)
+		}
+	}
+	if _, err := c.Authorized(httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/v2/", nil)); err == nil {
+		t.Error("a request without a verdict was let through")
+	}
+}
+
+const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func basic(password string) string {
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil)
+	req.SetBasicAuth("berth", password)
+	return req.Header.Get("Authorization")
+}

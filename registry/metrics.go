@@ -1,0 +1,88 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Decision labels of berth_registry_requests_total.
+const (
+	decisionAllow           = "allow"
+	decisionDeny            = "deny"
+	decisionUnauthenticated = "unauthenticated"
+	decisionError           = "error"
+	// actionNone labels requests that need no ECR action (the /v2/ ping).
+	actionNone = "none"
+)
+
+// metrics are the registry's own Prometheus metrics, on a registry of their own: distribution
+// registers metrics on the global default registry in init functions, and several servers may
+// live in one process (tests), so nothing here is global.
+type metrics struct {
+	registry *prometheus.Registry
+	// requests counts authorization decisions by ECR action and decision.
+	requests *prometheus.CounterVec
+	// authorization observes how long a decision took, authentication included.
+	authorization prometheus.Histogram
+	// reviews counts TokenReviews and SubjectAccessReviews sent to the API server by result
+	// (cache misses only).
+	reviews *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "berth_registry_requests_total",
+			Help: "Registry API requests by the ECR action they need and the authorization decision (allow, deny, unauthenticated, error).",
+		}, []string{"action", "decision"}),
+		authorization: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "berth_registry_authorization_duration_seconds",
+			Help: "Time to authenticate and authorize one registry request, API round trips on cache misses included.",
+			// From cache hits (tens of microseconds) to slow API servers (seconds).
+			Buckets: []float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5},
+		}),
+		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "berth_registry_api_reviews_total",
+			Help: "TokenReviews and SubjectAccessReviews the registry sent to the API server, by kind and result.",
+		}, []string{"kind", "result"}),
+	}
+	m.registry.MustRegister(
+		m.requests, m.authorization, m.reviews,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// handler serves the metrics in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+func (m *metrics) tokenReview(result string) {
+	m.reviews.WithLabelValues("tokenreview", result).Inc()
+}
+
+func (m *metrics) accessReview(result string) {
+	m.reviews.WithLabelValues("subjectaccessreview", result).Inc()
+}

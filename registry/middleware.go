@@ -1,0 +1,298 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"sync"
+
+	"github.com/distribution/distribution/v3"
+	"github.com/distribution/distribution/v3/registry/api/errcode"
+	storagedriver "github.com/distribution/distribution/v3/registry/storage/driver"
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/policy"
+)
+
+// The repository rules are distribution middleware rather than HTTP wrapping, because they
+// need what only distribution knows: the registry middleware sees every resolution of a
+// repository name (so no request reaches storage for a name without a Repository, uploads
+// included) and the catalog's storage walk; the repository middleware sees the manifest
+// being stored with its tag, before storage, and the tag being written.
+
+// middlewareDeps are what the middleware needs from its server. They reach the middleware
+// through the options of the configuration built in code, so that each App (and each test
+// server) has its own, although distribution keeps the middleware registry process-global.
+type middlewareDeps struct {
+	store store
+	authz *authorizer
+	locks *tagLocks
+}
+
+// depsOption is the middleware option key that carries *middlewareDeps.
+const depsOption = "berth.dependencies"
+
+func depsFrom(options map[string]any) (*middlewareDeps, error) {
+	d, ok := options[depsOption].(*middlewareDeps)
+	if !ok || d == nil {
+		return nil, fmt.Errorf("berth middleware needs option %q: configure it through registry.New, not a configuration file", depsOption)
+	}
+	return d, nil
+}
+
+// newNamespace is the registry middleware: it wraps distribution's repository namespace.
+func newNamespace(_ context.Context, ns distribution.Namespace, _ storagedriver.StorageDriver, options map[string]any) (distribution.Namespace, error) {
+	d, err := depsFrom(options)
+	if err != nil {
+		return nil, err
+	}
+	return &namespace{Namespace: ns, deps: d}, nil
+}
+
+// namespace answers NAME_UNKNOWN for names without a Repository resource and filters the
+// catalog to what the caller may pull.
+type namespace struct {
+	distribution.Namespace
+	deps *middlewareDeps
+}
+
+var (
+	_ distribution.RepositoryRemover    = (*namespace)(nil)
+	_ distribution.RepositoryEnumerator = (*namespace)(nil)
+)
+
+// Repository refuses names that are not a Repository resource <namespace>/<name>: ECR has no
+// implicit repository creation, and a refusal here comes before any blob is stored.
+func (n *namespace) Repository(ctx context.Context, named reference.Named) (distribution.Repository, error) {
+	name := named.Name()
+	ns, repo, err := policy.SplitRepository(name)
+	if err != nil {
+		return nil, nameUnknownError(name, "Berth repositories are named <namespace>/<name>, after a Repository resource")
+	}
+	r, err := n.deps.store.repository(ctx, ns, repo)
+	if err != nil {
+		return nil, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
+	}
+	if r == nil {
+		return nil, nameUnknownError(name, fmt.Sprintf("create a Repository named %s in namespace %s to push to it", repo, ns))
+	}
+	return n.Namespace.Repository(ctx, named)
+}
+
+// Repositories fills repos with the next repositories in storage after last that have a
+// Repository resource and that the caller may pull, so the catalog shows nothing the caller
+// could not read anyway. It returns io.EOF once storage is exhausted, and never (0, nil),
+// which distribution's catalog handler cannot page from.
+func (n *namespace) Repositories(ctx context.Context, repos []string, last string) (int, error) {
+	v := verdictFrom(ctx)
+	if v == nil || len(repos) == 0 {
+		return 0, io.EOF
+	}
+	buf := make([]string, len(repos))
+	filled := 0
+	for {
+		k, err := n.Namespace.Repositories(ctx, buf, last)
+		end := err != nil || k == 0
+		var pathNotFound storagedriver.PathNotFoundError
+		if err != nil && !errors.Is(err, io.EOF) && !errors.As(err, &pathNotFound) {
+			return filled, fmt.Errorf("listing repositories in storage: %w", err)
+		}
+		for i, name := range buf[:k] {
+			last = name
+			if !n.listable(ctx, v.id, name) {
+				continue
+			}
+			repos[filled] = name
+			filled++
+			if filled == len(repos) {
+				if end && i == k-1 {
+					return filled, io.EOF
+				}
+				return filled, nil
+			}
+		}
+		if end {
+			return filled, io.EOF
+		}
+	}
+}
+
+// listable reports whether name belongs in id's catalog.
+func (n *namespace) listable(ctx context.Context, id *identity, name string) bool {
+	ns, repo, err := policy.SplitRepository(name)
+	if err != nil {
+		return false
+	}
+	if r, err := n.deps.store.repository(ctx, ns, repo); err != nil || r == nil {
+		return false
+	}
+	return n.deps.authz.mayPull(ctx, id, name)
+}
+
+// Remove deletes a repository's storage, as distribution's own namespace does (NewApp looks
+// for this interface; embedding would hide it).
+func (n *namespace) Remove(ctx context.Context, name reference.Named) error {
+	rr, ok := n.Namespace.(distribution.RepositoryRemover)
+	if !ok {
+		return distribution.ErrUnsupported
+	}
+	return rr.Remove(ctx, name)
+}
+
+// Enumerate walks every repository in storage (garbage collection needs it).
+func (n *namespace) Enumerate(ctx context.Context, ingester func(string) error) error {
+	re, ok := n.Namespace.(distribution.RepositoryEnumerator)
+	if !ok {
+		return distribution.ErrUnsupported
+	}
+	return re.Enumerate(ctx, ingester)
+}
+
+// newImmutableRepository is the repository middleware: it wraps one repository for one request.
+func newImmutableRepository(_ context.Context, repo distribution.Repository, options map[string]any) (distribution.Repository, error) {
+	d, err := depsFrom(options)
+	if err != nil {
+		return nil, err
+	}
+	name := repo.Named().Name()
+	ns, short, err := policy.SplitRepository(name)
+	if err != nil {
+		return nil, nameUnknownError(name, err.Error())
+	}
+	return &immutableRepository{Repository: repo, deps: d, namespace: ns, short: short}, nil
+}
+
+// immutableRepository enforces the Repository's imageTagMutability: a manifest PUT that would
+// move a tag the mode protects answers 400 TAG_INVALID before the manifest is stored; pushing
+// the digest a tag already has is fine.
+type immutableRepository struct {
+	distribution.Repository
+	deps      *middlewareDeps
+	namespace string
+	short     string
+}
+
+// Manifests checks tags before a manifest is stored.
+func (r *immutableRepository) Manifests(ctx context.Context, options ...distribution.ManifestServiceOption) (distribution.ManifestService, error) {
+	ms, err := r.Repository.Manifests(ctx, options...)
+	if err != nil {
+		return nil, err
+	}
+	return &immutableManifests{ManifestService: ms, repo: r}, nil
+}
+
+// Tags checks tags again when they are written, under a lock per tag, so two pushes of one
+// new tag to this replica cannot both win. (Replicas do not share the lock; see doc.go.)
+func (r *immutableRepository) Tags(ctx context.Context) distribution.TagService {
+	return &immutableTags{TagService: r.Repository.Tags(ctx), repo: r}
+}
+
+// checkTag returns TAG_INVALID if storing newDigest under tag would move a tag the
+// Repository's mutability mode protects.
+func (r *immutableRepository) checkTag(ctx context.Context, tag string, newDigest digest.Digest) error {
+	name := r.Named().Name()
+	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	if err != nil {
+		return errcode.ErrorCodeUnavailable.WithMessage(err.Error())
+	}
+	if repo == nil {
+		return nameUnknownError(name, "its Repository resource was deleted")
+	}
+	mode, filters := repo.Spec.ImageTagMutability, repo.Spec.ImageTagMutabilityExclusionFilters
+	if policy.TagMutable(mode, filters, tag) {
+		return nil
+	}
+	current, err := r.Repository.Tags(ctx).Get(ctx, tag)
+	var unknown distribution.ErrTagUnknown
+	switch {
+	case errors.As(err, &unknown):
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading tag %s of %s: %w", tag, name, err)
+	}
+	return tagError(name, mode, filters, tag, current, newDigest)
+}
+
+// tagError applies policy.CheckTagMutability and words a refusal as TAG_INVALID.
+func tagError(name string, mode ecrv1alpha1.ImageTagMutability, filters []ecrv1alpha1.ImageTagMutabilityExclusionFilter, tag string, current v1.Descriptor, newDigest digest.Digest) error {
+	err := policy.CheckTagMutability(mode, filters, tag, current.Digest.String(), newDigest.String())
+	if err == nil {
+		return nil
+	}
+	return errcode.ErrorCodeTagInvalid.WithMessage(fmt.Sprintf("repository %s: %v", name, err)).
+		WithDetail(map[string]string{"tag": tag, "digest": current.Digest.String()})
+}
+
+type immutableManifests struct {
+	distribution.ManifestService
+	repo *immutableRepository
+}
+
+// Put refuses to store a manifest whose tag may not move to it.
+func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Manifest, options ...distribution.ManifestServiceOption) (digest.Digest, error) {
+	tag := ""
+	for _, o := range options {
+		if t, ok := o.(distribution.WithTagOption); ok {
+			tag = t.Tag
+		}
+	}
+	if tag != "" {
+		_, payload, err := manifest.Payload()
+		if err != nil {
+			return "", fmt.Errorf("reading the manifest payload: %w", err)
+		}
+		if err := m.repo.checkTag(ctx, tag, digest.FromBytes(payload)); err != nil {
+			return "", err
+		}
+	}
+	return m.ManifestService.Put(ctx, manifest, options...)
+}
+
+type immutableTags struct {
+	distribution.TagService
+	repo *immutableRepository
+}
+
+// Tag writes tag unless that moves a protected tag.
+func (t *immutableTags) Tag(ctx context.Context, tag string, desc v1.Descriptor) error {
+	unlock := t.repo.deps.locks.lock(t.repo.Named().Name() + ":" + tag)
+	defer unlock()
+	if err := t.repo.checkTag(ctx, tag, desc.Digest); err != nil {
+		return err
+	}
+	return t.TagService.Tag(ctx, tag, desc)
+}
+
+// tagLocks serialises tag writes per repository and tag, striped so memory stays fixed.
+type tagLocks struct {
+	stripes [64]sync.Mutex
+}
+
+func (l *tagLocks) lock(key string) (unlock func()) {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	mu := &l.stripes[h.Sum32()%uint32(len(l.stripes))]
+	mu.Lock()
+	return mu.Unlock
+}

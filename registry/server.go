@@ -1,0 +1,262 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	stdlog "log"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/distribution/distribution/v3/health"
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+
+	"github.com/berth-dev/berth/internal/scheme"
+)
+
+// cacheSyncTimeout bounds the wait for the informer cache at start.
+const cacheSyncTimeout = 2 * time.Minute
+
+// Server is berth-registry: distribution's App behind Berth's gate, served by our own
+// http.Server with /healthz, /readyz and (on its own address) Prometheus metrics.
+type Server struct {
+	opts       Options
+	httpSecret string
+	cache      crcache.Cache
+	store      store
+	authn      *tokenAuthenticator
+	authz      *authorizer
+	metrics    *metrics
+	ready      atomic.Bool
+	started    atomic.Bool
+}
+
+// New prepares a server: it validates the options, builds the API clients and the informer
+// cache, and registers Berth's extensions with distribution. Nothing runs until Run or Serve.
+// restConfig is the API server connection (see RESTConfig); the server applies the options'
+// rate limits to a copy.
+func New(opts Options, restConfig *rest.Config) (*Server, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid registry options: %w", err)
+	}
+	secret, err := opts.httpSecret()
+	if err != nil {
+		return nil, err
+	}
+	if err := registerExtensions(); err != nil {
+		return nil, fmt.Errorf("registering with distribution: %w", err)
+	}
+	cfg := opts.withLimits(restConfig)
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the API client: %w", err)
+	}
+	s, err := scheme.New()
+	if err != nil {
+		return nil, err
+	}
+	c, err := newInformerCache(cfg, s)
+	if err != nil {
+		return nil, err
+	}
+	m := newMetrics()
+	st := cacheStore{reader: c}
+	authn := newTokenAuthenticator(kube.AuthenticationV1().TokenReviews(), opts.Auth.Audiences, opts.Auth.TokenCacheTTL.Duration, time.Now)
+	authn.observe = m.tokenReview
+	authz := newAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
+	authz.observe = m.accessReview
+	return &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}, nil
+}
+
+// Run listens on the options' address (with TLS when configured) and serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.opts.Addr, err)
+	}
+	if s.opts.TLS.CertFile != "" {
+		cw, err := certwatcher.New(s.opts.TLS.CertFile, s.opts.TLS.KeyFile)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		go func() {
+			if err := cw.Start(ctx); err != nil {
+				logr.FromContextOrDiscard(ctx).Error(err, "watching the TLS certificate")
+			}
+		}()
+		ln = tls.NewListener(ln, &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: cw.GetCertificate,
+			NextProtos:     []string{"h2", "http/1.1"},
+		})
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve starts the informers, waits for them, and serves the registry on ln until ctx ends;
+// then it stops being ready, drains requests in flight (up to the drain timeout) and shuts
+// distribution down. A Server serves once. The logger comes from ctx (logr.FromContext).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.started.Swap(true) {
+		_ = ln.Close()
+		return errors.New("a registry server serves only once")
+	}
+	log := logr.FromContextOrDiscard(ctx).WithName("registry")
+	useDistributionLogger(log)
+
+	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCache()
+	cacheDone, err := s.startCache(ctx, cacheCtx, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer func() { <-cacheDone }()
+	defer stopCache()
+
+	cfg, err := BuildConfiguration(s.opts, s.httpSecret)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	deps := &middlewareDeps{store: s.store, authz: s.authz, locks: &tagLocks{}}
+	for _, kind := range []string{"registry", "repository"} {
+		for i := range cfg.Middleware[kind] {
+			cfg.Middleware[kind][i].Options[depsOption] = deps
+		}
+	}
+	instance := s.opts.InstanceID
+	if instance == "" {
+		instance, _ = os.Hostname()
+	}
+	// distribution reads the instance ID for notifications from this plain string key.
+	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", instance) //nolint:staticcheck // distribution's own key
+	app, err := newApp(appCtx, cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	checks := health.NewRegistry() // not distribution's global one
+	app.RegisterHealthChecks(checks)
+
+	g := &gate{authn: s.authn, authz: s.authz, store: s.store, realm: s.opts.Auth.Realm, metrics: s.metrics, next: app, log: log}
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", g)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if failing := checks.CheckStatus(r.Context()); len(failing) > 0 {
+			http.Error(w, fmt.Sprintf("failing checks: %v", failing), http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	srv := &http.Server{
+		Handler: mux,
+		// No read or write timeout: pushes and pulls of large layers take long.
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          stdlog.New(logWriter{log: log.WithName("http")}, "", 0),
+	}
+
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- serve(srv, ln) }()
+	if s.opts.MetricsAddr != "" && s.opts.MetricsAddr != "0" {
+		var lc net.ListenConfig
+		mln, err := lc.Listen(ctx, "tcp", s.opts.MetricsAddr)
+		if err != nil {
+			err = fmt.Errorf("listening for metrics on %s: %w", s.opts.MetricsAddr, err)
+			return errors.Join(err, s.shutdown(log, servers, app))
+		}
+		msrv := &http.Server{Handler: s.metrics.handler(), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, msrv)
+		go func() { errc <- serve(msrv, mln) }()
+	}
+	s.ready.Store(true)
+	log.Info("serving the registry", "address", ln.Addr().String(), "storage", s.opts.Storage.Driver, "metrics", s.opts.MetricsAddr)
+
+	select {
+	case <-ctx.Done():
+		return s.shutdown(log, servers, app)
+	case err := <-errc:
+		return errors.Join(fmt.Errorf("serving: %w", err), s.shutdown(log, servers, app))
+	}
+}
+
+// startCache starts the informer cache and waits until it has synced (or ctx ends).
+func (s *Server) startCache(ctx, cacheCtx context.Context, log logr.Logger) (<-chan struct{}, error) {
+	if err := startInformers(cacheCtx, s.cache); err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.cache.Start(cacheCtx); err != nil {
+			log.Error(err, "informer cache stopped")
+		}
+	}()
+	syncCtx, cancel := context.WithTimeout(ctx, cacheSyncTimeout)
+	defer cancel()
+	if !s.cache.WaitForCacheSync(syncCtx) {
+		return done, errors.New("the Repository and RepositoryPolicy informers did not sync: check the registry's RBAC (get, list, watch on both kinds)")
+	}
+	return done, nil
+}
+
+// shutdown stops being ready, drains the servers and shuts the App down.
+func (s *Server) shutdown(log logr.Logger, servers []*http.Server, app interface{ Shutdown() error }) error {
+	s.ready.Store(false)
+	log.Info("shutting down the registry", "drainTimeout", s.opts.DrainTimeout.Duration)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.DrainTimeout.Duration)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("draining requests: %w", err))
+			_ = srv.Close()
+		}
+	}
+	if err := app.Shutdown(); err != nil {
+		errs = append(errs, fmt.Errorf("shutting distribution down: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// serve runs srv on ln and reports how it ended; a shutdown is no error.
+func serve(srv *http.Server, ln net.Listener) error {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
