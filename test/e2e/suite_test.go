@@ -64,7 +64,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	sandbox := func(verb string) error {
 		cmd := exec.Command(filepath.Join(root, "hack", "sandbox.sh"), verb) //nolint:gosec // our own script
-		cmd.Env = append(os.Environ(), "BERTH_SANDBOX_NAME=berth-e2e", "BERTH_SANDBOX_DIR="+dir)
+		cmd.Env = append(os.Environ(), "BERTH_SANDBOX_NAME="+fmt.Sprintf("berth-e2e-%d", os.Getpid()), "BERTH_SANDBOX_DIR="+dir)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
