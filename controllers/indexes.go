@@ -37,6 +37,11 @@ import (
 // controller uses it to find the revisions still in use.
 const ServiceFamilyIndex = "ecs.berth.dev/task-definition-family"
 
+// ServiceNodeAwareIndex indexes, under "true", the Services whose tasks depend on the set of
+// Nodes: DAEMON services (one task per eligible node) and those with
+// availabilityZoneRebalancing. A Node change enqueues only them.
+const ServiceNodeAwareIndex = "ecs.berth.dev/node-aware"
+
 // SetupIndexes registers the field indexes the reconcilers query.
 func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &ecsv1alpha1.Service{}, ServiceFamilyIndex, func(o client.Object) []string {
@@ -44,7 +49,27 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("indexing Services by task definition family: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &ecsv1alpha1.Service{}, ServiceNodeAwareIndex, func(o client.Object) []string {
+		if nodeAware(o.(*ecsv1alpha1.Service)) {
+			return []string{"true"}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing Services by node awareness: %w", err)
+	}
 	return nil
+}
+
+// nodeAware reports whether a Service's tasks depend on the cluster's Nodes.
+func nodeAware(svc *ecsv1alpha1.Service) bool {
+	return svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon || rebalancingEnabled(svc)
+}
+
+// rebalancingEnabled reads availabilityZoneRebalancing, ENABLED by default as on ECS
+// CreateService.
+func rebalancingEnabled(svc *ecsv1alpha1.Service) bool {
+	return svc.Spec.SchedulingStrategy != ecsv1alpha1.SchedulingStrategyDaemon &&
+		svc.Spec.AvailabilityZoneRebalancing != ecsv1alpha1.Disabled
 }
 
 // serviceRefs lists the "family[:revision]" references a Service holds: spec first, then

@@ -24,36 +24,95 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
 
 // Options configure the reconcilers; cmd/manager binds them to flags.
-type Options struct{}
+type Options struct {
+	// ServiceConcurrency is how many Services are reconciled at once.
+	ServiceConcurrency int
+	// TaskWorkers bounds the task Pod creations and deletions one Service reconcile issues
+	// at once; the client's QPS and burst bound them further.
+	TaskWorkers int
+	// BinpackSchedulerName is the scheduler profile that scores nodes MostAllocated, used for
+	// binpack placement strategies; empty: binpack is reported as not applied.
+	BinpackSchedulerName string
+	// ContainerRestartRules says the cluster has per-container restart rules, so an ECS
+	// restartPolicy restarts only its own container.
+	ContainerRestartRules bool
+
+	// RegistryHost is the bundled registry's host[:port]; task images under it are pulled
+	// with PullSecretName. This is the hook of the registry work: empty adds no pull secret.
+	RegistryHost string
+	// PullSecretName is the execution pull Secret listed in task Pods that pull from
+	// RegistryHost.
+	PullSecretName string
+	// Digests pins the images of a new deployment to the digests they resolve to when the
+	// deployment starts (ECS versionConsistency); nil pins nothing.
+	Digests DigestResolver
+}
+
+// Defaults of Options.
+const (
+	defaultServiceConcurrency = 4
+	defaultTaskWorkers        = 16
+)
 
 // BindFlags registers the reconcilers' flags.
-func (o *Options) BindFlags(_ *flag.FlagSet) {}
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.IntVar(&o.ServiceConcurrency, "service-concurrency", defaultServiceConcurrency, "Services reconciled at once.")
+	fs.IntVar(&o.TaskWorkers, "task-workers", defaultTaskWorkers, "Task Pod creations and deletions one Service reconcile issues at once.")
+	fs.StringVar(&o.BinpackSchedulerName, "binpack-scheduler-name", "", "Scheduler profile scoring nodes MostAllocated, for binpack placement strategies (empty: binpack is not applied).")
+	fs.BoolVar(&o.ContainerRestartRules, "container-restart-rules", false, "The cluster supports per-container restart rules (ContainerRestartRules feature).")
+}
 
 // Events are written through the events.k8s.io API.
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // CacheOptions limits what the manager caches to Berth's own children: ControllerRevisions
-// of task definition families, not every StatefulSet's and DaemonSet's.
+// of task definition families, not every StatefulSet's and DaemonSet's; task Pods, core
+// Services and NetworkPolicies of ECS services, not every workload's. Pods and Nodes are
+// cached without managedFields (and Nodes without their image lists), which are most of
+// their size and never read.
 func CacheOptions() (cache.Options, error) {
 	family, err := labels.NewRequirement(FamilyLabel, selection.Exists, nil)
 	if err != nil {
 		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
 	}
+	service, err := labels.NewRequirement(ecsv1alpha1.ServiceLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	ofServices := labels.NewSelector().Add(*service)
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&appsv1.ControllerRevision{}: {Label: labels.NewSelector().Add(*family)},
+		&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
+		&corev1.Pod{}:                 {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&corev1.Node{}:                {Transform: stripNode},
 	}}, nil
 }
 
+// stripNode drops what the Service controller never reads from cached Nodes: managedFields
+// and the image list, which can be most of a Node's size.
+func stripNode(obj any) (any, error) {
+	if n, ok := obj.(*corev1.Node); ok {
+		n.ManagedFields = nil
+		n.Status.Images = nil
+	}
+	return obj, nil
+}
+
 // Setup registers the indexes and every reconciler with the manager.
-func Setup(ctx context.Context, mgr ctrl.Manager, _ Options) error {
+func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -66,6 +125,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, _ Options) error {
 	}
 	if err := (&RepositoryPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the RepositoryPolicy controller: %w", err)
+	}
+	if err := NewServiceReconciler(mgr, opts).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Service controller: %w", err)
 	}
 	return nil
 }

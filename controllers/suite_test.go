@@ -78,7 +78,7 @@ func run(m *testing.M) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := controllers.Setup(ctx, mgr, controllers.Options{}); err != nil {
+	if err := controllers.Setup(ctx, mgr, controllers.Options{RegistryHost: testRegistryHost, PullSecretName: testPullSecret}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

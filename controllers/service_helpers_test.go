@@ -1,0 +1,401 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+)
+
+// The bundled registry the suite's manager is configured with: task images under it are
+// pulled with the execution pull Secret.
+const (
+	testRegistryHost = "registry.berth.test"
+	testPullSecret   = "berth-registry-pull"
+)
+
+// serviceNamespace is a namespace for a Service test, with the default ServiceAccount the
+// API server's admission wants for Pods (envtest runs no controller that makes it).
+func serviceNamespace(t *testing.T) string {
+	t.Helper()
+	ns := newNamespace(t)
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}}
+	if err := k8s.Create(context.Background(), sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// newService is a REPLICA Service of the "web" family with desired tasks.
+func newService(ns, name string, desired int32) *ecsv1alpha1.Service {
+	return &ecsv1alpha1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To(desired)},
+	}
+}
+
+// createTaskDefinition creates the "web" family and waits for revision 1.
+func createTaskDefinition(t *testing.T, ns string) {
+	t.Helper()
+	if err := k8s.Create(context.Background(), newTaskDefinition(ns, "web", "nginx:1.26")); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+}
+
+func getService(t *testing.T, ns, name string) *ecsv1alpha1.Service {
+	t.Helper()
+	svc := &ecsv1alpha1.Service{}
+	if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, svc); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// updateService changes a Service's spec, retrying on conflicts.
+func updateService(t *testing.T, ns, name string, change func(*ecsv1alpha1.Service)) {
+	t.Helper()
+	eventually(t, waitFor, func() error {
+		svc := getService(t, ns, name)
+		change(svc)
+		return k8s.Update(context.Background(), svc)
+	})
+}
+
+// livePods lists a service's task Pods that are not being deleted and not terminal.
+func livePods(t *testing.T, ns, service string) []corev1.Pod {
+	t.Helper()
+	list := &corev1.PodList{}
+	if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitPods waits until the service has n live task Pods and returns them.
+func waitPods(t *testing.T, ns, service string, n int) []corev1.Pod {
+	t.Helper()
+	var pods []corev1.Pod
+	eventually(t, waitFor, func() error {
+		pods = livePods(t, ns, service)
+		if len(pods) != n {
+			return fmt.Errorf("%d live task Pods, want %d", len(pods), n)
+		}
+		return nil
+	})
+	return pods
+}
+
+// waitSteady waits until the Service reports a steady state with running tasks for the
+// current generation.
+func waitSteady(t *testing.T, ns, name string, running int32) *ecsv1alpha1.Service {
+	t.Helper()
+	var svc *ecsv1alpha1.Service
+	eventually(t, waitFor, func() error {
+		svc = getService(t, ns, name)
+		ready := conditionOf(svc, ecsv1alpha1.ReadyCondition)
+		if svc.Status.ObservedGeneration != svc.Generation || ready == nil || ready.Status != metav1.ConditionTrue ||
+			svc.Status.RunningCount != running || svc.Status.PendingCount != 0 {
+			return fmt.Errorf("generation %d/%d, running %d pending %d, Ready %+v; want steady with %d running",
+				svc.Status.ObservedGeneration, svc.Generation, svc.Status.RunningCount, svc.Status.PendingCount, ready, running)
+		}
+		return nil
+	})
+	return svc
+}
+
+func conditionOf(svc *ecsv1alpha1.Service, typ string) *metav1.Condition {
+	for i := range svc.Status.Conditions {
+		if svc.Status.Conditions[i].Type == typ {
+			return &svc.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// hasEvent reports whether a service event contains text.
+func hasEvent(svc *ecsv1alpha1.Service, text string) bool {
+	return slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, text) })
+}
+
+// waitEvent waits for a service event containing text.
+func waitEvent(t *testing.T, ns, name, text string) *ecsv1alpha1.Service {
+	t.Helper()
+	var svc *ecsv1alpha1.Service
+	eventually(t, waitFor, func() error {
+		svc = getService(t, ns, name)
+		if !hasEvent(svc, text) {
+			return fmt.Errorf("no service event contains %q; events: %v", text, eventMessages(svc))
+		}
+		return nil
+	})
+	return svc
+}
+
+func eventMessages(svc *ecsv1alpha1.Service) []string {
+	out := make([]string, 0, len(svc.Status.Events))
+	for _, e := range svc.Status.Events {
+		out = append(out, e.Message)
+	}
+	return out
+}
+
+// kubeEventReasons lists the reasons of the Kubernetes Events about a Service.
+func kubeEventReasons(t *testing.T, ns, name string) []string {
+	t.Helper()
+	list := &eventsv1.EventList{}
+	if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.Kind == "Service" && e.Regarding.Name == name {
+			out = append(out, e.Reason)
+		}
+	}
+	return out
+}
+
+// primary returns the PRIMARY deployment of the status.
+func primary(svc *ecsv1alpha1.Service) *ecsv1alpha1.Deployment {
+	for i := range svc.Status.Deployments {
+		if svc.Status.Deployments[i].Status == ecsv1alpha1.DeploymentPrimary {
+			return &svc.Status.Deployments[i]
+		}
+	}
+	return nil
+}
+
+// createNodes creates Ready nodes (name → zone) with extra labels, removed when the test ends.
+func createNodes(t *testing.T, zones map[string]string, extra map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	for name, zone := range zones {
+		labels := map[string]string{corev1.LabelTopologyZone: zone, corev1.LabelHostname: name}
+		for k, v := range extra {
+			labels[k] = v
+		}
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+		if err := k8s.Create(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		// Admission taints a new node not-ready; the node lifecycle controller, which
+		// envtest lacks, lifts the taint once the node is Ready.
+		n.Spec.Taints = nil
+		if err := k8s.Update(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}
+		if err := k8s.Status().Update(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k8s.Delete(context.Background(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}) })
+	}
+}
+
+// fate is what the simulated kubelet does with a bound task Pod.
+type fate int
+
+const (
+	runReady    fate = iota // all containers running and ready
+	runNotReady             // running, never ready
+	exitAtStart             // the essential container exits with code 1 before being ready
+	leave                   // nothing
+)
+
+// kubelet plays kube-scheduler and the kubelet for one namespace, which envtest lacks: it
+// binds unscheduled task Pods to the node place returns (or marks them unschedulable when it
+// returns ""), then sets their status as fate says, and finishes deletions (grace 0).
+type kubelet struct {
+	t     *testing.T
+	ns    string
+	place func(*corev1.Pod) string
+	fate  func(*corev1.Pod) fate
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// startKubelet starts the simulation; it stops when the test ends.
+func startKubelet(t *testing.T, ns string, place func(*corev1.Pod) string, fateOf func(*corev1.Pod) fate) *kubelet {
+	t.Helper()
+	k := &kubelet{t: t, ns: ns, place: place, fate: fateOf, stop: make(chan struct{}), done: make(chan struct{})}
+	go k.run()
+	t.Cleanup(k.halt)
+	return k
+}
+
+func (k *kubelet) halt() {
+	select {
+	case <-k.stop:
+	default:
+		close(k.stop)
+		<-k.done
+	}
+}
+
+func (k *kubelet) run() {
+	defer close(k.done)
+	ticker := time.NewTicker(50 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-k.stop:
+			return
+		case <-ticker.C:
+			k.step()
+		}
+	}
+}
+
+func (k *kubelet) step() {
+	ctx := context.Background()
+	list := &corev1.PodList{}
+	if err := k8s.List(ctx, list, client.InNamespace(k.ns)); err != nil {
+		return
+	}
+	fateOf := k.fate
+	for i := range list.Items {
+		pod := &list.Items[i]
+		switch {
+		case pod.DeletionTimestamp != nil:
+			_ = k8s.Delete(ctx, pod, client.GracePeriodSeconds(0))
+		case pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded:
+		case pod.Spec.NodeName == "":
+			node := k.place(pod)
+			if node == "" {
+				markUnschedulable(pod)
+				continue
+			}
+			_ = k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
+				ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
+				Target:     corev1.ObjectReference{Kind: "Node", Name: node},
+			})
+		case len(pod.Status.ContainerStatuses) == 0:
+			switch fateOf(pod) {
+			case runReady:
+				setPodStatus(pod, true, false)
+			case runNotReady:
+				setPodStatus(pod, false, false)
+			case exitAtStart:
+				setPodStatus(pod, false, true)
+			case leave:
+			}
+		}
+	}
+}
+
+// markUnschedulable reports the Pod unschedulable, as kube-scheduler does.
+func markUnschedulable(pod *corev1.Pod) {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return
+		}
+	}
+	pod.Status.Phase = corev1.PodPending
+	pod.Status.Conditions = []corev1.PodCondition{{
+		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+		Message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.", LastTransitionTime: metav1.Now(),
+	}}
+	_ = k8s.Status().Update(context.Background(), pod)
+}
+
+// setPodStatus marks a bound Pod's containers running (ready or not), or its essential
+// container "web" exited with code 1 without ever being ready.
+func setPodStatus(pod *corev1.Pod, ready, exited bool) {
+	start := metav1.NewTime(time.Now().Add(-time.Second).Truncate(time.Second))
+	readyStatus := corev1.ConditionFalse
+	if ready && !exited {
+		readyStatus = corev1.ConditionTrue
+	}
+	pod.Status.Phase = corev1.PodRunning
+	pod.Status.Conditions = []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: start},
+		{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: start},
+		{Type: corev1.ContainersReady, Status: readyStatus, LastTransitionTime: start},
+		{Type: corev1.PodReady, Status: readyStatus, LastTransitionTime: start},
+	}
+	pod.Status.ContainerStatuses = nil
+	for _, c := range pod.Spec.Containers {
+		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: c.Image, Ready: ready && !exited, Started: ptr.To(true),
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: start}}}
+		if exited && c.Name == "web" {
+			cs.Started = ptr.To(false)
+			cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: start, FinishedAt: start}}
+		}
+		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, cs)
+	}
+	_ = k8s.Status().Update(context.Background(), pod)
+}
+
+// exitAfterReady makes a running, ready Pod's "web" container exit, as a crash would.
+func exitAfterReady(t *testing.T, pod *corev1.Pod) {
+	t.Helper()
+	eventually(t, waitFor, func() error {
+		cur := &corev1.Pod{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pod), cur); err != nil {
+			return err
+		}
+		now := metav1.NewTime(time.Now().Add(time.Second).Truncate(time.Second))
+		for i := range cur.Status.Conditions {
+			if c := &cur.Status.Conditions[i]; c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
+				c.Status, c.LastTransitionTime = corev1.ConditionFalse, now
+			}
+		}
+		for i := range cur.Status.ContainerStatuses {
+			if cs := &cur.Status.ContainerStatuses[i]; cs.Name == "web" {
+				cs.Ready, cs.Started = false, ptr.To(false)
+				cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", FinishedAt: now}}
+			}
+		}
+		return k8s.Status().Update(context.Background(), cur)
+	})
+}
+
+// roundRobin returns a place function that binds the Pods to the nodes in turn.
+func roundRobin(nodes ...string) func(*corev1.Pod) string {
+	var mu sync.Mutex
+	i := 0
+	return func(*corev1.Pod) string {
+		mu.Lock()
+		defer mu.Unlock()
+		i++
+		return nodes[i%len(nodes)]
+	}
+}
+
+func always(f fate) func(*corev1.Pod) fate { return func(*corev1.Pod) fate { return f } }

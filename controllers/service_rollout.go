@@ -1,0 +1,226 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/conditions"
+	"github.com/berth-dev/berth/internal/placement"
+	"github.com/berth-dev/berth/internal/rollout"
+	"github.com/berth-dev/berth/internal/tasks"
+)
+
+// rebalanceBackoff is how long rebalancing waits after its task could not be placed.
+const rebalanceBackoff = 5 * time.Minute
+
+// reconcilePlan runs the rollout planner over the observed tasks. While a task started to
+// rebalance the zones is not yet healthy, the planner is told to keep one task more than
+// desired, so it neither stops that task nor counts the service short; once the task is
+// healthy, the planner stops the surplus one, and its zone-balanced victim choice takes it
+// from the fullest zone.
+func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) error {
+	if s.svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon && !s.eligibleKnown {
+		// Without a task template the eligible nodes are unknown: D = 0 would stop every
+		// task. A spec that names a task definition again brings the next pass.
+		return nil
+	}
+	s.desired = desiredCount(s)
+	cfg := rollout.ConfigFrom(s.svc.Spec.DeploymentConfiguration, s.desired)
+	rebalancing := s.rebalanceTask()
+	inFlight := rebalancing != nil && rebalancing.obs.Unschedulable == ""
+	if inFlight {
+		cfg.DesiredCount++
+	}
+	in := rollout.Input{
+		ServiceName:   s.svc.Name,
+		Config:        cfg,
+		Target:        s.target,
+		Deployments:   rollout.FromAPI(s.svc.Status.Deployments),
+		Tasks:         make([]rollout.Task, 0, len(s.tasks)),
+		Steady:        conditions.IsTrue(s.svc.Status.Conditions, ecsv1alpha1.ReadyCondition),
+		Now:           s.now,
+		ChooseVictims: tasks.ZoneBalancedVictims,
+	}
+	for _, t := range s.tasks {
+		in.Tasks = append(in.Tasks, t.task)
+	}
+	if s.svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
+		in.ChooseVictims = daemonVictims(s)
+	}
+	s.plan = rollout.Compute(in)
+	s.planned = true
+	s.steady = s.plan.SteadyState
+	s.events = append(s.events, s.plan.Events...)
+	s.reportUnplaced()
+	if rebalancing != nil && rebalancing.obs.Unschedulable != "" && s.mem.rebalanceRetry.Before(s.now) {
+		// The planner was told D, so it stops the unplaced extra task; retry later.
+		s.mem.rebalanceRetry = s.now.Add(rebalanceBackoff)
+		s.event(rollout.EventWarning, reasonRebalancing, fmt.Sprintf(
+			"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s.",
+			s.svc.Name, rebalancing.rebalanceZone, rebalanceBackoff))
+	}
+	if p, ok := s.plan.Primary(); ok && rebalancingEnabled(s.svc) {
+		if _, err := r.loadTemplate(ctx, s, p.ID); err != nil { // rebalancing reads its spread
+			return err
+		}
+	}
+	s.rebalance(rebalancing != nil)
+	return nil
+}
+
+// desiredCount is D: desiredCount for REPLICA (1 when unset), the eligible nodes for DAEMON.
+func desiredCount(s *serviceScope) int32 {
+	if s.svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
+		return int32(len(s.eligible)) //nolint:gosec // a node count
+	}
+	if s.svc.Spec.DesiredCount == nil {
+		return 1
+	}
+	return *s.svc.Spec.DesiredCount
+}
+
+// rebalanceTask returns the extra task started to rebalance the zones while it is live and
+// not yet healthy, if any; once healthy it is an ordinary task.
+func (s *serviceScope) rebalanceTask() *observedTask {
+	primary := ""
+	for _, d := range s.svc.Status.Deployments {
+		if d.Status == ecsv1alpha1.DeploymentPrimary {
+			primary = d.ID
+		}
+	}
+	for i := range s.tasks {
+		if t := &s.tasks[i]; t.rebalanceZone != "" && t.task.Deployment == primary && t.live() && !t.task.Healthy {
+			return t
+		}
+	}
+	return nil
+}
+
+// reportUnplaced turns the scheduler's "unschedulable" reports into the ECS event, once per
+// distinct message while it is among the newest events.
+func (s *serviceScope) reportUnplaced() {
+	var reported []string
+	for _, t := range s.tasks {
+		msg := t.obs.Unschedulable
+		if msg == "" || slices.Contains(reported, msg) {
+			continue
+		}
+		reported = append(reported, msg)
+		text := truncate(rollout.UnableToPlaceMessage(s.svc.Name, msg), maxEventMessage)
+		if recentEvent(s.svc.Status.Events, text) {
+			continue
+		}
+		s.event(rollout.EventWarning, rollout.ReasonUnableToPlace, text)
+	}
+}
+
+// rebalance starts AZ rebalancing when the service is steady and its zones differ by more
+// than one task: one extra task pinned to the emptiest zone, if the upper bound has room for
+// it (start first, so the healthy count never drops). busy says a rebalancing task exists.
+func (s *serviceScope) rebalance(busy bool) {
+	primary, ok := s.plan.Primary()
+	if !ok || !rebalancingEnabled(s.svc) || primary.RolloutState != ecsv1alpha1.RolloutCompleted || !zoneSpread(s.templates[primary.ID]) {
+		s.mem.rebalancing = false
+		return
+	}
+	var members []placement.Member
+	others := false
+	stopping := map[string]bool{}
+	for _, st := range s.plan.Stop {
+		stopping[st.Task] = true
+	}
+	for _, t := range s.tasks {
+		if !t.live() || stopping[t.task.Name] {
+			continue
+		}
+		if t.task.Deployment != primary.ID {
+			others = true
+		}
+		members = append(members, placement.Member{Name: t.task.Name, Zone: t.task.Zone, Node: t.task.Node})
+	}
+	if others {
+		return
+	}
+	if busy || len(s.plan.Stop) > 0 || int32(len(members)) > s.desired { //nolint:gosec // a task count
+		// Moving a task: the service stays steady while its extra task starts and the
+		// surplus one stops.
+		s.steady = s.steady || s.mem.rebalancing
+		return
+	}
+	if !s.plan.SteadyState || s.desired < 2 || len(s.zones) < 2 {
+		return
+	}
+	d := placement.Rebalance(members, s.zones)
+	if !d.Unbalanced {
+		if s.mem.rebalancing {
+			s.mem.rebalancing = false
+			s.event(rollout.EventNormal, reasonBalanced, d.Message(s.svc.Name))
+		}
+		return
+	}
+	if s.now.Before(s.mem.rebalanceRetry) {
+		s.requeue(s.mem.rebalanceRetry)
+		return
+	}
+	if s.desired+1 > s.plan.Upper {
+		if !s.mem.rebalancing {
+			s.mem.rebalancing = true
+			s.event(rollout.EventWarning, reasonRebalancing, d.Message(s.svc.Name)+
+				" Rebalancing needs maximumPercent above 100 to start a task before stopping one.")
+		}
+		return
+	}
+	if !s.mem.rebalancing {
+		s.mem.rebalancing = true
+		s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+" Starting AZ rebalancing.")
+	}
+	s.rebalanceZone = d.Emptiest
+}
+
+// zoneSpread reports whether a template spreads its tasks over zones.
+func zoneSpread(t *deploymentTemplate) bool {
+	return t != nil && slices.ContainsFunc(t.Template.Spec.TopologySpreadConstraints, func(c corev1.TopologySpreadConstraint) bool {
+		return c.TopologyKey == corev1.LabelTopologyZone
+	})
+}
+
+// daemonVictims builds the DAEMON victim chooser over this pass's eligible nodes; the
+// primary deployment is the target's (or the current PRIMARY's when the spec is stalled).
+func daemonVictims(s *serviceScope) rollout.VictimChooser {
+	eligible := map[string]bool{}
+	for _, n := range s.eligible {
+		eligible[n] = true
+	}
+	nodeOf := map[string]string{}
+	for i := range s.tasks {
+		nodeOf[s.tasks[i].task.Name] = taskNode(&s.tasks[i])
+	}
+	primary := s.target.ID
+	for _, d := range s.svc.Status.Deployments {
+		if primary == "" && d.Status == ecsv1alpha1.DeploymentPrimary {
+			primary = d.ID
+		}
+	}
+	return tasks.DaemonVictims(eligible, func(name string) string { return nodeOf[name] }, primary)
+}

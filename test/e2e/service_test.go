@@ -1,0 +1,362 @@
+//go:build e2e
+
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+)
+
+const serviceWait = 3 * time.Minute
+
+// zoneSpread is the ECS placement most services use: spread over zones, then nodes.
+var zoneSpread = []ecsv1alpha1.PlacementStrategy{
+	{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"},
+	{Type: ecsv1alpha1.PlacementStrategySpread, Field: "instanceId"},
+}
+
+// deploy creates the "web" TaskDefinition and a Service of it, and waits for revision 1.
+func deploy(t *testing.T, ns string, desired int32, change func(*ecsv1alpha1.Service)) {
+	t.Helper()
+	ctx := context.Background()
+	td := &ecsv1alpha1.TaskDefinition{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: ecsv1alpha1.TaskDefinitionSpec{
+			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{Name: "web", Image: "nginx:1.27"}},
+		},
+	}
+	if err := k8s.Create(ctx, td); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(td), td); err != nil {
+			return err
+		}
+		if td.Status.Revision != 1 {
+			return fmt.Errorf("revision %d", td.Status.Revision)
+		}
+		return nil
+	})
+	svc := &ecsv1alpha1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: ecsv1alpha1.ServiceSpec{
+			TaskDefinition:    "web",
+			DesiredCount:      ptr.To(desired),
+			PlacementStrategy: zoneSpread,
+		},
+	}
+	if change != nil {
+		change(svc)
+	}
+	if err := k8s.Create(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func getService(t *testing.T, ns string) *ecsv1alpha1.Service {
+	t.Helper()
+	svc := &ecsv1alpha1.Service{}
+	if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "web"}, svc); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// waitRunning waits until the Service is steady with n RUNNING tasks.
+func waitRunning(t *testing.T, ns string, n int32) {
+	t.Helper()
+	eventually(t, serviceWait, func() error {
+		svc := getService(t, ns)
+		ready := false
+		for _, c := range svc.Status.Conditions {
+			ready = ready || (c.Type == ecsv1alpha1.ReadyCondition && c.Status == metav1.ConditionTrue)
+		}
+		if !ready || svc.Status.ObservedGeneration != svc.Generation || svc.Status.RunningCount != n || svc.Status.PendingCount != 0 {
+			return fmt.Errorf("running %d pending %d ready %v, want %d running and steady", svc.Status.RunningCount, svc.Status.PendingCount, ready, n)
+		}
+		return nil
+	})
+}
+
+// zoneCounts counts the live task Pods per zone (all three zones listed).
+func zoneCounts(t *testing.T, ns string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	pods := &corev1.PodList{}
+	if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	nodes := &corev1.NodeList{}
+	if err := k8s.List(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	zoneOf := map[string]string{}
+	for _, n := range nodes.Items {
+		zoneOf[n.Name] = n.Labels[corev1.LabelTopologyZone]
+	}
+	counts := map[string]int{"zone-a": 0, "zone-b": 0, "zone-c": 0}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Spec.NodeName != "" && p.Status.Phase == corev1.PodRunning {
+			counts[zoneOf[p.Spec.NodeName]]++
+		}
+	}
+	return counts
+}
+
+func skew(counts map[string]int) int {
+	lo, hi := 1<<30, 0
+	for _, n := range counts {
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	return hi - lo
+}
+
+func scaleTo(t *testing.T, ns string, n int32) {
+	t.Helper()
+	ctx := context.Background()
+	scale := &autoscalingv1.Scale{}
+	svc := getService(t, ns)
+	if err := k8s.SubResource("scale").Get(ctx, svc, scale); err != nil {
+		t.Fatal(err)
+	}
+	scale.Spec.Replicas = n
+	if err := k8s.SubResource("scale").Update(ctx, svc, client.WithSubResourceBody(scale)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// (a) twelve tasks spread four per zone.
+func TestServiceSpreadsOverZones(t *testing.T) {
+	ns := newNamespace(t)
+	deploy(t, ns, 12, nil)
+	waitRunning(t, ns, 12)
+	if c := zoneCounts(t, ns); c["zone-a"] != 4 || c["zone-b"] != 4 || c["zone-c"] != 4 {
+		t.Errorf("tasks per zone %v, want 4/4/4", c)
+	}
+}
+
+// (b) scale-in keeps the zones within one task of each other, (f) through /scale as
+// kubectl scale does.
+func TestServiceScaleKeepsZonesBalanced(t *testing.T) {
+	ns := newNamespace(t)
+	deploy(t, ns, 300, nil)
+	waitRunning(t, ns, 300)
+	for _, n := range []int32{7, 4, 10, 3} {
+		scaleTo(t, ns, n)
+		waitRunning(t, ns, n)
+		eventually(t, time.Minute, func() error {
+			c := zoneCounts(t, ns)
+			total := c["zone-a"] + c["zone-b"] + c["zone-c"]
+			if total != int(n) || skew(c) > 1 {
+				return fmt.Errorf("desiredCount %d: tasks per zone %v", n, c)
+			}
+			return nil
+		})
+	}
+}
+
+// (c) a new revision rolls out with at most maximumPercent tasks and at least
+// minimumHealthyPercent healthy ones at every observed moment.
+func TestServiceRollingUpdateBounds(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	deploy(t, ns, 12, nil) // 100 % / 200 %: U = 24, L = 12
+	waitRunning(t, ns, 12)
+
+	var mu sync.Mutex
+	maxLive, minReady := 0, 1<<30
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			pods := &corev1.PodList{}
+			if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
+				continue
+			}
+			live, ready := 0, 0
+			for _, p := range pods.Items {
+				if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+					continue
+				}
+				live++
+				for _, c := range p.Status.Conditions {
+					if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+						ready++
+					}
+				}
+			}
+			mu.Lock()
+			maxLive, minReady = max(maxLive, live), min(minReady, ready)
+			mu.Unlock()
+		}
+	}()
+
+	td := &ecsv1alpha1.TaskDefinition{}
+	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, td); err != nil {
+		t.Fatal(err)
+	}
+	td.Spec.ContainerDefinitions[0].Image = "nginx:1.28"
+	if err := k8s.Update(ctx, td); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, serviceWait, func() error {
+		svc := getService(t, ns)
+		if svc.Status.TaskDefinition != "web:2" || len(svc.Status.Deployments) == 0 ||
+			svc.Status.Deployments[0].RolloutState != ecsv1alpha1.RolloutCompleted || svc.Status.RunningCount != 12 {
+			return fmt.Errorf("taskDefinition %s deployments %+v", svc.Status.TaskDefinition, svc.Status.Deployments)
+		}
+		return nil
+	})
+	close(stop)
+	<-done
+	if maxLive > 24 || minReady < 12 {
+		t.Errorf("during the rollout: at most %d live tasks (U = 24), at least %d ready (L = 12)", maxLive, minReady)
+		for _, e := range getService(t, ns).Status.Events {
+			t.Logf("%s %s", e.CreatedAt.Format(time.TimeOnly), e.Message)
+		}
+	}
+}
+
+// (e) tasks of a lost zone are replaced elsewhere, and the zone is rebalanced when it is back.
+func TestServiceZoneLossAndRebalance(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	deploy(t, ns, 6, nil)
+	waitRunning(t, ns, 6)
+
+	nodes := &corev1.NodeList{}
+	if err := k8s.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: "zone-c"}); err != nil {
+		t.Fatal(err)
+	}
+	var saved []corev1.Node
+	for _, n := range nodes.Items {
+		saved = append(saved, corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, Annotations: n.Annotations},
+			Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable, Capacity: n.Status.Capacity, NodeInfo: n.Status.NodeInfo},
+		})
+		if err := k8s.Delete(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restored := false
+	restore := func() {
+		if restored {
+			return
+		}
+		restored = true
+		for _, n := range saved {
+			if err := k8s.Create(ctx, n.DeepCopy()); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(restore)
+
+	// The pod garbage collector deletes the lost zone's Pods; Berth replaces them.
+	eventually(t, serviceWait, func() error {
+		c := zoneCounts(t, ns)
+		if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
+			return fmt.Errorf("tasks per zone %v, want 3/3/0", c)
+		}
+		return nil
+	})
+	restore()
+	eventually(t, serviceWait, func() error {
+		if c := zoneCounts(t, ns); c["zone-a"] != 2 || c["zone-b"] != 2 || c["zone-c"] != 2 {
+			return fmt.Errorf("tasks per zone %v, want 2/2/2 after rebalancing", c)
+		}
+		return nil
+	})
+	waitRunning(t, ns, 6)
+	svc := getService(t, ns)
+	for _, want := range []string{"is not AZ balanced", "is AZ balanced"} {
+		if !slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, want) }) {
+			t.Errorf("no event %q", want)
+		}
+	}
+}
+
+// TestServiceStartupTime measures 0 → 300 RUNNING tasks next to a Deployment of the same
+// template in the same sandbox, for the budget note.
+func TestServiceStartupTime(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	start := time.Now()
+	deploy(t, ns, 300, func(s *ecsv1alpha1.Service) { s.Spec.PlacementStrategy = zoneSpread })
+	waitRunning(t, ns, 300)
+	berth := time.Since(start)
+
+	pods := &corev1.PodList{}
+	if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil || len(pods.Items) == 0 {
+		t.Fatalf("reading a task template: %v", err)
+	}
+	tmpl := pods.Items[0]
+	labels := map[string]string{"app": "web-deployment"}
+	spec := *tmpl.Spec.DeepCopy()
+	spec.NodeName = ""
+	spec.RestartPolicy = corev1.RestartPolicyAlways // the only policy a Deployment allows
+	for i := range spec.TopologySpreadConstraints {
+		spec.TopologySpreadConstraints[i].LabelSelector = &metav1.LabelSelector{MatchLabels: labels}
+		spec.TopologySpreadConstraints[i].MatchLabelKeys = []string{"pod-template-hash"}
+	}
+	dns := newNamespace(t)
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: dns, Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](300),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
+		},
+	}
+	start = time.Now()
+	if err := k8s.Create(ctx, dep); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, serviceWait, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil {
+			return err
+		}
+		if dep.Status.ReadyReplicas != 300 {
+			return fmt.Errorf("%d ready", dep.Status.ReadyReplicas)
+		}
+		return nil
+	})
+	t.Logf("0 → 300 RUNNING: Berth Service %s, Deployment %s", berth.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+}
