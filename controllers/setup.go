@@ -55,6 +55,10 @@ type Options struct {
 	// PullSecretName is the execution pull Secret listed in task Pods that pull from
 	// RegistryHost.
 	PullSecretName string
+	// Repository configures the Repository controller and how it reaches the registry; an
+	// empty Repository.RegistryURL leaves the Repository controller out (tests of other kinds).
+	Repository RepositoryOptions
+
 	// Digests pins the images of a new deployment to the digests they resolve to when the
 	// deployment starts (ECS versionConsistency); nil pins nothing.
 	Digests DigestResolver
@@ -68,6 +72,7 @@ const (
 
 // BindFlags registers the reconcilers' flags.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
+	o.Repository.BindFlags(fs)
 	fs.IntVar(&o.ServiceConcurrency, "service-concurrency", defaultServiceConcurrency, "Services reconciled at once.")
 	fs.IntVar(&o.TaskWorkers, "task-workers", defaultTaskWorkers, "Task Pod creations and deletions one Service reconcile issues at once.")
 	fs.StringVar(&o.BinpackSchedulerName, "binpack-scheduler-name", "", "Scheduler profile scoring nodes MostAllocated, for binpack placement strategies (empty: binpack is not applied).")
@@ -126,8 +131,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := (&RepositoryPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the RepositoryPolicy controller: %w", err)
 	}
+	if opts.RegistryHost == "" {
+		opts.RegistryHost = opts.Repository.RegistryHost
+	}
 	if err := NewServiceReconciler(mgr, opts).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Service controller: %w", err)
+	}
+	if opts.Repository.RegistryURL != "" {
+		if err := setupRepository(ctx, mgr, opts.Repository); err != nil {
+			return err
+		}
 	}
 	return nil
 }

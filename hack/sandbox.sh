@@ -65,7 +65,8 @@ status:
 start_components() {
   log "starting berth-controller (logs: $DIR/manager.log)"
   KUBECONFIG=$KUBECONFIG_PATH bin/manager --metrics-bind-address=127.0.0.1:18080 \
-    --health-probe-bind-address=127.0.0.1:18081 >"$DIR/manager.log" 2>&1 &
+    --health-probe-bind-address=127.0.0.1:18081 --registry-events-bind-address=127.0.0.1:19090 \
+    >"$DIR/manager.log" 2>&1 &
   echo $! >> "$DIR/pids"
   kc wait --for=condition=Ready taskdefinition/web -n team-a --timeout=60s >/dev/null
 }

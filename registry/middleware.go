@@ -23,6 +23,7 @@ import (
 	"hash/fnv"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/distribution/distribution/v3"
 	"github.com/distribution/distribution/v3/registry/api/errcode"
@@ -48,6 +49,9 @@ type middlewareDeps struct {
 	store store
 	authz *authorizer
 	locks *tagLocks
+	// storage is the App's own storage namespace and driver, captured when the App builds its
+	// registry middleware, for the image listing (images.go).
+	storage atomic.Pointer[storageAccess]
 }
 
 // depsOption is the middleware option key that carries *middlewareDeps.
@@ -62,11 +66,12 @@ func depsFrom(options map[string]any) (*middlewareDeps, error) {
 }
 
 // newNamespace is the registry middleware: it wraps distribution's repository namespace.
-func newNamespace(_ context.Context, ns distribution.Namespace, _ storagedriver.StorageDriver, options map[string]any) (distribution.Namespace, error) {
+func newNamespace(_ context.Context, ns distribution.Namespace, driver storagedriver.StorageDriver, options map[string]any) (distribution.Namespace, error) {
 	d, err := depsFrom(options)
 	if err != nil {
 		return nil, err
 	}
+	d.storage.Store(&storageAccess{ns: ns, driver: driver})
 	return &namespace{Namespace: ns, deps: d}, nil
 }
 

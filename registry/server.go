@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 
 	"github.com/berth-dev/berth/internal/scheme"
+	"github.com/berth-dev/berth/registry/imageapi"
 )
 
 // cacheSyncTimeout bounds the wait for the informer cache at start.
@@ -168,6 +169,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	g := &gate{authn: s.authn, authz: s.authz, store: s.store, realm: s.opts.Auth.Realm, metrics: s.metrics, next: app, log: log}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", g)
+	mux.Handle(imageapi.PathPrefix, &imagesHandler{gate: g, deps: deps})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {

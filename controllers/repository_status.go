@@ -1,0 +1,139 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/conditions"
+	"github.com/berth-dev/berth/internal/lifecycle"
+	"github.com/berth-dev/berth/registry/imageapi"
+)
+
+// Bounds of Repository status, from the API's validation.
+const (
+	statusMaxImages = 20
+	statusMaxTags   = 100
+)
+
+// computeRepositoryStatus writes the status the pass's findings imply. What the pass could not
+// read (the registry was unavailable) keeps its previous value: status never forgets images
+// because the registry did not answer.
+func computeRepositoryStatus(s *repositoryScope, host string) {
+	st := &s.repo.Status
+	st.RepositoryURI = host + "/" + s.repo.Namespace + "/" + s.repo.Name
+	if s.listed {
+		summarizeImages(st, s.images)
+		computeLifecycleStatus(s)
+	}
+	gen := s.repo.Generation
+	switch {
+	case s.registryErr != nil:
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RegistryUnavailableReason,
+			shortened(fmt.Sprintf("cannot read or change the repository in the registry, retrying: %v", s.registryErr), 1024))
+	case s.notEmpty:
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RepositoryNotEmptyReason,
+			fmt.Sprintf("deletion is waiting: the repository holds %d images; set spec.forceDelete: true to delete them with the Repository, or delete the images first", len(s.images)))
+	case !s.listed:
+		// The registry does not know the Repository yet; nothing new to say.
+	case !s.repo.DeletionTimestamp.IsZero():
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, "Deleting", "the repository is empty and is being deleted")
+	default:
+		conditions.True(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.ReconciledReason,
+			fmt.Sprintf("%d images; push to %s", len(s.images), st.RepositoryURI))
+		st.ObservedGeneration = gen
+	}
+}
+
+// summarizeImages fills the image summary: counts and sizes over every manifest, details of
+// the most recently pushed.
+func summarizeImages(st *ecrv1alpha1.RepositoryStatus, images []imageapi.Image) {
+	st.ImageCount = int32(min(len(images), int(^uint32(0)>>1))) //nolint:gosec // bounded above
+	st.SizeBytes = 0
+	st.LastPushedAt = nil
+	var last metav1.Time
+	for _, img := range images {
+		// An index's size is its largest child's, which is counted on its own.
+		if len(img.Children) == 0 {
+			st.SizeBytes += img.SizeBytes
+		}
+		if img.PushedAt.After(last.Time) {
+			last = metav1.NewTime(img.PushedAt)
+		}
+	}
+	if !last.IsZero() {
+		st.LastPushedAt = &last
+	}
+	sorted := slices.Clone(images)
+	slices.SortFunc(sorted, func(a, b imageapi.Image) int {
+		if c := b.PushedAt.Compare(a.PushedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Digest, b.Digest)
+	})
+	st.Images = nil
+	for _, img := range sorted[:min(len(sorted), statusMaxImages)] {
+		d := ecrv1alpha1.ImageDetail{
+			Digest:    img.Digest,
+			Tags:      img.Tags[:min(len(img.Tags), statusMaxTags)],
+			SizeBytes: img.SizeBytes,
+			MediaType: img.MediaType,
+		}
+		if !img.PushedAt.IsZero() {
+			d.PushedAt = &metav1.Time{Time: img.PushedAt}
+		}
+		st.Images = append(st.Images, d)
+	}
+}
+
+// computeLifecycleStatus reports the evaluation: when, how many images expired so far, and
+// what the rules would still expire (normally nothing right after an expiry; a failed
+// deletion leaves its images here).
+func computeLifecycleStatus(s *repositoryScope) {
+	st := &s.repo.Status
+	expired := int64(s.expired)
+	if st.Lifecycle != nil {
+		expired += st.Lifecycle.ExpiredImages
+	}
+	p := s.repo.Spec.LifecyclePolicy
+	if p == nil {
+		if expired == 0 {
+			st.Lifecycle = nil
+		} else {
+			st.Lifecycle = &ecrv1alpha1.LifecycleStatus{ExpiredImages: expired}
+		}
+		return
+	}
+	st.Lifecycle = &ecrv1alpha1.LifecycleStatus{
+		LastEvaluatedAt: &metav1.Time{Time: s.now},
+		ExpiredImages:   expired,
+		Preview:         lifecycle.Preview(p, lifecycleImages(s.images), s.now),
+	}
+}
+
+// shortened cuts s to at most n bytes, marking the cut.
+func shortened(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

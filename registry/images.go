@@ -1,0 +1,261 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/distribution/distribution/v3"
+	"github.com/distribution/distribution/v3/registry/api/errcode"
+	storagedriver "github.com/distribution/distribution/v3/registry/storage/driver"
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/imageapi"
+)
+
+// actionDescribeImages is the ECR action of the image listing. A RepositoryPolicy grants it
+// with ecr:* or ecr:Describe*; RBAC grants it with verb pull, as ECR's read-only managed policy
+// does.
+const actionDescribeImages = "ecr:DescribeImages"
+
+// storageAccess is the App's storage: the namespace under Berth's middleware (so listing
+// does not go through it again) and the driver, for revision-link modification times.
+type storageAccess struct {
+	ns     distribution.Namespace
+	driver storagedriver.StorageDriver
+}
+
+// imagesHandler serves imageapi.ImagesPath. The listing reads distribution's storage
+// directly, because the OCI API has neither push times nor a way to list untagged manifests.
+type imagesHandler struct {
+	gate *gate
+	deps *middlewareDeps
+}
+
+func (h *imagesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writeError(w, errcode.ErrorCodeUnsupported.WithMessage("the image listing answers GET only"))
+		return
+	}
+	ns, name, ok := parseImagesPath(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	repo := policy.JoinRepository(ns, name)
+	if err := policy.ValidateName(repo); err != nil {
+		writeError(w, errcode.ErrorCodeNameInvalid.WithMessage(err.Error()))
+		return
+	}
+	g := h.gate
+	ctx := r.Context()
+	id, err := g.authenticate(ctx, r)
+	if err != nil {
+		o := g.authenticationFailure(r, policy.Endpoint{}, err)
+		o.fail(w)
+		return
+	}
+	req := policy.Requirement{Repository: repo, Action: actionDescribeImages, Verb: policy.VerbPull}
+	d, err := g.authz.decide(ctx, id, req)
+	if err != nil {
+		g.failure(r, req, actionDescribeImages, err).fail(w)
+		return
+	}
+	if !d.allowed {
+		g.refuse(id, req, d, actionDescribeImages).fail(w)
+		return
+	}
+	g.metrics.requests.WithLabelValues(actionDescribeImages, decisionAllow).Inc()
+	exists, err := g.exists(ctx, ns, name)
+	if err != nil {
+		g.failure(r, req, actionDescribeImages, err).fail(w)
+		return
+	}
+	if !exists {
+		writeError(w, nameUnknownError(repo, fmt.Sprintf("there is no Repository %s in namespace %s", name, ns)))
+		return
+	}
+	sa := h.deps.storage.Load()
+	if sa == nil {
+		unavailable(w, "the registry's storage is not ready")
+		return
+	}
+	images, err := listImages(ctx, sa, repo)
+	if err != nil {
+		g.log.Error(err, "listing images", "repository", repo)
+		unavailable(w, "cannot list the images: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(imageapi.ImageList{Repository: repo, Images: images})
+}
+
+// parseImagesPath splits /berth/v1/repositories/<namespace>/<name>/images.
+func parseImagesPath(path string) (namespace, name string, ok bool) {
+	rest, ok := strings.CutPrefix(path, imageapi.PathPrefix)
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || parts[2] != "images" || parts[0] == "" || parts[1] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// listImages reads every manifest of repo with its tags, size and push time. A repository
+// nothing was pushed to has no images.
+func listImages(ctx context.Context, sa *storageAccess, repo string) ([]imageapi.Image, error) {
+	named, err := reference.WithName(repo)
+	if err != nil {
+		return nil, fmt.Errorf("repository name %q: %w", repo, err)
+	}
+	r, err := sa.ns.Repository(ctx, named)
+	if err != nil {
+		return nil, fmt.Errorf("opening repository %s: %w", repo, err)
+	}
+	ms, err := r.Manifests(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("opening the manifests of %s: %w", repo, err)
+	}
+	enum, ok := ms.(distribution.ManifestEnumerator)
+	if !ok {
+		return nil, errors.New("the storage cannot enumerate manifests")
+	}
+	var digests []digest.Digest
+	if err := enum.Enumerate(ctx, func(d digest.Digest) error {
+		digests = append(digests, d)
+		return nil
+	}); err != nil && !isNotFound(err) {
+		return nil, fmt.Errorf("enumerating the manifests of %s: %w", repo, err)
+	}
+	tags, err := tagsByDigest(ctx, r.Tags(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("reading the tags of %s: %w", repo, err)
+	}
+	byDigest := make(map[string]*imageapi.Image, len(digests))
+	images := make([]imageapi.Image, 0, len(digests))
+	for _, d := range digests {
+		img, err := describe(ctx, sa.driver, ms, repo, d)
+		if errors.As(err, new(distribution.ErrManifestUnknownRevision)) || isNotFound(err) {
+			continue // deleted while listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		img.Tags = tags[d.String()]
+		images = append(images, img)
+	}
+	for i := range images {
+		byDigest[images[i].Digest] = &images[i]
+	}
+	for i := range images {
+		img := &images[i]
+		for _, c := range img.Children {
+			child, ok := byDigest[c]
+			if !ok {
+				continue
+			}
+			child.ReferencedBy = append(child.ReferencedBy, img.Digest)
+			img.SizeBytes = max(img.SizeBytes, child.SizeBytes)
+		}
+	}
+	for i := range images {
+		slices.Sort(images[i].ReferencedBy)
+	}
+	return images, nil
+}
+
+// describe reads one manifest.
+func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distribution.ManifestService, repo string, d digest.Digest) (imageapi.Image, error) {
+	m, err := ms.Get(ctx, d)
+	if err != nil {
+		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
+	}
+	mediaType, _, err := m.Payload()
+	if err != nil {
+		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
+	}
+	img := imageapi.Image{Digest: d.String(), MediaType: mediaType}
+	if isIndex(mediaType) {
+		for _, ref := range m.References() {
+			img.Children = append(img.Children, ref.Digest.String())
+		}
+	} else {
+		for _, ref := range m.References() {
+			img.SizeBytes += ref.Size
+		}
+	}
+	fi, err := driver.Stat(ctx, revisionLinkPath(repo, d))
+	if err != nil {
+		return imageapi.Image{}, fmt.Errorf("reading the push time of %s in %s: %w", d, repo, err)
+	}
+	img.PushedAt = fi.ModTime().UTC()
+	return img, nil
+}
+
+// isIndex reports whether mediaType is an OCI index or a Docker manifest list.
+func isIndex(mediaType string) bool {
+	return mediaType == "application/vnd.oci.image.index.v1+json" ||
+		mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+// revisionLinkPath is where distribution's storage layout (registry/storage/paths.go) keeps
+// the link that makes manifest d part of repo; it is written on every put of the manifest.
+func revisionLinkPath(repo string, d digest.Digest) string {
+	return "/docker/registry/v2/repositories/" + repo + "/_manifests/revisions/" + d.Algorithm().String() + "/" + d.Encoded() + "/link"
+}
+
+// tagsByDigest maps each digest to its sorted tags.
+func tagsByDigest(ctx context.Context, ts distribution.TagService) (map[string][]string, error) {
+	all, err := ts.All(ctx)
+	if err != nil {
+		if isNotFound(err) || errors.As(err, new(distribution.ErrRepositoryUnknown)) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	out := make(map[string][]string, len(all))
+	for _, tag := range all {
+		desc, err := ts.Get(ctx, tag)
+		if errors.As(err, new(distribution.ErrTagUnknown)) || isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading tag %s: %w", tag, err)
+		}
+		out[desc.Digest.String()] = append(out[desc.Digest.String()], tag)
+	}
+	for _, tags := range out {
+		slices.Sort(tags)
+	}
+	return out, nil
+}
+
+// isNotFound reports a storage path that does not exist.
+func isNotFound(err error) bool {
+	return errors.As(err, new(storagedriver.PathNotFoundError))
+}
