@@ -46,7 +46,7 @@ import (
 const appliedHashAnnotation = "ecs.berth.dev/applied-hash"
 
 // reasonNameTaken: a child the controller would create exists and belongs to someone else.
-const reasonNameTaken = "NameTaken"
+const reasonNameTaken = ecsv1alpha1.NameTakenReason
 
 // reconcileLoadBalancers makes the core Services of loadBalancers and serviceRegistries match
 // the spec (server-side apply, skipped when the applied hash is unchanged) and deletes the

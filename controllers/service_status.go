@@ -45,7 +45,7 @@ const (
 )
 
 // reasonReconcileError: the pass failed; the message has the error.
-const reasonReconcileError = "ReconcileError"
+const reasonReconcileError = ecsv1alpha1.ReconcileErrorReason
 
 // computeServiceStatus derives the status from what the pass observed and planned: counts and
 // deployments from the plan, the pass's service events in front of the older ones, and the

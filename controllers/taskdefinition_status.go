@@ -56,7 +56,7 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 
 	switch {
 	case reconcileErr != nil:
-		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, "ReconcileError", reconcileErr.Error())
+		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.ReconcileErrorReason, reconcileErr.Error())
 	case !td.DeletionTimestamp.IsZero():
 		msg := "deleting"
 		if len(s.users) > 0 {

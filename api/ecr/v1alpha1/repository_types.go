@@ -305,7 +305,8 @@ type ImageDetail struct {
 	// pushedAt is when it was pushed.
 	// +optional
 	PushedAt *metav1.Time `json:"pushedAt,omitempty"`
-	// lastPulledAt is when it was last pulled, as reported by registry notifications.
+	// lastPulledAt is when it was last pulled. Not recorded yet: sinceImagePulled rules use
+	// the push time until it is.
 	// +optional
 	LastPulledAt *metav1.Time `json:"lastPulledAt,omitempty"`
 }

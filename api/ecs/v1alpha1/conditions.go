@@ -58,6 +58,11 @@ const (
 	DeploymentFailedReason = "DeploymentFailed"
 	// RolledBackReason: the circuit breaker tripped and the last COMPLETED deployment is back.
 	RolledBackReason = "RolledBack"
+	// ReconcileErrorReason: the last pass failed talking to the API server; it is retried.
+	ReconcileErrorReason = "ReconcileError"
+	// NameTakenReason: a core Service Berth would create exists and belongs to someone else;
+	// Berth leaves it alone.
+	NameTakenReason = "NameTaken"
 )
 
 // Finalizer is set on kinds of this group whose cleanup owner references cannot express.

@@ -183,7 +183,7 @@ type ServiceSpec struct {
 	AvailabilityZoneRebalancing Toggle `json:"availabilityZoneRebalancing,omitempty"`
 
 	// healthCheckGracePeriodSeconds: for this long after a task starts, failing health checks
-	// do not stop it.
+	// do not stop it (the liveness probes start after it). Changing it starts a new deployment.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=2147483647
