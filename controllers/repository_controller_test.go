@@ -57,6 +57,7 @@ import (
 	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/lifecycle"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 	"github.com/berth-dev/berth/registry"
 	"github.com/berth-dev/berth/registry/imageapi"
 )
@@ -129,7 +130,7 @@ func TestRepository(t *testing.T) {
 
 	_ = startRepositoryManager(t, e, RepositoryOptions{ResyncInterval: 2 * time.Second, EventsAddr: "0"})
 	t.Run("ForceDeleteAfterRegistryReturns", func(t *testing.T) {
-		repoEventually(t, 30*time.Second, func() error { return e.gone(t, "kept") })
+		kubetest.Eventually(t, 30*time.Second, func() error { return e.gone(t, "kept") })
 	})
 	t.Run("PushShowsInStatusByResync", func(t *testing.T) {
 		e.repository(t, "resync", nil)
@@ -286,7 +287,7 @@ func testRepositoryDeletion(t *testing.T, e *repoEnv) {
 		if err := e.c.Delete(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		repoEventually(t, 10*time.Second, func() error { return e.gone(t, "empty") })
+		kubetest.Eventually(t, 10*time.Second, func() error { return e.gone(t, "empty") })
 	})
 	t.Run("not empty", func(t *testing.T) {
 		r := e.repository(t, "full", nil)
@@ -304,7 +305,7 @@ func testRepositoryDeletion(t *testing.T, e *repoEnv) {
 			}
 			return nil
 		})
-		repoConsistently(t, 2*time.Second, func() error {
+		kubetest.Consistently(t, 2*time.Second, func() error {
 			if n := len(e.images(t, "full")); n != 2 {
 				return fmt.Errorf("%d images left, want 2", n)
 			}
@@ -316,7 +317,7 @@ func testRepositoryDeletion(t *testing.T, e *repoEnv) {
 		if err := e.c.Patch(ctx, r, patch); err != nil {
 			t.Fatal(err)
 		}
-		repoEventually(t, 10*time.Second, func() error { return e.gone(t, "full") })
+		kubetest.Eventually(t, 10*time.Second, func() error { return e.gone(t, "full") })
 	})
 }
 
@@ -419,7 +420,7 @@ func startTestRegistry(t *testing.T, e *repoEnv, notifyURL string) string {
 		}
 	})
 	addr := ln.Addr().String()
-	repoEventually(t, time.Minute, func() error {
+	kubetest.Eventually(t, time.Minute, func() error {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+addr+"/readyz", nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -535,7 +536,7 @@ func (e *repoEnv) pushImage(t *testing.T, repo, tag string, img v1.Image) v1.Has
 		t.Fatal(err)
 	}
 	auth := authn.FromConfig(authn.AuthConfig{Username: "berth", Password: e.pushTok})
-	repoEventually(t, 15*time.Second, func() error {
+	kubetest.Eventually(t, 15*time.Second, func() error {
 		return remote.Write(r, img, remote.WithAuth(auth), remote.WithRetryBackoff(remote.Backoff{Duration: 10 * time.Millisecond, Factor: 1, Steps: 1}))
 	})
 	return d
@@ -557,7 +558,7 @@ func (e *repoEnv) images(t *testing.T, repo string) []imageapi.Image {
 
 func waitStatus(t *testing.T, e *repoEnv, name string, check func(ecrv1alpha1.RepositoryStatus) error) {
 	t.Helper()
-	repoEventually(t, 15*time.Second, func() error { return check(e.get(t, name).Status) })
+	kubetest.Eventually(t, 15*time.Second, func() error { return check(e.get(t, name).Status) })
 }
 
 func wantCount(st ecrv1alpha1.RepositoryStatus, n int) error {
@@ -618,29 +619,3 @@ func applyTestFile(t *testing.T, c client.Client, path string) {
 type staticToken string
 
 func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
-
-func repoEventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func repoConsistently(t *testing.T, d time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if err := check(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}

@@ -27,13 +27,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // waitPolicyReady waits for the policy's Ready condition to have the status and reason.
 func waitPolicyReady(t *testing.T, ns, name string, status metav1.ConditionStatus, reason string) *metav1.Condition {
 	t.Helper()
 	var c *metav1.Condition
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		p := &ecrv1alpha1.RepositoryPolicy{}
 		if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, p); err != nil {
 			return err

@@ -36,6 +36,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/tasks"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // threeZones makes one node per zone for a test, named after the namespace.
@@ -59,7 +60,7 @@ func TestServiceRunsDesiredTasks(t *testing.T) {
 
 	pods := waitPods(t, ns, "web", 3)
 	var cur *ecsv1alpha1.Service
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur = getService(t, ns, "web")
 		if primary(cur) == nil || cur.Status.PendingCount != 3 {
 			return fmt.Errorf("status %+v: want a PRIMARY deployment and 3 pending tasks", cur.Status)
@@ -123,7 +124,7 @@ func TestServiceRunsDesiredTasks(t *testing.T) {
 			t.Errorf("%s present at steady state: %+v", typ, c)
 		}
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		reasons := kubeEventReasons(t, ns, "web")
 		if !slices.Contains(reasons, "SteadyState") || !slices.Contains(reasons, "TasksStarted") {
 			return fmt.Errorf("Kubernetes Events %v, want SteadyState and TasksStarted", reasons)
@@ -136,7 +137,7 @@ func TestServiceRunsDesiredTasks(t *testing.T) {
 	if err := k8s.Delete(ctx, &victim); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		pods := livePods(t, ns, "web")
 		if len(pods) != 3 || slices.ContainsFunc(pods, func(p corev1.Pod) bool { return p.Name == victim.Name }) {
 			return fmt.Errorf("%d live tasks, want 3 without %s", len(pods), victim.Name)
@@ -159,7 +160,7 @@ func TestServiceReplacesTaskWhenEssentialContainerExits(t *testing.T) {
 	victim := livePods(t, ns, "web")[0]
 	exitAfterReady(t, &victim)
 	waitEvent(t, ns, "web", fmt.Sprintf("(service web) (task %s) stopped: Essential container in task exited: container web exited with code 1 (Error).", victim.Name))
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		pods := livePods(t, ns, "web")
 		if len(pods) != 2 || slices.ContainsFunc(pods, func(p corev1.Pod) bool { return p.Name == victim.Name }) {
 			return fmt.Errorf("%d live tasks, want 2 without %s", len(pods), victim.Name)
@@ -170,7 +171,7 @@ func TestServiceReplacesTaskWhenEssentialContainerExits(t *testing.T) {
 	if d := primary(svc); d.FailedTasks != 0 {
 		t.Errorf("failedTasks = %d: a task that was healthy did not fail to start", d.FailedTasks)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		if reasons := kubeEventReasons(t, ns, "web"); !slices.Contains(reasons, "TaskStopped") {
 			return fmt.Errorf("Kubernetes Events %v, want TaskStopped", reasons)
 		}
@@ -237,7 +238,7 @@ func TestServiceRollsOutNewRevisionWithinBounds(t *testing.T) {
 	setImage(t, ns, "web", "nginx:1.27")
 	waitRevision(t, ns, "web", 2)
 	var cur *ecsv1alpha1.Service
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur = getService(t, ns, "web")
 		d := primary(cur)
 		if d == nil || d.TaskDefinition != "web:2" || d.RolloutState != ecsv1alpha1.RolloutCompleted || cur.Status.RunningCount != 4 {
@@ -297,7 +298,7 @@ func TestServiceCircuitBreakerRollsBack(t *testing.T) {
 	if !hasEvent(cur, "deployment failed: tasks failed to start.") {
 		t.Errorf("no deployment failed event in %v", eventMessages(cur))
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur = getService(t, ns, "web")
 		p := primary(cur)
 		stalled := conditionOf(cur, ecsv1alpha1.StalledCondition)
@@ -389,7 +390,7 @@ func TestServiceNewDeploymentOnlyForPodChanges(t *testing.T) {
 		s.Spec.HealthCheckGracePeriodSeconds = nil
 	})
 	waitSteady(t, ns, "web", 2)
-	consistently(t, 2*time.Second, func() error {
+	kubetest.Consistently(t, 2*time.Second, func() error {
 		cur := getService(t, ns, "web")
 		if len(cur.Status.Deployments) != 1 || cur.Status.Deployments[0].ID != first {
 			return fmt.Errorf("deployments %+v after a change that does not reach the Pods", cur.Status.Deployments)
@@ -402,7 +403,7 @@ func TestServiceNewDeploymentOnlyForPodChanges(t *testing.T) {
 
 	// forceNewDeployment, a pod-affecting field, starts one.
 	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) { s.Spec.ForceNewDeployment = "2026-11-22T10:00:00Z" })
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur := getService(t, ns, "web")
 		p := primary(cur)
 		if p == nil || p.ID == first || p.RolloutState != ecsv1alpha1.RolloutCompleted || p.TaskDefinition != "web:1" {
@@ -418,7 +419,7 @@ func TestServiceStalledUntilTaskDefinitionExists(t *testing.T) {
 	if err := k8s.Create(ctx, newService(ns, "web", 1)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur := getService(t, ns, "web")
 		c := conditionOf(cur, ecsv1alpha1.StalledCondition)
 		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != ecsv1alpha1.TaskDefinitionNotFoundReason ||
@@ -446,7 +447,7 @@ func TestServiceStalledUntilTaskDefinitionExists(t *testing.T) {
 	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) {
 		s.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:ecs.instance-type =~ t2.*"}}
 	})
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur = getService(t, ns, "web")
 		c := conditionOf(cur, ecsv1alpha1.StalledCondition)
 		if c == nil || c.Reason != ecsv1alpha1.InvalidPlacementReason || !strings.Contains(c.Message, "spec.placementConstraints[0].expression") ||
@@ -475,7 +476,7 @@ func TestServiceLoadBalancersAndServiceRegistries(t *testing.T) {
 		cs := &corev1.Service{}
 		return cs, k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, cs)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		lb, err := get("web")
 		if err != nil {
 			return err
@@ -498,7 +499,7 @@ func TestServiceLoadBalancersAndServiceRegistries(t *testing.T) {
 		s.Spec.ServiceRegistries = nil
 		s.Spec.LoadBalancers[0].Port = ptr.To[int32](8000)
 	})
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		if _, err := get("web-discovery"); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("discovery Service still there (%w)", err)
 		}
@@ -522,7 +523,7 @@ func TestServiceReportsUnplaceableTask(t *testing.T) {
 	if cur.Status.PendingCount != 1 {
 		t.Errorf("pendingCount = %d, want 1", cur.Status.PendingCount)
 	}
-	consistently(t, time.Second, func() error {
+	kubetest.Consistently(t, time.Second, func() error {
 		n := 0
 		for _, e := range getService(t, ns, "web").Status.Events {
 			if strings.Contains(e.Message, "was unable to place a task") {
@@ -542,7 +543,7 @@ func TestServiceDaemonRunsOneTaskPerEligibleNode(t *testing.T) {
 	createTaskDefinition(t, ns)
 	nodes := threeZones(t, ns)
 	cordon := func(name string, on bool) {
-		eventually(t, waitFor, func() error {
+		kubetest.Eventually(t, waitFor, func() error {
 			n := &corev1.Node{}
 			if err := k8s.Get(ctx, types.NamespacedName{Name: name}, n); err != nil {
 				return err
@@ -573,7 +574,7 @@ func TestServiceDaemonRunsOneTaskPerEligibleNode(t *testing.T) {
 	startKubelet(t, ns, func(p *corev1.Pod) string { return pinned(*p) }, always(runReady))
 	check := func(want ...string) {
 		t.Helper()
-		eventually(t, waitFor, func() error {
+		kubetest.Eventually(t, waitFor, func() error {
 			var got []string
 			for _, p := range livePods(t, ns, "agent") {
 				got = append(got, pinned(p))
@@ -618,7 +619,7 @@ func TestServiceRebalancesZones(t *testing.T) {
 	if !hasEvent(cur, "(service web) is not AZ balanced with 3 tasks in zone-a, 0 tasks in zone-b and 0 tasks in zone-c.") {
 		t.Errorf("no not-balanced event in %v", eventMessages(cur))
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		zones := map[string]int{}
 		for _, p := range livePods(t, ns, "web") {
 			zones[p.Spec.NodeName]++
@@ -646,7 +647,7 @@ func TestServiceIsolatesTasksWithoutNetworking(t *testing.T) {
 	if err := k8s.Create(ctx, newService(ns, "web", 1)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		np := &networkingv1.NetworkPolicy{}
 		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web-no-network"}, np); err != nil {
 			return err

@@ -34,6 +34,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // The bundled registry the suite's manager is configured with: task images under it are
@@ -84,7 +86,7 @@ func getService(t *testing.T, ns, name string) *ecsv1alpha1.Service {
 // updateService changes a Service's spec, retrying on conflicts.
 func updateService(t *testing.T, ns, name string, change func(*ecsv1alpha1.Service)) {
 	t.Helper()
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		svc := getService(t, ns, name)
 		change(svc)
 		return k8s.Update(context.Background(), svc)
@@ -111,7 +113,7 @@ func livePods(t *testing.T, ns, service string) []corev1.Pod {
 func waitPods(t *testing.T, ns, service string, n int) []corev1.Pod {
 	t.Helper()
 	var pods []corev1.Pod
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		pods = livePods(t, ns, service)
 		if len(pods) != n {
 			return fmt.Errorf("%d live task Pods, want %d", len(pods), n)
@@ -126,7 +128,7 @@ func waitPods(t *testing.T, ns, service string, n int) []corev1.Pod {
 func waitSteady(t *testing.T, ns, name string, running int32) *ecsv1alpha1.Service {
 	t.Helper()
 	var svc *ecsv1alpha1.Service
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		svc = getService(t, ns, name)
 		ready := conditionOf(svc, ecsv1alpha1.ReadyCondition)
 		if svc.Status.ObservedGeneration != svc.Generation || ready == nil || ready.Status != metav1.ConditionTrue ||
@@ -157,7 +159,7 @@ func hasEvent(svc *ecsv1alpha1.Service, text string) bool {
 func waitEvent(t *testing.T, ns, name, text string) *ecsv1alpha1.Service {
 	t.Helper()
 	var svc *ecsv1alpha1.Service
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		svc = getService(t, ns, name)
 		if !hasEvent(svc, text) {
 			return fmt.Errorf("no service event contains %q; events: %v", text, eventMessages(svc))
@@ -365,7 +367,7 @@ func setPodStatus(pod *corev1.Pod, ready, exited bool) {
 // exitAfterReady makes a running, ready Pod's "web" container exit, as a crash would.
 func exitAfterReady(t *testing.T, pod *corev1.Pod) {
 	t.Helper()
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		cur := &corev1.Pod{}
 		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pod), cur); err != nil {
 			return err

@@ -35,6 +35,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/controllers"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 const waitFor = 30 * time.Second
@@ -62,7 +63,7 @@ func getTD(t *testing.T, ns, name string) *ecsv1alpha1.TaskDefinition {
 func waitRevision(t *testing.T, ns, name string, n int64) *ecsv1alpha1.TaskDefinition {
 	t.Helper()
 	var td *ecsv1alpha1.TaskDefinition
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		td = getTD(t, ns, name)
 		if td.Status.ObservedGeneration != td.Generation || td.Status.Revision != n {
 			return fmt.Errorf("revision %d at generation %d/%d, want revision %d", td.Status.Revision,
@@ -161,7 +162,7 @@ func TestTaskDefinitionNoRevisionForMetadataOrIdenticalSpec(t *testing.T) {
 	if err := k8s.Patch(ctx, apply, client.Apply, client.FieldOwner("gitops"), client.ForceOwnership); err != nil { //nolint:staticcheck // typed Apply needs apply configurations we do not generate
 		t.Fatal(err)
 	}
-	consistently(t, 2*time.Second, func() error {
+	kubetest.Consistently(t, 2*time.Second, func() error {
 		if got := revisions(t, ns, "web"); len(got) != 1 {
 			return fmt.Errorf("revisions %v, want only 1", got)
 		}
@@ -203,7 +204,7 @@ func TestRevisionNumbersSurvivePruning(t *testing.T) {
 		setImage(t, ns, "web", fmt.Sprintf("app:%d", i))
 		waitRevision(t, ns, "web", int64(i))
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		if got := revisions(t, ns, "web"); !sameSet(got, 3, 4) {
 			return fmt.Errorf("revisions %v, want [3 4] (latest plus one of history)", got)
 		}
@@ -220,7 +221,7 @@ func TestRevisionNumbersSurvivePruning(t *testing.T) {
 	}
 	setImage(t, ns, "web", "app:5")
 	waitRevision(t, ns, "web", 5)
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		if got := revisions(t, ns, "web"); !sameSet(got, 4, 5) {
 			return fmt.Errorf("revisions %v, want [4 5]", got)
 		}
@@ -288,7 +289,7 @@ func TestInvalidTaskDefinitionKeepsPreviousRevision(t *testing.T) {
 	if err := k8s.Patch(ctx, cur, patch); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		got := getTD(t, ns, "web")
 		c := meta.FindStatusCondition(got.Status.Conditions, ecsv1alpha1.ReadyCondition)
 		if c == nil || c.Status != metav1.ConditionFalse || c.Reason != ecsv1alpha1.InvalidTaskDefinitionReason {
@@ -347,7 +348,7 @@ func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 		setImage(t, ns, "web", fmt.Sprintf("app:%d", i))
 		waitRevision(t, ns, "web", int64(i))
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		if got := revisions(t, ns, "web"); !sameSet(got, 1, 3) {
 			return fmt.Errorf("revisions %v, want [1 3]: 1 is pinned by a Service, 2 is pruned", got)
 		}
@@ -361,7 +362,7 @@ func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 	if err := k8s.Delete(ctx, getTD(t, ns, "web")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		c := meta.FindStatusCondition(getTD(t, ns, "web").Status.Conditions, ecsv1alpha1.ReadyCondition)
 		if c == nil || c.Reason != "Deleting" || !strings.Contains(c.Message, "web") {
 			return fmt.Errorf("Ready = %+v, want Deleting naming the Service", c)
@@ -371,7 +372,7 @@ func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 	if err := k8s.Delete(ctx, svc); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, waitFor, func() error {
+	kubetest.Eventually(t, waitFor, func() error {
 		err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, &ecsv1alpha1.TaskDefinition{})
 		if !apierrors.IsNotFound(err) {
 			return fmt.Errorf("TaskDefinition still there (%w)", err)

@@ -29,6 +29,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // TestSandboxSchedulesAndRunsPods checks the sandbox itself: kube-scheduler places a Pod on
@@ -46,7 +48,7 @@ func TestSandboxSchedulesAndRunsPods(t *testing.T) {
 	if err := k8s.Create(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
+	kubetest.Eventually(t, time.Minute, func() error {
 		got := &corev1.Pod{}
 		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "probe"}, got); err != nil {
 			return err
@@ -78,7 +80,7 @@ func TestTaskDefinitionRegistersInSandbox(t *testing.T) {
 	if err := k8s.Create(ctx, td); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
+	kubetest.Eventually(t, time.Minute, func() error {
 		got := &ecsv1alpha1.TaskDefinition{}
 		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, got); err != nil {
 			return err

@@ -36,6 +36,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 const serviceWait = 3 * time.Minute
@@ -59,7 +61,7 @@ func deploy(t *testing.T, ns string, desired int32, change func(*ecsv1alpha1.Ser
 	if err := k8s.Create(ctx, td); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
+	kubetest.Eventually(t, time.Minute, func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(td), td); err != nil {
 			return err
 		}
@@ -96,7 +98,7 @@ func getService(t *testing.T, ns string) *ecsv1alpha1.Service {
 // waitRunning waits until the Service is steady with n RUNNING tasks.
 func waitRunning(t *testing.T, ns string, n int32) {
 	t.Helper()
-	eventually(t, serviceWait, func() error {
+	kubetest.Eventually(t, serviceWait, func() error {
 		svc := getService(t, ns)
 		ready := false
 		for _, c := range svc.Status.Conditions {
@@ -175,7 +177,7 @@ func TestServiceScaleKeepsZonesBalanced(t *testing.T) {
 	for _, n := range []int32{7, 4, 10, 3} {
 		scaleTo(t, ns, n)
 		waitRunning(t, ns, n)
-		eventually(t, time.Minute, func() error {
+		kubetest.Eventually(t, time.Minute, func() error {
 			c := zoneCounts(t, ns)
 			total := c["zone-a"] + c["zone-b"] + c["zone-c"]
 			if total != int(n) || skew(c) > 1 {
@@ -236,7 +238,7 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 	if err := k8s.Update(ctx, td); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, serviceWait, func() error {
+	kubetest.Eventually(t, serviceWait, func() error {
 		svc := getService(t, ns)
 		if svc.Status.TaskDefinition != "web:2" || len(svc.Status.Deployments) == 0 ||
 			svc.Status.Deployments[0].RolloutState != ecsv1alpha1.RolloutCompleted || svc.Status.RunningCount != 12 {
@@ -290,7 +292,7 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 	t.Cleanup(restore)
 
 	// The pod garbage collector deletes the lost zone's Pods; Berth replaces them.
-	eventually(t, serviceWait, func() error {
+	kubetest.Eventually(t, serviceWait, func() error {
 		c := zoneCounts(t, ns)
 		if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
 			return fmt.Errorf("tasks per zone %v, want 3/3/0", c)
@@ -298,7 +300,7 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 		return nil
 	})
 	restore()
-	eventually(t, serviceWait, func() error {
+	kubetest.Eventually(t, serviceWait, func() error {
 		if c := zoneCounts(t, ns); c["zone-a"] != 2 || c["zone-b"] != 2 || c["zone-c"] != 2 {
 			return fmt.Errorf("tasks per zone %v, want 2/2/2 after rebalancing", c)
 		}
@@ -349,7 +351,7 @@ func TestServiceStartupTime(t *testing.T) {
 	if err := k8s.Create(ctx, dep); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, serviceWait, func() error {
+	kubetest.Eventually(t, serviceWait, func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil {
 			return err
 		}

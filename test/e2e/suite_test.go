@@ -32,8 +32,6 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,6 +42,7 @@ import (
 	"github.com/berth-dev/berth/controllers"
 	"github.com/berth-dev/berth/internal/scheme"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // k8s is a client of the sandbox cluster (not cached).
@@ -63,7 +62,10 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	sandbox := func(verb string) error {
-		cmd := exec.Command(filepath.Join(root, "hack", "sandbox.sh"), verb) //nolint:gosec // our own script
+		// Bounded: creating the cluster takes seconds; a hang must not eat the CI budget.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "sandbox.sh"), verb) //nolint:gosec // our own script
 		cmd.Env = append(os.Environ(), "BERTH_SANDBOX_NAME="+fmt.Sprintf("berth-e2e-%d", os.Getpid()), "BERTH_SANDBOX_DIR="+dir)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
@@ -125,25 +127,5 @@ func run(m *testing.M) int {
 // newNamespace creates a namespace of its own for one test.
 func newNamespace(t *testing.T) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return ns.Name
-}
-
-// eventually retries check until it returns nil or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return kubetest.NewNamespace(t, k8s, "e2e-")
 }
