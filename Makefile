@@ -48,6 +48,12 @@ vet: ## Run go vet.
 lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
+.PHONY: helm-lint
+helm-lint: ## Lint the Helm chart (charts/berth) with its defaults and each charts/berth/ci/*-values.yaml.
+	helm="$$(hack/setup-tools.sh)/helm"; \
+	"$$helm" lint --strict charts/berth; \
+	for f in charts/berth/ci/*-values.yaml; do "$$helm" lint --strict charts/berth --values "$$f"; done
+
 .PHONY: verify
 verify: manifests generate ## Fail when generated files are stale.
 	hack/verify-generated.sh

@@ -2,8 +2,9 @@
 # Provides the control-plane binaries the tests and the sandbox need, offline:
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (built from
 # k8s.io/kubernetes through the Go module proxy), etcd (built from go.etcd.io/etcd),
-# and kwok / kwokctl. Everything is cached outside the work tree, keyed by version,
-# and reused when present. Prints the directory holding the binaries on its last line.
+# kwok / kwokctl, and helm (built from helm.sh/helm/v3). Everything is cached outside the
+# work tree, keyed by version, and reused when present. Prints the directory holding the
+# binaries on its last line.
 #
 # Environment:
 #   BERTH_CACHE          cache root (default ${XDG_CACHE_HOME:-~/.cache}/berth)
@@ -15,6 +16,7 @@ K8S_VERSION=${K8S_VERSION:-v1.37.0}
 K8S_STAGING_VERSION=${K8S_STAGING_VERSION:-v0.37.0}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
 
 CACHE=${BERTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}
 BIN=$CACHE/k8s/$K8S_VERSION
@@ -24,9 +26,15 @@ log() { printf '[setup-tools] %s\n' "$*" >&2; }
 
 have_all() {
   local f
-  for f in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl; do
+  for f in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl helm; do
     [ -x "$BIN/$f" ] || return 1
   done
+  have_helm
+}
+
+# helm is cached unversioned next to the others, so check it is the pinned version.
+have_helm() {
+  [ -x "$BIN/helm" ] && [ "$("$BIN/helm" version --template '{{ .Version }}' 2>/dev/null)" = "$HELM_VERSION" ]
 }
 
 if have_all; then
@@ -113,6 +121,25 @@ for f in kwok kwokctl; do
     mv "$work/kwokbin/$f" "$BIN/$f"
   fi
 done
+
+# --- helm -----------------------------------------------------------------
+if ! have_helm; then
+  log "building helm $HELM_VERSION (first time on a machine: ~2 minutes on 2 cores)"
+  start=$(date +%s)
+  # Set what helm's own Makefile sets with -X: the full version (otherwise it reports vX.Y)
+  # and the Kubernetes version of its client-go, which `helm template` and `helm lint` assume
+  # (otherwise v1.20, older than the chart's kubeVersion).
+  helm_gomod=$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  kminor=$(sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$helm_gomod" | head -1)
+  [ -n "$kminor" ] || { log "cannot find client-go in helm $HELM_VERSION's go.mod"; exit 1; }
+  ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ldflags+=" -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$kminor"
+  done
+  GOBIN="$work/helmbin" CGO_ENABLED=0 go install -ldflags="$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  mv "$work/helmbin/helm" "$BIN/helm"
+  log "built helm in $(( $(date +%s) - start ))s"
+fi
 
 have_all || { log "some binaries are missing in $BIN"; exit 1; }
 log "all binaries ready in $BIN"

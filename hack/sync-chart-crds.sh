@@ -3,6 +3,7 @@
 # that `crds.install` decides whether Helm installs them and `crds.keep` keeps them (and so
 # every Repository, TaskDefinition and Service) when the release is uninstalled.
 # The chart's copies are generated: edit the Go types and run `make manifests` instead.
+# It then calls hack/sync-chart-rbac.sh for the controller's ClusterRole.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=charts/berth/templates/crds
@@ -32,3 +33,6 @@ for f in config/crd/bases/*.yaml; do
     echo "{{- end }}"
   } > "$out/$name"
 done
+
+# The controller's ClusterRole is generated the same way.
+hack/sync-chart-rbac.sh
