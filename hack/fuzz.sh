@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a short while (FUZZTIME, default 10s each), so CI proves the
 # targets still run without a crash; a developer can run longer: FUZZTIME=5m hack/fuzz.sh.
+# A crash leaves its input in the package's testdata/fuzz folder (commit it as a regression
+# seed once fixed) and fails the script with the whole output. A run that fails without
+# writing an input (the fuzzing engine itself stopped, e.g. a worker killed on a loaded
+# machine) is tried once more and reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-10s}
 targets=$(grep -rl --include='*_test.go' '^func Fuzz' internal registry 2>/dev/null | xargs -r grep -H -o '^func Fuzz[A-Za-z0-9_]*' | sed 's/:func /:/' | sort -u)
 [ -n "$targets" ] || { echo "no fuzz targets found" >&2; exit 1; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 n=0
 while IFS=: read -r file target; do
   pkg=./$(dirname "$file")
-  echo "fuzz $pkg $target for $FUZZTIME"
-  go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -parallel 2 2>&1 | tail -n 3
+  corpus=$(dirname "$file")/testdata/fuzz/$target
+  for attempt in 1 2; do
+    echo "fuzz $pkg $target for $FUZZTIME"
+    before=$({ ls "$corpus" 2>/dev/null || true; } | wc -l)
+    if go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -parallel 2 >"$out" 2>&1; then
+      tail -n 2 "$out"
+      break
+    fi
+    cat "$out"
+    after=$({ ls "$corpus" 2>/dev/null || true; } | wc -l)
+    if [ "$after" -gt "$before" ] || [ "$attempt" = 2 ]; then
+      echo "FAIL: $target (see the output above; a new input in $corpus reproduces it)" >&2
+      exit 1
+    fi
+    echo "the fuzzing engine failed without a crashing input; trying $target once more" >&2
+  done
   n=$((n + 1))
 done <<< "$targets"
 echo "$n fuzz targets ran without a crash"
