@@ -198,18 +198,7 @@ func watchBounds(t *testing.T, ns, service string, stop <-chan struct{}) (func()
 			if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil {
 				continue
 			}
-			live, healthy := 0, 0
-			for _, p := range list.Items {
-				if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
-					continue
-				}
-				live++
-				for _, c := range p.Status.Conditions {
-					if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-						healthy++
-					}
-				}
-			}
+			live, healthy := kubetest.LiveAndReady(list.Items)
 			mu.Lock()
 			maxLive, minHealthy = max(maxLive, live), min(minHealthy, healthy)
 			mu.Unlock()

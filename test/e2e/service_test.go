@@ -212,18 +212,7 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 			if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
 				continue
 			}
-			live, ready := 0, 0
-			for _, p := range pods.Items {
-				if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
-					continue
-				}
-				live++
-				for _, c := range p.Status.Conditions {
-					if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-						ready++
-					}
-				}
-			}
+			live, ready := kubetest.LiveAndReady(pods.Items)
 			mu.Lock()
 			maxLive, minReady = max(maxLive, live), min(minReady, ready)
 			mu.Unlock()

@@ -69,3 +69,20 @@ func NewNamespace(t testing.TB, c client.Client, prefix string) string {
 	}
 	return ns.Name
 }
+
+// LiveAndReady counts the Pods that are live (not being deleted, not terminal) and, of those,
+// the Ready ones: the two figures rollout bounds are checked against.
+func LiveAndReady(pods []corev1.Pod) (live, ready int) {
+	for _, p := range pods {
+		if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded {
+			continue
+		}
+		live++
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				ready++
+			}
+		}
+	}
+	return live, ready
+}
