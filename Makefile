@@ -74,6 +74,14 @@ fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each by default).
 test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
 	hack/test.sh -e2e $(GO_TEST_FLAGS)
 
+.PHONY: bench
+bench: setup-tools ## Measure the figures of budgets.md (P1–P7) against references in the same run.
+	hack/bench.sh bench $(GO_TEST_FLAGS)
+
+.PHONY: soak
+soak: setup-tools ## Run the reliability soaks of budgets.md (R1–R3).
+	hack/bench.sh soak $(GO_TEST_FLAGS)
+
 ##@ Build
 
 .PHONY: build
