@@ -454,7 +454,11 @@ func startRepositoryManager(t *testing.T, e *repoEnv, o RepositoryOptions) (stop
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := setupRepository(ctx, mgr, o); err != nil {
+	reg, err := newRepositoryRegistry(mgr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setupRepository(ctx, mgr, o, reg); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

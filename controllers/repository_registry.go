@@ -115,6 +115,11 @@ func (c *registryClient) deleteManifest(ctx context.Context, namespace, name, di
 
 // do sends one authenticated request; transport failures wrap errRegistryUnavailable.
 func (c *registryClient) do(ctx context.Context, method, path string) (*http.Response, error) {
+	return c.doWith(ctx, method, path, nil)
+}
+
+// doWith is do with extra request headers.
+func (c *registryClient) doWith(ctx context.Context, method, path string, header map[string]string) (*http.Response, error) {
 	token, err := c.tokens.token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: getting a registry token: %w", errRegistryUnavailable, err)
@@ -126,6 +131,9 @@ func (c *registryClient) do(ctx context.Context, method, path string) (*http.Res
 		return nil, fmt.Errorf("building a registry request: %w", err)
 	}
 	req.SetBasicAuth("berth", token)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errRegistryUnavailable, err)

@@ -22,10 +22,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -53,8 +55,12 @@ type Options struct {
 	// with PullSecretName. This is the hook of the registry work: empty adds no pull secret.
 	RegistryHost string
 	// PullSecretName is the execution pull Secret listed in task Pods that pull from
-	// RegistryHost.
+	// RegistryHost (for the default execution ServiceAccount; others get
+	// <PullSecretName>-<serviceaccount>). With RegistryHost set, the pull credentials
+	// controller keeps these Secrets; empty lists and keeps none.
 	PullSecretName string
+	// PullTokenLifetime is the lifetime of the tokens in pull Secrets, renewed at half-life.
+	PullTokenLifetime time.Duration
 	// Repository configures the Repository controller and how it reaches the registry; an
 	// empty Repository.RegistryURL leaves the Repository controller out (tests of other kinds).
 	Repository RepositoryOptions
@@ -68,6 +74,10 @@ type Options struct {
 const (
 	defaultServiceConcurrency = 4
 	defaultTaskWorkers        = 16
+	// DefaultPullSecretName is the default execution identity's pull Secret.
+	DefaultPullSecretName = "berth-registry-pull"
+	// defaultPullTokenLifetime is ECR's: its authorization tokens last 12 hours.
+	defaultPullTokenLifetime = 12 * time.Hour
 )
 
 // BindFlags registers the reconcilers' flags.
@@ -77,6 +87,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.TaskWorkers, "task-workers", defaultTaskWorkers, "Task Pod creations and deletions one Service reconcile issues at once.")
 	fs.StringVar(&o.BinpackSchedulerName, "binpack-scheduler-name", "", "Scheduler profile scoring nodes MostAllocated, for binpack placement strategies (empty: binpack is not applied).")
 	fs.BoolVar(&o.ContainerRestartRules, "container-restart-rules", false, "The cluster supports per-container restart rules (ContainerRestartRules feature).")
+	fs.StringVar(&o.PullSecretName, "pull-secret-name", DefaultPullSecretName, "Pull Secret of the default execution ServiceAccount in each namespace whose tasks use bundled-registry images (empty: keep none).")
+	fs.DurationVar(&o.PullTokenLifetime, "pull-token-lifetime", defaultPullTokenLifetime, "Lifetime of the registry tokens in pull Secrets (renewed at half-life).")
 }
 
 // Events are written through the events.k8s.io API.
@@ -97,12 +109,21 @@ func CacheOptions() (cache.Options, error) {
 		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
 	}
 	ofServices := labels.NewSelector().Add(*service)
+	managed, err := labels.NewRequirement(PullCredentialsLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	pullCredentials := labels.NewSelector().Add(*managed)
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
 		&corev1.Pod{}:                 {Label: ofServices, Transform: cache.TransformStripManagedFields()},
 		&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
 		&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
 		&corev1.Node{}:                {Transform: stripNode},
+		// Only the pull credentials the controller keeps, not every Secret of the cluster.
+		&corev1.Secret{}:         {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+		&corev1.ServiceAccount{}: {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+		&rbacv1.RoleBinding{}:    {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
 	}}, nil
 }
 
@@ -134,13 +155,47 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if opts.RegistryHost == "" {
 		opts.RegistryHost = opts.Repository.RegistryHost
 	}
+	var reg *registryClient
+	if opts.Repository.RegistryURL != "" {
+		var err error
+		if reg, err = newRepositoryRegistry(mgr, opts.Repository); err != nil {
+			return err
+		}
+		if opts.Digests == nil && opts.RegistryHost != "" {
+			opts.Digests = &registryDigests{client: reg, host: opts.RegistryHost}
+		}
+	}
 	if err := NewServiceReconciler(mgr, opts).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Service controller: %w", err)
 	}
-	if opts.Repository.RegistryURL != "" {
-		if err := setupRepository(ctx, mgr, opts.Repository); err != nil {
+	if opts.RegistryHost != "" && opts.PullSecretName != "" {
+		if err := newPullCredentialsReconciler(mgr, opts).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	}
+	if reg != nil {
+		if err := setupRepository(ctx, mgr, opts.Repository, reg); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// newPullCredentialsReconciler is the pull credentials controller of opts.
+func newPullCredentialsReconciler(mgr ctrl.Manager, opts Options) *PullCredentialsReconciler {
+	r := &PullCredentialsReconciler{
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		RegistryHost: opts.RegistryHost,
+		SecretName:   opts.PullSecretName,
+		Audience:     opts.Repository.TokenAudience,
+		Lifetime:     opts.PullTokenLifetime,
+	}
+	if r.Audience == "" {
+		r.Audience = defaultRegistryAudience
+	}
+	if r.Lifetime <= 0 {
+		r.Lifetime = defaultPullTokenLifetime
+	}
+	return r
 }

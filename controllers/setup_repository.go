@@ -74,6 +74,8 @@ const (
 	defaultRepositoryResync      = 10 * time.Minute
 	defaultRegistryTokenLifetime = time.Hour
 	defaultRepositoryConcurrency = 2
+	// defaultRegistryAudience is the token audience berth-registry accepts by default.
+	defaultRegistryAudience = "berth-registry"
 	// eventQueueSize bounds notifications waiting for the reconciler; beyond it they are
 	// dropped and the resync catches up.
 	eventQueueSize = 1024
@@ -89,7 +91,7 @@ func (o *RepositoryOptions) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RegistryURL, "registry-url", "http://berth-registry.berth-system.svc:5000", "URL of the bundled registry's API, as the controller reaches it.")
 	fs.StringVar(&o.RegistryCAFile, "registry-ca-file", "", "PEM CA bundle for an https --registry-url (default: system roots).")
 	fs.StringVar(&o.ServiceAccount, "registry-service-account", sa, "The controller's ServiceAccount <namespace>/<name>, whose tokens authenticate it to the registry.")
-	fs.StringVar(&o.TokenAudience, "registry-token-audience", "berth-registry", "Token audience the registry accepts.")
+	fs.StringVar(&o.TokenAudience, "registry-token-audience", defaultRegistryAudience, "Token audience the registry accepts.")
 	fs.DurationVar(&o.TokenLifetime, "registry-token-lifetime", defaultRegistryTokenLifetime, "Lifetime of the controller's registry tokens (renewed at half-life).")
 	fs.DurationVar(&o.ResyncInterval, "repository-resync-interval", defaultRepositoryResync, "How often a Repository is read from the registry without a notification (lifecycle rules are evaluated then too).")
 	fs.StringVar(&o.EventsAddr, "registry-events-bind-address", ":9090", "Address that receives the registry's notifications (plain HTTP, path "+RegistryEventsPath+"); 0 disables it.")
@@ -99,11 +101,7 @@ func (o *RepositoryOptions) BindFlags(fs *flag.FlagSet) {
 
 // setupRepository registers the Repository controller and, when EventsAddr is set, its
 // notification receiver.
-func setupRepository(_ context.Context, mgr ctrl.Manager, o RepositoryOptions) error {
-	reg, err := newRepositoryRegistry(mgr, o)
-	if err != nil {
-		return err
-	}
+func setupRepository(_ context.Context, mgr ctrl.Manager, o RepositoryOptions, reg registryAPI) error {
 	r := &RepositoryReconciler{
 		Client:         mgr.GetClient(),
 		Recorder:       mgr.GetEventRecorder("berth-repository-controller"),

@@ -179,8 +179,3 @@ func imageRegistry(ref string) string {
 	}
 	return ""
 }
-
-// usesBundledRegistry reports whether the image is pulled from the bundled registry.
-func (t *translator) usesBundledRegistry(image string) bool {
-	return t.opts.RegistryHost != "" && strings.EqualFold(imageRegistry(image), t.opts.RegistryHost)
-}

@@ -73,13 +73,8 @@ func (t *translator) podIdentity(pod *corev1.PodSpec, _ []corev1.Container) erro
 			pod.ImagePullSecrets = append(pod.ImagePullSecrets, corev1.LocalObjectReference{Name: name})
 		}
 	}
-	if t.opts.PullSecretName != "" {
-		for _, d := range t.spec.ContainerDefinitions {
-			if t.usesBundledRegistry(d.Image) {
-				add(t.opts.PullSecretName)
-				break
-			}
-		}
+	if t.opts.PullSecretName != "" && len(RegistryImages(t.spec, t.opts.RegistryHost)) > 0 {
+		add(PullSecretName(t.opts.PullSecretName, ExecutionServiceAccount(t.spec)))
 	}
 	for _, d := range t.spec.ContainerDefinitions {
 		if rc := d.RepositoryCredentials; rc != nil {
