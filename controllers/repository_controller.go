@@ -259,6 +259,7 @@ func lifecycleImages(images []imageapi.Image) []lifecycle.Image {
 			Digest:       img.Digest,
 			Tags:         img.Tags,
 			PushedAt:     img.PushedAt,
+			LastPulledAt: img.LastPulledAt,
 			SizeBytes:    img.SizeBytes,
 			ReferencedBy: img.ReferencedBy,
 		})

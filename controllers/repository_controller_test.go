@@ -186,6 +186,26 @@ func testRepositoryPushStatus(t *testing.T, e *repoEnv) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("status showed the push after %s, want seconds", took)
 	}
+
+	// A pull is recorded by the registry and listed as the image's last pull.
+	if imgs := e.images(t, "app"); len(imgs) != 1 || !imgs[0].LastPulledAt.IsZero() {
+		t.Fatalf("images before any pull: %+v", imgs)
+	}
+	pulledAfter := time.Now().Add(-time.Second)
+	ref, err := name.ParseReference(e.regAddr+"/"+e.pusherNS+"/app:v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Get(ref, remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: "berth", Password: e.pushTok}))); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, 10*time.Second, func() error {
+		imgs := e.images(t, "app")
+		if len(imgs) != 1 || imgs[0].LastPulledAt.Before(pulledAfter) {
+			return fmt.Errorf("images after a pull: %+v", imgs)
+		}
+		return nil
+	})
 }
 
 // lifecycleCase pushes images (tag, or "" for untagged) in order, then sets rules and expects

@@ -101,6 +101,9 @@ func summarizeImages(st *ecrv1alpha1.RepositoryStatus, images []imageapi.Image) 
 		if !img.PushedAt.IsZero() {
 			d.PushedAt = &metav1.Time{Time: img.PushedAt}
 		}
+		if !img.LastPulledAt.IsZero() {
+			d.LastPulledAt = &metav1.Time{Time: img.LastPulledAt}
+		}
 		st.Images = append(st.Images, d)
 	}
 }

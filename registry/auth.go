@@ -104,6 +104,8 @@ type gate struct {
 	metrics *metrics
 	next    http.Handler
 	log     logr.Logger
+	// pulls records successful manifest pulls (lastPulledAt); nil records none.
+	pulls *pullRecorder
 }
 
 // outcome is the gate's decision about one request.
@@ -137,7 +139,14 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		o.fail(w)
 	default:
-		g.next.ServeHTTP(w, o.request.WithContext(withVerdict(o.request.Context(), o.verdict)))
+		req := o.request.WithContext(withVerdict(o.request.Context(), o.verdict))
+		if g.pulls != nil && r.Method == http.MethodGet {
+			if ep, err := policy.ParsePath(r.URL.Path); err == nil && ep.Route == policy.RouteManifest {
+				g.pulls.servePull(g.next, w, req, ep)
+				return
+			}
+		}
+		g.next.ServeHTTP(w, req)
 	}
 }
 

@@ -214,6 +214,9 @@ func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distri
 		return imageapi.Image{}, fmt.Errorf("reading the push time of %s in %s: %w", d, repo, err)
 	}
 	img.PushedAt = fi.ModTime().UTC()
+	if img.LastPulledAt, err = lastPulled(ctx, driver, repo, d); err != nil {
+		return imageapi.Image{}, fmt.Errorf("reading the last pull of %s in %s: %w", d, repo, err)
+	}
 	return img, nil
 }
 

@@ -166,7 +166,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	checks := health.NewRegistry() // not distribution's global one
 	app.RegisterHealthChecks(checks)
 
-	g := &gate{authn: s.authn, authz: s.authz, store: s.store, realm: s.opts.Auth.Realm, metrics: s.metrics, next: app, log: log}
+	g := &gate{authn: s.authn, authz: s.authz, store: s.store, realm: s.opts.Auth.Realm, metrics: s.metrics, next: app, log: log,
+		pulls: newPullRecorder(deps, log.WithName("pulls"))}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", g)
 	mux.Handle(imageapi.PathPrefix, &imagesHandler{gate: g, deps: deps})

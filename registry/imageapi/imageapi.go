@@ -59,6 +59,9 @@ type Image struct {
 	// PushedAt is when the manifest was last put: the modification time of its revision link
 	// in storage. Pushing the same manifest again renews it.
 	PushedAt time.Time `json:"pushedAt,omitzero"`
+	// LastPulledAt is the last recorded successful GET of the manifest (recorded at most
+	// once an hour per manifest, as ECR records pulls at least daily); zero: never pulled.
+	LastPulledAt time.Time `json:"lastPulledAt,omitzero"`
 	// Children are the digests an index or manifest list references.
 	Children []string `json:"children,omitempty"`
 	// ReferencedBy are the digests of the indexes and manifest lists in the repository that

@@ -305,8 +305,9 @@ type ImageDetail struct {
 	// pushedAt is when it was pushed.
 	// +optional
 	PushedAt *metav1.Time `json:"pushedAt,omitempty"`
-	// lastPulledAt is when it was last pulled. Not recorded yet: sinceImagePulled rules use
-	// the push time until it is.
+	// lastPulledAt is when it was last pulled (a successful manifest GET), recorded by the
+	// registry at most once an hour per image; absent when never pulled, and then
+	// sinceImagePulled rules count from the push.
 	// +optional
 	LastPulledAt *metav1.Time `json:"lastPulledAt,omitempty"`
 }
