@@ -178,7 +178,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 			return err
 		}
 	}
-	return nil
+	return registerMetrics(mgr.GetCache(), mgr.GetLogger().WithName("metrics"))
 }
 
 // newPullCredentialsReconciler is the pull credentials controller of opts.

@@ -1,0 +1,92 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
+)
+
+// TestServiceMetrics reads the manager's metrics registry, as a scrape would: tasks by ECS
+// state follow the Pods from PROVISIONING to RUNNING, and the deployment's rolloutState
+// moves from IN_PROGRESS to COMPLETED.
+func TestServiceMetrics(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	if err := k8s.Create(context.Background(), newService(ns, "web", 3)); err != nil {
+		t.Fatal(err)
+	}
+	waitPods(t, ns, "web", 3)
+	want := func(tasks map[string]float64, rollout string) func() error {
+		return func() error {
+			got := gatherService(t, ns, "web")
+			for state, n := range tasks {
+				if got["berth_service_tasks/"+state] != n {
+					return fmt.Errorf("tasks %s = %v, want %v (all: %v)", state, got["berth_service_tasks/"+state], n, got)
+				}
+			}
+			if got["berth_service_desired_tasks/"] != 3 || got["berth_service_deployments/PRIMARY/"+rollout] != 1 {
+				return fmt.Errorf("want desired 3 and a PRIMARY %s deployment: %v", rollout, got)
+			}
+			return nil
+		}
+	}
+	kubetest.Eventually(t, waitFor, want(map[string]float64{"PROVISIONING": 3, "RUNNING": 0}, "IN_PROGRESS"))
+	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
+	waitSteady(t, ns, "web", 3)
+	kubetest.Eventually(t, waitFor, want(map[string]float64{"PROVISIONING": 0, "PENDING": 0, "RUNNING": 3, "STOPPED": 0}, "COMPLETED"))
+}
+
+// gatherService returns the Berth series of one service as "name/label values…" → value.
+func gatherService(t *testing.T, ns, service string) map[string]float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] != ns || labels["service"] != service {
+				continue
+			}
+			key := f.GetName() + "/" + labels["state"]
+			if labels["status"] != "" {
+				key = f.GetName() + "/" + labels["status"] + "/" + labels["rollout_state"]
+			}
+			out[key] += value(m)
+		}
+	}
+	return out
+}
+
+func value(m *dto.Metric) float64 {
+	if g := m.GetGauge(); g != nil {
+		return g.GetValue()
+	}
+	return 0
+}
