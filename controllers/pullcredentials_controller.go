@@ -61,8 +61,8 @@ const (
 	pullTokenHostAnnotation = "berth.dev/registry-host"
 )
 
-// RegistryReaderRole is the ClusterRole granting pull on a namespace's repositories; execution
-// ServiceAccounts are bound to it in their own namespace, like ECR's
+// RegistryReaderRole is the default ClusterRole granting pull on a namespace's repositories;
+// execution ServiceAccounts are bound to it in their own namespace, like ECR's
 // AmazonEC2ContainerRegistryReadOnly on an ECS task execution role.
 const RegistryReaderRole = "berth-registry-reader"
 
@@ -88,6 +88,8 @@ type PullCredentialsReconciler struct {
 	Audience string
 	// Lifetime is the lifetime asked of each token (ECR's tokens last 12 hours).
 	Lifetime time.Duration
+	// ReaderRole is the ClusterRole execution ServiceAccounts are bound to.
+	ReaderRole string
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
@@ -216,7 +218,7 @@ func readerBindingName(sa string) string {
 func (r *PullCredentialsReconciler) reconcileRoleBinding(ctx context.Context, ns, sa string) error {
 	want := &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: readerBindingName(sa), Labels: map[string]string{PullCredentialsLabel: sa}},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: RegistryReaderRole},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: r.ReaderRole},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: sa}},
 	}
 	got := &rbacv1.RoleBinding{}
@@ -232,7 +234,7 @@ func (r *PullCredentialsReconciler) reconcileRoleBinding(ctx context.Context, ns
 		return fmt.Errorf("reading RoleBinding %s/%s: %w", ns, want.Name, err)
 	}
 	if err := r.Client.Create(ctx, want); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("binding %s/%s to %s: %w", ns, sa, RegistryReaderRole, err)
+		return fmt.Errorf("binding %s/%s to %s: %w", ns, sa, r.ReaderRole, err)
 	}
 	return nil
 }

@@ -61,6 +61,9 @@ type Options struct {
 	PullSecretName string
 	// PullTokenLifetime is the lifetime of the tokens in pull Secrets, renewed at half-life.
 	PullTokenLifetime time.Duration
+	// RegistryReaderRole is the ClusterRole execution ServiceAccounts are bound to (the Helm
+	// chart names it after its release).
+	RegistryReaderRole string
 	// Repository configures the Repository controller and how it reaches the registry; an
 	// empty Repository.RegistryURL leaves the Repository controller out (tests of other kinds).
 	Repository RepositoryOptions
@@ -89,6 +92,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ContainerRestartRules, "container-restart-rules", false, "The cluster supports per-container restart rules (ContainerRestartRules feature).")
 	fs.StringVar(&o.PullSecretName, "pull-secret-name", DefaultPullSecretName, "Pull Secret of the default execution ServiceAccount in each namespace whose tasks use bundled-registry images (empty: keep none).")
 	fs.DurationVar(&o.PullTokenLifetime, "pull-token-lifetime", defaultPullTokenLifetime, "Lifetime of the registry tokens in pull Secrets (renewed at half-life).")
+	fs.StringVar(&o.RegistryReaderRole, "registry-reader-role", RegistryReaderRole, "ClusterRole granting pull, bound to execution ServiceAccounts in their namespace.")
 }
 
 // Events are written through the events.k8s.io API.
@@ -190,6 +194,10 @@ func newPullCredentialsReconciler(mgr ctrl.Manager, opts Options) *PullCredentia
 		SecretName:   opts.PullSecretName,
 		Audience:     opts.Repository.TokenAudience,
 		Lifetime:     opts.PullTokenLifetime,
+		ReaderRole:   opts.RegistryReaderRole,
+	}
+	if r.ReaderRole == "" {
+		r.ReaderRole = RegistryReaderRole
 	}
 	if r.Audience == "" {
 		r.Audience = defaultRegistryAudience

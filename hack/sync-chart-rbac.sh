@@ -23,6 +23,9 @@ trap 'rm -f "$tmp"' EXIT
       next
     }
     inmeta && /^  / { print; next }
+    # The registry role the controller binds execution ServiceAccounts to is named after the
+    # release in the chart (--registry-reader-role).
+    /^  - berth-registry-reader$/ { print "  - {{ include \"berth.registry.fullname\" . }}-reader"; next }
     { inmeta = 0; print }
     END { if (!named) { print "no metadata.name in the ClusterRole" > "/dev/stderr"; exit 1 } }
   ' "$in"
