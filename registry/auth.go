@@ -256,13 +256,20 @@ func (g *gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 		default:
 			// Existence is checked after authorization, so that callers without rights learn
 			// nothing about which repositories exist.
-			exists, err := g.exists(ctx, ns, name)
+			repo, err := g.store.repository(ctx, ns, name)
 			if err != nil {
 				return g.failure(r, req, action, err)
 			}
-			if !exists {
+			if repo == nil {
 				return outcome{action: action, decision: decisionAllow, fail: func(w http.ResponseWriter) {
 					writeError(w, nameUnknownError(req.Repository, fmt.Sprintf("create a Repository named %s in namespace %s", name, ns)))
+				}}
+			}
+			if !repo.DeletionTimestamp.IsZero() && pushAction(req.Action) {
+				// Reads and deletes go on (the controller empties a force-deleted repository
+				// through them), but nothing new is stored in a repository on its way out.
+				return outcome{action: action, decision: decisionDeny, fail: func(w http.ResponseWriter) {
+					writeError(w, nameUnknownError(req.Repository, "the Repository is being deleted; create it again once it is gone"))
 				}}
 			}
 			v.allow(r.Method, req.Repository)
@@ -300,6 +307,15 @@ func (g *gate) refuse(id *identity, req policy.Requirement, d decision, action s
 func (g *gate) exists(ctx context.Context, namespace, name string) (bool, error) {
 	r, err := g.store.repository(ctx, namespace, name)
 	return r != nil, err
+}
+
+// pushAction reports whether an ECR action stores something.
+func pushAction(action string) bool {
+	switch action {
+	case policy.ActionInitiateLayerUpload, policy.ActionUploadLayerPart, policy.ActionCompleteLayerUpload, policy.ActionPutImage:
+		return true
+	}
+	return false
 }
 
 // errBadCredentials reports an Authorization header the registry cannot use.

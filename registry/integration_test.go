@@ -506,3 +506,51 @@ func TestMetricsCountDecisions(t *testing.T) {
 		}
 	}
 }
+
+// TestPushRefusedWhileRepositoryIsDeleted: once a Repository is being deleted (its finalizer
+// holds it while the controller empties it), pushes are refused with NAME_UNKNOWN, while pulls
+// go on until it is gone.
+func TestPushRefusedWhileRepositoryIsDeleted(t *testing.T) {
+	s := needSuite(t)
+	ctx := context.Background()
+	s.namespaces(t, "del-a")
+	admin := s.serviceAccount(t, "del-a", "admin", "berth-registry-admin")
+	s.repository(t, "del-a", "app", ecrv1alpha1.Mutable)
+	pushed := randomImage(t)
+	if err := push(s.ref("del-a/app", "v1"), pushed, admin.token); err != nil {
+		t.Fatal(err)
+	}
+	repo := &ecrv1alpha1.Repository{}
+	key := client.ObjectKey{Namespace: "del-a", Name: "app"}
+	if err := s.c.Get(ctx, key, repo); err != nil {
+		t.Fatal(err)
+	}
+	repo.Finalizers = append(repo.Finalizers, "test.berth.dev/hold")
+	if err := s.c.Update(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.Delete(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, func() error {
+		err := push(s.ref("del-a/app", "v2"), randomImage(t), admin.token)
+		if status, code := ociError(err); status != http.StatusNotFound || code != "NAME_UNKNOWN" || !strings.Contains(err.Error(), "being deleted") {
+			return fmt.Errorf("push during deletion: %v", err)
+		}
+		return nil
+	})
+	want, err := pushed.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pull(s.ref("del-a/app", "v1"), admin.token); err != nil || got != want {
+		t.Fatalf("pull during deletion: %v %v, want %s", got, err, want)
+	}
+	if err := s.c.Get(ctx, key, repo); err != nil {
+		t.Fatal(err)
+	}
+	repo.Finalizers = nil
+	if err := s.c.Update(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+}
