@@ -120,6 +120,8 @@ type serviceScope struct {
 	steady bool
 	// rebalanceZone is where this pass starts a task to rebalance the service.
 	rebalanceZone string
+	// rebalanceBlocked says why the bounds allow no rebalancing move, for the conditions.
+	rebalanceBlocked string
 
 	// events are the service events of this pass, in the order they happened.
 	events []rollout.Event

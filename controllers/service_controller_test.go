@@ -580,6 +580,12 @@ func TestServiceDaemonRunsOneTaskPerEligibleNode(t *testing.T) {
 		}
 	}
 	check(nodes[0], nodes[1])
+	// ECS's DAEMON defaults: no surge, stop first.
+	if cur := getService(t, ns, "agent"); cur.Status.MinimumHealthyPercent == nil || *cur.Status.MinimumHealthyPercent != 0 ||
+		cur.Status.MaximumPercent == nil || *cur.Status.MaximumPercent != 100 || cur.Spec.DeploymentConfiguration.MaximumPercent != nil {
+		t.Errorf("DAEMON percents in effect %v / %v (spec %+v), want 0 / 100 from the controller's defaults",
+			ptr.Deref(cur.Status.MinimumHealthyPercent, -1), ptr.Deref(cur.Status.MaximumPercent, -1), cur.Spec.DeploymentConfiguration)
+	}
 	cordon(nodes[2], false)
 	check(nodes...)
 	cordon(nodes[0], true)
@@ -615,6 +621,85 @@ func TestServiceRebalancesZones(t *testing.T) {
 		}
 		if len(zones) != 3 {
 			return fmt.Errorf("tasks per node %v, want one in each zone", zones)
+		}
+		return nil
+	})
+	waitSteady(t, ns, "web", 3)
+	if d := primary(getService(t, ns, "web")); d.FailedTasks != 0 {
+		t.Errorf("failedTasks = %d", d.FailedTasks)
+	}
+}
+
+// With maximumPercent 100 there is no room to start a task before stopping one: rebalancing
+// is blocked while minimumHealthyPercent forbids one task fewer (and says so), and stops first
+// once it allows it, never exceeding desiredCount nor dropping below the lower bound.
+func TestServiceRebalancesZonesStopFirst(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	nodes := threeZones(t, ns)
+	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
+	svc := newService(ns, "web", 3)
+	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
+	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
+	// L = ceil(3 × 90 %) = 3, U = 3: neither start-first nor stop-first fits.
+	svc.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: ptr.To[int32](90), MaximumPercent: ptr.To[int32](100)}
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	// A scheduler that puts everything in zone-a unless a task is pinned to a zone.
+	startKubelet(t, ns, func(p *corev1.Pod) string {
+		if z := p.Annotations[tasks.AnnotationRebalanceZone]; z != "" {
+			return zoneNode[z]
+		}
+		return nodes[0]
+	}, always(runReady))
+
+	cur := waitEvent(t, ns, "web", "(service web) is not AZ balanced with 3 tasks in zone-a, 0 tasks in zone-b and 0 tasks in zone-c. AZ rebalancing is blocked: "+
+		"maximumPercent allows 3 tasks, so none can start before one stops, and minimumHealthyPercent needs 3 healthy tasks")
+	if p, m := cur.Status.MinimumHealthyPercent, cur.Status.MaximumPercent; p == nil || *p != 90 || m == nil || *m != 100 {
+		t.Errorf("status percents %v / %v, want 90 / 100", ptr.Deref(p, -1), ptr.Deref(m, -1))
+	}
+	kubetest.Eventually(t, waitFor, func() error {
+		ready := conditionOf(getService(t, ns, "web"), ecsv1alpha1.ReadyCondition)
+		if ready == nil || ready.Status != metav1.ConditionTrue || !strings.Contains(ready.Message, "AZ rebalancing blocked: maximumPercent allows 3 tasks") {
+			return fmt.Errorf("Ready = %+v, want True and saying rebalancing is blocked", ready)
+		}
+		return nil
+	})
+	if !slices.Contains(kubeEventReasons(t, ns, "web"), "AZRebalancingBlocked") {
+		t.Errorf("no AZRebalancingBlocked Kubernetes Event: %v", kubeEventReasons(t, ns, "web"))
+	}
+	for _, p := range livePods(t, ns, "web") {
+		if p.Spec.NodeName != nodes[0] || p.Annotations[tasks.AnnotationRebalanceZone] != "" {
+			t.Errorf("task %s on %s (pin %q) while rebalancing is blocked", p.Name, p.Spec.NodeName, p.Annotations[tasks.AnnotationRebalanceZone])
+		}
+	}
+
+	// L = ceil(3 × 50 %) = 2: one task may stop before its replacement starts.
+	stop := make(chan struct{})
+	bounds, done := watchBounds(t, ns, "web", stop)
+	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) {
+		s.Spec.DeploymentConfiguration.MinimumHealthyPercent = ptr.To[int32](50)
+	})
+	cur = waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
+	close(stop)
+	done()
+	if !hasEvent(cur, "Starting AZ rebalancing: maximumPercent leaves no room to start a task first, so a task in zone-a stops first.") {
+		t.Errorf("no stop-first event in %v", eventMessages(cur))
+	}
+	if !hasEvent(cur, "(service web) has stopped 1 running tasks: (task web-") {
+		t.Errorf("no tasks-stopped event in %v", eventMessages(cur))
+	}
+	if maxLive, minHealthy := bounds(); maxLive > 3 || minHealthy < 2 {
+		t.Errorf("while rebalancing: up to %d live tasks (U = 3), down to %d healthy (L = 2)", maxLive, minHealthy)
+	}
+	kubetest.Eventually(t, waitFor, func() error {
+		perNode := map[string]int{}
+		for _, p := range livePods(t, ns, "web") {
+			perNode[p.Spec.NodeName]++
+		}
+		if len(perNode) != 3 {
+			return fmt.Errorf("tasks per node %v, want one in each zone", perNode)
 		}
 		return nil
 	})

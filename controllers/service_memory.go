@@ -60,6 +60,9 @@ type serviceMemory struct {
 	reported map[types.UID]bool
 	// rebalancing is true from the "not AZ balanced" event to the "AZ balanced" one.
 	rebalancing bool
+	// rebalanceBlocked is true while the deployment bounds block rebalancing (its event was
+	// emitted); a move after it is announced again.
+	rebalanceBlocked bool
 	// rebalanceRetry is when rebalancing may be tried again after a task could not be placed.
 	rebalanceRetry time.Time
 }

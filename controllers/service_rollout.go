@@ -46,9 +46,18 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 		return nil
 	}
 	s.desired = desiredCount(s)
-	cfg := rollout.ConfigFrom(s.svc.Spec.DeploymentConfiguration, s.desired)
+	cfg := rollout.ConfigFrom(&s.svc.Spec, s.desired)
 	rebalancing := s.rebalanceTask()
-	inFlight := rebalancing != nil && rebalancing.obs.Unschedulable == ""
+	live := int32(0)
+	for i := range s.tasks {
+		if s.tasks[i].live() {
+			live++
+		}
+	}
+	// A start-first move has one task more than desired until its new task is healthy; a
+	// stop-first move does not (its victim is already stopping), so telling the planner D+1
+	// then would start yet another task.
+	inFlight := rebalancing != nil && rebalancing.obs.Unschedulable == "" && live > s.desired
 	if inFlight {
 		cfg.DesiredCount++
 	}
@@ -73,12 +82,20 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 	s.steady = s.plan.SteadyState
 	s.events = append(s.events, s.plan.Events...)
 	s.reportUnplaced()
-	if rebalancing != nil && rebalancing.obs.Unschedulable != "" && s.mem.rebalanceRetry.Before(s.now) {
-		// The planner was told D, so it stops the unplaced extra task; retry later.
-		s.mem.rebalanceRetry = s.now.Add(rebalanceBackoff)
-		s.event(rollout.EventWarning, reasonRebalancing, fmt.Sprintf(
-			"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s.",
-			s.svc.Name, rebalancing.rebalanceZone, rebalanceBackoff))
+	if rebalancing != nil && rebalancing.obs.Unschedulable != "" {
+		// The planner was told D, so it stops the unplaced extra task of a start-first move.
+		// The unplaced replacement of a stop-first move is not extra: stop it here, and the
+		// planner starts an unpinned one in the next pass. Retry later.
+		if !slices.ContainsFunc(s.plan.Stop, func(a rollout.StopAction) bool { return a.Task == rebalancing.task.Name }) {
+			s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: rebalancing.task.Name,
+				Deployment: rebalancing.task.Deployment, Reason: rebalanceStopReason(rebalancing.task.Deployment)})
+		}
+		if s.mem.rebalanceRetry.Before(s.now) {
+			s.mem.rebalanceRetry = s.now.Add(rebalanceBackoff)
+			s.event(rollout.EventWarning, reasonRebalancing, fmt.Sprintf(
+				"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s.",
+				s.svc.Name, rebalancing.rebalanceZone, rebalanceBackoff))
+		}
 	}
 	if p, ok := s.plan.Primary(); ok && rebalancingEnabled(s.svc) {
 		if _, err := r.loadTemplate(ctx, s, p.ID); err != nil { // rebalancing reads its spread
@@ -136,15 +153,19 @@ func (s *serviceScope) reportUnplaced() {
 }
 
 // rebalance starts AZ rebalancing when the service is steady and its zones differ by more
-// than one task: one extra task pinned to the emptiest zone, if the upper bound has room for
-// it (start first, so the healthy count never drops). busy says a rebalancing task exists.
+// than one task, one task at a time, the ECS way (placement.PlanMove): start a task pinned
+// to the emptiest zone first when the upper bound has room for it, so the healthy count never
+// drops; otherwise stop a task in the fullest zone first and start its replacement in the
+// same pass when the lower bound allows one healthy task fewer; otherwise say, in an event and
+// the conditions, that the bounds block rebalancing. busy says a rebalancing task exists.
 func (s *serviceScope) rebalance(busy bool) {
 	primary, ok := s.plan.Primary()
 	if !ok || !rebalancingEnabled(s.svc) || primary.RolloutState != ecsv1alpha1.RolloutCompleted || !zoneSpread(s.templates[primary.ID]) {
-		s.mem.rebalancing = false
+		s.mem.rebalancing, s.mem.rebalanceBlocked = false, false
 		return
 	}
 	var members []placement.Member
+	healthy := map[string]bool{}
 	others := false
 	stopping := map[string]bool{}
 	for _, st := range s.plan.Stop {
@@ -158,6 +179,7 @@ func (s *serviceScope) rebalance(busy bool) {
 			others = true
 		}
 		members = append(members, placement.Member{Name: t.task.Name, Zone: t.task.Zone, Node: t.task.Node})
+		healthy[t.task.Name] = t.task.State == rollout.TaskRunning && t.task.Healthy
 	}
 	if others {
 		return
@@ -174,7 +196,7 @@ func (s *serviceScope) rebalance(busy bool) {
 	d := placement.Rebalance(members, s.zones)
 	if !d.Unbalanced {
 		if s.mem.rebalancing {
-			s.mem.rebalancing = false
+			s.mem.rebalancing, s.mem.rebalanceBlocked = false, false
 			s.event(rollout.EventNormal, reasonBalanced, d.Message(s.svc.Name))
 		}
 		return
@@ -183,19 +205,44 @@ func (s *serviceScope) rebalance(busy bool) {
 		s.requeue(s.mem.rebalanceRetry)
 		return
 	}
-	if s.desired+1 > s.plan.Upper {
-		if !s.mem.rebalancing {
-			s.mem.rebalancing = true
-			s.event(rollout.EventWarning, reasonRebalancing, d.Message(s.svc.Name)+
-				" Rebalancing needs maximumPercent above 100 to start a task before stopping one.")
+	s.move(d, placement.PlanMove(d, members, healthy, s.plan.Lower, s.plan.Upper), primary.ID)
+}
+
+// move carries out a rebalancing move of decision d: it records why a blocked move cannot
+// proceed, stops the victim of a stop-first move, and pins this pass's extra task to the
+// move's zone. The ECS-style events announce a move once, and again after being blocked.
+func (s *serviceScope) move(d placement.RebalanceDecision, move placement.Move, primary string) {
+	switch move.Kind {
+	case placement.MoveBlocked:
+		s.rebalanceBlocked = move.Reason
+		if !s.mem.rebalancing || !s.mem.rebalanceBlocked {
+			s.mem.rebalancing, s.mem.rebalanceBlocked = true, true
+			s.event(rollout.EventWarning, reasonRebalanceBlocked, d.Message(s.svc.Name)+
+				" AZ rebalancing is blocked: "+move.Reason+". Update the minimumHealthyPercent or maximumPercent value.")
 		}
 		return
+	case placement.MoveStopFirst:
+		if !s.mem.rebalancing || s.mem.rebalanceBlocked {
+			s.mem.rebalancing, s.mem.rebalanceBlocked = true, false
+			s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+
+				" Starting AZ rebalancing: maximumPercent leaves no room to start a task first, so a task in "+d.Fullest+" stops first.")
+		}
+		s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: move.Victim, Deployment: primary, Reason: rebalanceStopReason(primary)})
+		s.event(rollout.EventNormal, rollout.ReasonTasksStopped, fmt.Sprintf("(service %s) has stopped 1 running tasks: (task %s).", s.svc.Name, move.Victim))
+	case placement.MoveStartFirst:
+		if !s.mem.rebalancing || s.mem.rebalanceBlocked {
+			s.mem.rebalancing, s.mem.rebalanceBlocked = true, false
+			s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+" Starting AZ rebalancing.")
+		}
+	case placement.MoveNone:
+		return
 	}
-	if !s.mem.rebalancing {
-		s.mem.rebalancing = true
-		s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+" Starting AZ rebalancing.")
-	}
-	s.rebalanceZone = d.Emptiest
+	s.rebalanceZone = move.Zone
+}
+
+// rebalanceStopReason is the stoppedReason of a task stopped to rebalance the zones.
+func rebalanceStopReason(deployment string) string {
+	return fmt.Sprintf("AZ rebalancing initiated by (deployment %s)", deployment)
 }
 
 // zoneSpread reports whether a template spreads its tasks over zones.

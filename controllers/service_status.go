@@ -55,6 +55,10 @@ func computeServiceStatus(s *serviceScope, reconcileErr error) {
 	st := &svc.Status
 	gen := svc.Generation
 	st.Selector = labels.SelectorFromSet(labels.Set{ecsv1alpha1.ServiceLabel: svc.Name}).String()
+	// The percents in effect, as ECS's DescribeServices shows them: the schema has no
+	// defaults for them because ECS's depend on the scheduling strategy.
+	minHealthy, maxPercent := rollout.DeploymentPercents(&svc.Spec)
+	st.MinimumHealthyPercent, st.MaximumPercent = &minHealthy, &maxPercent
 	if s.planned {
 		st.DesiredCount = s.desired
 		st.RunningCount, st.PendingCount = 0, 0
@@ -177,6 +181,9 @@ func taskSummary(s *serviceScope, primary rollout.Deployment, hasPrimary bool) s
 	if hasPrimary {
 		msg += fmt.Sprintf("; PRIMARY deployment %s runs %s", primary.ID, primary.TaskDefinition)
 	}
+	if s.rebalanceBlocked != "" {
+		msg += "; AZ rebalancing blocked: " + s.rebalanceBlocked
+	}
 	if len(s.notes) > 0 {
 		msg += "; placement: " + s.notes[0]
 		if len(s.notes) > 1 {
@@ -206,7 +213,7 @@ func eventAction(reason string) string {
 		return "StopTasks"
 	case rollout.ReasonUnableToPlace:
 		return "PlaceTask"
-	case reasonRebalancing, reasonBalanced:
+	case reasonRebalancing, reasonBalanced, reasonRebalanceBlocked:
 		return "Rebalance"
 	default:
 		return "Deploy"

@@ -46,6 +46,9 @@ const (
 	reasonRebalancing = "AZRebalancing"
 	// reasonBalanced: the service's zones are balanced again.
 	reasonBalanced = "AZBalanced"
+	// reasonRebalanceBlocked: the zones are out of balance and the deployment bounds allow no
+	// task to be moved.
+	reasonRebalanceBlocked = "AZRebalancingBlocked"
 )
 
 // observedTask is one task of the pass: its Pod (nil for a Pod created but not yet in the

@@ -22,30 +22,47 @@ import (
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
 
-// ECS defaults of deploymentConfiguration, applied when the field is unset (the CRD
-// defaults them too, but objects read before defaulting must plan the same way).
+// ECS defaults of deploymentConfiguration, which depend on the scheduling strategy. The CRD
+// does not default these two fields (a schema default cannot depend on another field), so
+// DeploymentPercents applies them, and the status reports the values in effect.
 const (
-	// DefaultMinimumHealthyPercent keeps every task healthy during a rollout.
+	// DefaultMinimumHealthyPercent keeps every task of a REPLICA service healthy during a
+	// rollout.
 	DefaultMinimumHealthyPercent int32 = 100
-	// DefaultMaximumPercent lets a rollout start a full second set of tasks.
+	// DefaultMaximumPercent lets a REPLICA rollout start a full second set of tasks.
 	DefaultMaximumPercent int32 = 200
+	// DefaultDaemonMinimumHealthyPercent lets a DAEMON rollout stop a node's task before
+	// starting its replacement.
+	DefaultDaemonMinimumHealthyPercent int32 = 0
+	// DefaultDaemonMaximumPercent forbids a DAEMON surge: one task per node, often on host
+	// ports a second task could not bind.
+	DefaultDaemonMaximumPercent int32 = 100
 )
 
-// ConfigFrom builds the planner Config from the spec's deploymentConfiguration and the
-// desired count the controller settled on (spec.desiredCount, or eligible nodes for DAEMON).
-func ConfigFrom(dc ecsv1alpha1.DeploymentConfiguration, desired int32) Config {
-	c := Config{
-		DesiredCount:          desired,
-		MinimumHealthyPercent: DefaultMinimumHealthyPercent,
-		MaximumPercent:        DefaultMaximumPercent,
+// DeploymentPercents is the one place the controller resolves the minimumHealthyPercent and
+// maximumPercent in effect for a service: the spec's values, or ECS's defaults for its
+// scheduling strategy (REPLICA 100 / 200, DAEMON 0 / 100).
+func DeploymentPercents(spec *ecsv1alpha1.ServiceSpec) (minHealthy, maxPercent int32) {
+	minHealthy, maxPercent = DefaultMinimumHealthyPercent, DefaultMaximumPercent
+	if spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
+		minHealthy, maxPercent = DefaultDaemonMinimumHealthyPercent, DefaultDaemonMaximumPercent
 	}
-	if dc.MinimumHealthyPercent != nil {
-		c.MinimumHealthyPercent = *dc.MinimumHealthyPercent
+	if v := spec.DeploymentConfiguration.MinimumHealthyPercent; v != nil {
+		minHealthy = *v
 	}
-	if dc.MaximumPercent != nil {
-		c.MaximumPercent = *dc.MaximumPercent
+	if v := spec.DeploymentConfiguration.MaximumPercent; v != nil {
+		maxPercent = *v
 	}
-	if cb := dc.DeploymentCircuitBreaker; cb != nil {
+	return minHealthy, maxPercent
+}
+
+// ConfigFrom builds the planner Config from the service spec (deploymentConfiguration, with
+// DeploymentPercents' defaults) and the desired count the controller settled on
+// (spec.desiredCount, or eligible nodes for DAEMON).
+func ConfigFrom(spec *ecsv1alpha1.ServiceSpec, desired int32) Config {
+	c := Config{DesiredCount: desired}
+	c.MinimumHealthyPercent, c.MaximumPercent = DeploymentPercents(spec)
+	if cb := spec.DeploymentConfiguration.DeploymentCircuitBreaker; cb != nil {
 		c.CircuitBreakerEnable = cb.Enable
 		c.CircuitBreakerRollback = cb.Enable && cb.Rollback
 	}

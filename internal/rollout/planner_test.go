@@ -416,20 +416,29 @@ func TestConvert(t *testing.T) {
 	if diff := gocmp.Diff(ds, FromAPI(ToAPI(ds))); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	minPct, maxPct := int32(50), int32(150)
+	minPct, maxPct, zero := int32(50), int32(150), int32(0)
+	daemon := ecsv1alpha1.SchedulingStrategyDaemon
 	tests := []struct {
-		dc   ecsv1alpha1.DeploymentConfiguration
-		want Config
+		strategy ecsv1alpha1.SchedulingStrategy
+		dc       ecsv1alpha1.DeploymentConfiguration
+		want     Config
 	}{
-		{ecsv1alpha1.DeploymentConfiguration{}, Config{DesiredCount: 4, MinimumHealthyPercent: 100, MaximumPercent: 200}},
-		{ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: &minPct, MaximumPercent: &maxPct,
+		{"", ecsv1alpha1.DeploymentConfiguration{}, Config{DesiredCount: 4, MinimumHealthyPercent: 100, MaximumPercent: 200}},
+		{ecsv1alpha1.SchedulingStrategyReplica, ecsv1alpha1.DeploymentConfiguration{}, Config{DesiredCount: 4, MinimumHealthyPercent: 100, MaximumPercent: 200}},
+		{"", ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: &minPct, MaximumPercent: &maxPct,
 			DeploymentCircuitBreaker: &ecsv1alpha1.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
 			Config{DesiredCount: 4, MinimumHealthyPercent: 50, MaximumPercent: 150, CircuitBreakerEnable: true, CircuitBreakerRollback: true}},
-		{ecsv1alpha1.DeploymentConfiguration{DeploymentCircuitBreaker: &ecsv1alpha1.DeploymentCircuitBreaker{Rollback: true}},
+		{"", ecsv1alpha1.DeploymentConfiguration{DeploymentCircuitBreaker: &ecsv1alpha1.DeploymentCircuitBreaker{Rollback: true}},
 			Config{DesiredCount: 4, MinimumHealthyPercent: 100, MaximumPercent: 200}},
+		{"", ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: &zero}, Config{DesiredCount: 4, MinimumHealthyPercent: 0, MaximumPercent: 200}},
+		// ECS's DAEMON defaults: stop first, no surge.
+		{daemon, ecsv1alpha1.DeploymentConfiguration{}, Config{DesiredCount: 4, MinimumHealthyPercent: 0, MaximumPercent: 100}},
+		{daemon, ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: &minPct}, Config{DesiredCount: 4, MinimumHealthyPercent: 50, MaximumPercent: 100}},
+		{daemon, ecsv1alpha1.DeploymentConfiguration{MaximumPercent: &maxPct}, Config{DesiredCount: 4, MinimumHealthyPercent: 0, MaximumPercent: 150}},
 	}
 	for _, tt := range tests {
-		if diff := gocmp.Diff(tt.want, ConfigFrom(tt.dc, 4)); diff != "" {
+		spec := &ecsv1alpha1.ServiceSpec{SchedulingStrategy: tt.strategy, DeploymentConfiguration: tt.dc}
+		if diff := gocmp.Diff(tt.want, ConfigFrom(spec, 4)); diff != "" {
 			t.Errorf("ConfigFrom (-want +got):\n%s", diff)
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -350,4 +351,131 @@ func TestServiceStartupTime(t *testing.T) {
 		return nil
 	})
 	t.Logf("0 → 300 RUNNING: Berth Service %s, Deployment %s", berth.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+}
+
+// exitLabel is the sandbox's fault injection (hack/kwok/stages.yaml): kwok makes the
+// container named by this Pod label exit with code 1 instead of starting. A task definition
+// sets it as a dockerLabel, which becomes a task Pod label.
+const exitLabel = "sandbox.berth.dev/exit-container"
+
+// (d) a revision whose essential container exits trips the deployment circuit breaker: the
+// deployment is FAILED and the service rolls back to the last COMPLETED one, with ECS's
+// events.
+func TestServiceCircuitBreakerRollsBack(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	deploy(t, ns, 3, func(s *ecsv1alpha1.Service) {
+		s.Spec.DeploymentConfiguration.DeploymentCircuitBreaker = &ecsv1alpha1.DeploymentCircuitBreaker{Enable: true, Rollback: true}
+	})
+	waitRunning(t, ns, 3)
+	good := getService(t, ns).Status.Deployments[0]
+	if good.Status != ecsv1alpha1.DeploymentPrimary || good.RolloutState != ecsv1alpha1.RolloutCompleted || good.TaskDefinition != "web:1" {
+		t.Fatalf("first deployment %+v, want PRIMARY web:1 COMPLETED", good)
+	}
+
+	// Revision 2: its essential container "web" exits as soon as kwok starts it.
+	kubetest.Eventually(t, time.Minute, func() error {
+		td := &ecsv1alpha1.TaskDefinition{}
+		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, td); err != nil {
+			return err
+		}
+		td.Spec.ContainerDefinitions[0].DockerLabels = map[string]string{exitLabel: "web"}
+		return k8s.Update(ctx, td)
+	})
+
+	var svc *ecsv1alpha1.Service
+	var failed ecsv1alpha1.Deployment
+	kubetest.Eventually(t, serviceWait, func() error {
+		svc = getService(t, ns)
+		failed = ecsv1alpha1.Deployment{}
+		for _, d := range svc.Status.Deployments {
+			if d.TaskDefinition == "web:2" {
+				failed = d
+			}
+		}
+		p := svc.Status.Deployments[0]
+		if failed.RolloutState != ecsv1alpha1.RolloutFailed || p.ID != good.ID || p.Status != ecsv1alpha1.DeploymentPrimary ||
+			p.RolloutState != ecsv1alpha1.RolloutCompleted || svc.Status.RunningCount != 3 || svc.Status.PendingCount != 0 {
+			return fmt.Errorf("web:2 deployment %+v; PRIMARY %+v; running %d pending %d", failed, p, svc.Status.RunningCount, svc.Status.PendingCount)
+		}
+		return nil
+	})
+	if failed.Status == ecsv1alpha1.DeploymentPrimary || failed.FailedTasks < 3 {
+		t.Errorf("web:2 deployment %+v: want it no longer PRIMARY, with at least 3 failed tasks (the threshold for 3 tasks)", failed)
+	}
+	stalled, ready := conditionOf(svc, ecsv1alpha1.StalledCondition), conditionOf(svc, ecsv1alpha1.ReadyCondition)
+	if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != ecsv1alpha1.RolledBackReason {
+		t.Errorf("Stalled = %+v, want True with reason %s", stalled, ecsv1alpha1.RolledBackReason)
+	}
+	if ready == nil || ready.Status != metav1.ConditionTrue {
+		t.Errorf("Ready = %+v, want True: the rolled-back deployment is steady", ready)
+	}
+
+	// The service events tell the story in ECS's words, newest first.
+	want := []string{
+		"(service web) (task web-",
+		"stopped: Essential container in task exited: container web exited with code 1 (Error).",
+		"(service web) (deployment " + failed.ID + ") deployment failed: tasks failed to start.",
+		"(service web) rolling back to deployment " + good.ID + ".",
+		"(service web) has reached a steady state.",
+	}
+	messages := make([]string, 0, len(svc.Status.Events))
+	for _, e := range svc.Status.Events {
+		messages = append(messages, e.Message)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(messages, func(m string) bool { return strings.Contains(m, w) }) {
+			t.Errorf("no service event contains %q; events:\n%s", w, strings.Join(messages, "\n"))
+		}
+	}
+	index := func(text string) int {
+		return slices.IndexFunc(messages, func(m string) bool { return strings.Contains(m, text) })
+	}
+	if f, r := index("deployment failed"), index("rolling back"); f < 0 || r < 0 || r > f {
+		t.Errorf("the rollback (event %d) should follow the failure (event %d), newest first", r, f)
+	}
+
+	// The same events reach kubectl describe as Kubernetes Events.
+	kubetest.Eventually(t, time.Minute, func() error {
+		list := &eventsv1.EventList{}
+		if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		seen := map[string]string{}
+		for _, e := range list.Items {
+			if e.Regarding.Kind == "Service" && e.Regarding.Name == "web" {
+				seen[e.Reason] = e.Type
+			}
+		}
+		for reason, typ := range map[string]string{"DeploymentFailed": corev1.EventTypeWarning, "RollingBack": corev1.EventTypeWarning, "TaskStopped": corev1.EventTypeWarning} {
+			if seen[reason] != typ {
+				return fmt.Errorf("Kubernetes Events by reason %v, want %s of type %s", seen, reason, typ)
+			}
+		}
+		return nil
+	})
+
+	// Only the good revision's tasks are left, and they stay.
+	pods := &corev1.PodList{}
+	if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	live, ready3 := kubetest.LiveAndReady(pods.Items)
+	if live != 3 || ready3 != 3 {
+		t.Errorf("%d live and %d ready task Pods after the rollback, want 3 and 3", live, ready3)
+	}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Labels[ecsv1alpha1.DeploymentLabel] != good.ID {
+			t.Errorf("task %s of deployment %s left after the rollback", p.Name, p.Labels[ecsv1alpha1.DeploymentLabel])
+		}
+	}
+}
+
+func conditionOf(svc *ecsv1alpha1.Service, typ string) *metav1.Condition {
+	for i := range svc.Status.Conditions {
+		if svc.Status.Conditions[i].Type == typ {
+			return &svc.Status.Conditions[i]
+		}
+	}
+	return nil
 }

@@ -101,6 +101,8 @@ type LoadBalancerServiceType string
 // +kubebuilder:printcolumn:name="Running",type=integer,JSONPath=`.status.runningCount`
 // +kubebuilder:printcolumn:name="Pending",type=integer,JSONPath=`.status.pendingCount`
 // +kubebuilder:printcolumn:name="Rollout",type=string,JSONPath=`.status.deployments[?(@.status=="PRIMARY")].rolloutState`
+// +kubebuilder:printcolumn:name="MinHealthyPct",type=integer,JSONPath=`.status.minimumHealthyPercent`,priority=1
+// +kubebuilder:printcolumn:name="MaxPct",type=integer,JSONPath=`.status.maximumPercent`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 52 characters: it names the core Services (<name>-<port>) and labels of the tasks"
@@ -126,6 +128,8 @@ type Service struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.placementConstraints) || self.placementConstraints.filter(c, c.type == 'distinctInstance').size() <= 1",message="placementConstraints may hold distinctInstance at most once",fieldPath=".placementConstraints"
 // +kubebuilder:validation:XValidation:rule="self.schedulingStrategy != 'DAEMON' || !has(self.placementStrategy) || size(self.placementStrategy) == 0",message="placementStrategy is not allowed with schedulingStrategy DAEMON (one task runs on every eligible node)",fieldPath=".placementStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.serviceRegistries) || !has(self.loadBalancers) || self.serviceRegistries.all(r, !has(r.name) || self.loadBalancers.all(l, !has(l.name) || l.name != r.name))",message="serviceRegistries[].name must differ from every loadBalancers[].name (both become core Services)",fieldPath=".serviceRegistries"
+// +kubebuilder:validation:XValidation:rule="(has(self.deploymentConfiguration) && has(self.deploymentConfiguration.minimumHealthyPercent) ? self.deploymentConfiguration.minimumHealthyPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 0 : 100)) <= (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.maximumPercent) ? self.deploymentConfiguration.maximumPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 100 : 200))",message="minimumHealthyPercent must not exceed maximumPercent (defaults: 100 and 200 for REPLICA, 0 and 100 for DAEMON)",fieldPath=".deploymentConfiguration"
+// +kubebuilder:validation:XValidation:rule="(has(self.deploymentConfiguration) && has(self.deploymentConfiguration.minimumHealthyPercent) ? self.deploymentConfiguration.minimumHealthyPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 0 : 100)) < 100 || (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.maximumPercent) ? self.deploymentConfiguration.maximumPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 100 : 200)) > 100",message="with minimumHealthyPercent 100 the maximumPercent must be above 100, or no task could ever be replaced (defaults: 100 and 200 for REPLICA, 0 and 100 for DAEMON)",fieldPath=".deploymentConfiguration.maximumPercent"
 type ServiceSpec struct {
 	// taskDefinition is "family" (the latest revision; a new revision rolls out) or
 	// "family:revision" to pin one revision.
@@ -223,21 +227,25 @@ type ServiceSpec struct {
 
 // DeploymentConfiguration is ECS deploymentConfiguration for the rolling update.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.minimumHealthyPercent <= self.maximumPercent",message="minimumHealthyPercent must not exceed maximumPercent"
-// +kubebuilder:validation:XValidation:rule="!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.minimumHealthyPercent < 100 || self.maximumPercent > 100",message="with minimumHealthyPercent 100 the maximumPercent must be above 100, or no task could ever be replaced",fieldPath=".maximumPercent"
+// minimumHealthyPercent and maximumPercent have no schema defaults: as in ECS, their defaults
+// depend on the scheduling strategy (REPLICA 100 / 200, DAEMON 0 / 100), so the rules that
+// relate them are checked on ServiceSpec with the defaults filled in, and the values in
+// effect are reported in status.minimumHealthyPercent and status.maximumPercent.
 type DeploymentConfiguration struct {
 	// minimumHealthyPercent is the lower bound of healthy RUNNING tasks during a deployment,
-	// as a percent of desiredCount rounded up (0 to 100, default 100).
+	// as a percent of desiredCount rounded up (0 to 100). Default as in ECS: 100 for REPLICA
+	// services, 0 for DAEMON ones (a daemon task is replaced by stopping it first); the value
+	// in effect is status.minimumHealthyPercent.
 	// +optional
-	// +kubebuilder:default=100
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=100
 	MinimumHealthyPercent *int32 `json:"minimumHealthyPercent,omitempty"`
 
 	// maximumPercent is the upper bound of RUNNING plus PENDING tasks during a deployment, as
-	// a percent of desiredCount rounded down (100 to 200, default 200).
+	// a percent of desiredCount rounded down (100 to 200). Default as in ECS: 200 for REPLICA
+	// services, 100 for DAEMON ones (one task per node leaves no room for a surge, least of
+	// all with host ports); the value in effect is status.maximumPercent.
 	// +optional
-	// +kubebuilder:default=200
 	// +kubebuilder:validation:Minimum=100
 	// +kubebuilder:validation:Maximum=200
 	MaximumPercent *int32 `json:"maximumPercent,omitempty"`
@@ -393,6 +401,16 @@ type ServiceStatus struct {
 	// pendingCount is the number of PROVISIONING or PENDING tasks.
 	// +optional
 	PendingCount int32 `json:"pendingCount,omitempty"`
+
+	// minimumHealthyPercent is the deploymentConfiguration.minimumHealthyPercent in effect:
+	// the spec's, or ECS's default for the scheduling strategy (REPLICA 100, DAEMON 0).
+	// +optional
+	MinimumHealthyPercent *int32 `json:"minimumHealthyPercent,omitempty"`
+
+	// maximumPercent is the deploymentConfiguration.maximumPercent in effect: the spec's, or
+	// ECS's default for the scheduling strategy (REPLICA 200, DAEMON 100).
+	// +optional
+	MaximumPercent *int32 `json:"maximumPercent,omitempty"`
 
 	// selector is the label selector of the task Pods, for /scale and HPAs.
 	// +optional

@@ -1054,6 +1054,16 @@ func (in *ServiceStatus) DeepCopyInto(out *ServiceStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.MinimumHealthyPercent != nil {
+		in, out := &in.MinimumHealthyPercent, &out.MinimumHealthyPercent
+		*out = new(int32)
+		**out = **in
+	}
+	if in.MaximumPercent != nil {
+		in, out := &in.MaximumPercent, &out.MaximumPercent
+		*out = new(int32)
+		**out = **in
+	}
 	if in.Deployments != nil {
 		in, out := &in.Deployments, &out.Deployments
 		*out = make([]Deployment, len(*in))
