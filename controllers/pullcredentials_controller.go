@@ -45,20 +45,20 @@ import (
 // PullCredentialsLabel marks the ServiceAccounts, RoleBindings and Secrets the controller keeps
 // so that task Pods can pull from the bundled registry; only objects carrying it are cached,
 // changed or deleted. Its value is the execution ServiceAccount they serve.
-const PullCredentialsLabel = "berth.dev/pull-credentials"
+const PullCredentialsLabel = "berth.dev/pull-credentials" //nolint:gosec // a label key, not a credential
 
 // Annotations on a pull Secret recording what its token was issued for, so a pass can tell
 // without a token review whether the token is still good.
 const (
 	// pullTokenRefreshAnnotation is when the token reaches half its lifetime (RFC 3339).
-	pullTokenRefreshAnnotation = "berth.dev/token-refresh-at"
+	pullTokenRefreshAnnotation = "berth.dev/token-refresh-at" //nolint:gosec // an annotation key
 	// pullTokenExpiryAnnotation is when the token expires (RFC 3339).
-	pullTokenExpiryAnnotation = "berth.dev/token-expires-at"
+	pullTokenExpiryAnnotation = "berth.dev/token-expires-at" //nolint:gosec // an annotation key
 	// pullTokenSAUIDAnnotation is the UID of the ServiceAccount the token belongs to: a
 	// ServiceAccount deleted and created again invalidates its tokens.
-	pullTokenSAUIDAnnotation = "berth.dev/service-account-uid"
+	pullTokenSAUIDAnnotation = "berth.dev/service-account-uid" //nolint:gosec // an annotation key
 	// pullTokenHostAnnotation is the registry host the Secret's auths entry is for.
-	pullTokenHostAnnotation = "berth.dev/registry-host"
+	pullTokenHostAnnotation = "berth.dev/registry-host" //nolint:gosec // an annotation key
 )
 
 // RegistryReaderRole is the default ClusterRole granting pull on a namespace's repositories;

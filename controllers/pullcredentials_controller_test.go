@@ -146,7 +146,7 @@ func TestPullCredentials(t *testing.T) {
 			} {
 				err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: obj.GetName()}, obj)
 				if !apierrors.IsNotFound(err) {
-					return fmt.Errorf("%T %s still there (%v)", obj, obj.GetName(), err)
+					return fmt.Errorf("%T %s still there (%w)", obj, obj.GetName(), err)
 				}
 			}
 			return nil

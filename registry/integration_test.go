@@ -535,7 +535,7 @@ func TestPushRefusedWhileRepositoryIsDeleted(t *testing.T) {
 	eventually(t, 10*time.Second, func() error {
 		err := push(s.ref("del-a/app", "v2"), randomImage(t), admin.token)
 		if status, code := ociError(err); status != http.StatusNotFound || code != "NAME_UNKNOWN" || !strings.Contains(err.Error(), "being deleted") {
-			return fmt.Errorf("push during deletion: %v", err)
+			return fmt.Errorf("push during deletion: %w", err)
 		}
 		return nil
 	})

@@ -1,0 +1,650 @@
+//go:build bench || soak
+
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registrybench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
+)
+
+// The harness: one envtest control plane for the package, berth-registry built from
+// ./cmd/registry and run as a process with a kubeconfig holding its own ServiceAccount token
+// (the RBAC of config/registry), and the stock distribution registry built by
+// hack/build-stock-registry.sh. Every address is on loopback.
+
+var (
+	suiteOnce sync.Once
+	suiteVal  *suite
+	errSuite  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if suiteVal != nil {
+		suiteVal.stop()
+	}
+	os.Exit(code)
+}
+
+// suite is the shared control plane and the registry binaries.
+type suite struct {
+	env  *envtest.Env
+	kube kubernetes.Interface
+	c    client.Client
+	// dir holds the binaries and kubeconfig; removed at the end.
+	dir string
+	// kubeconfig is berth-registry's connection to the API server, as its ServiceAccount.
+	kubeconfig string
+	// berthBin is berth-registry built from this tree.
+	berthBin string
+}
+
+// needSuite starts the shared suite on first use. The benchmarks exist to print figures, so
+// a missing control plane is a failure, not a skip; KUBEBUILDER_ASSETS defaults to what
+// hack/setup-tools.sh provides.
+func needSuite(t *testing.T) *suite {
+	t.Helper()
+	suiteOnce.Do(func() { suiteVal, errSuite = startSuite() })
+	if errSuite != nil {
+		t.Fatalf("starting the control plane and building berth-registry: %v", errSuite)
+	}
+	return suiteVal
+}
+
+func startSuite() (_ *suite, err error) {
+	root := envtest.RepoRoot()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		out, err := exec.CommandContext(context.Background(), filepath.Join(root, "hack", "setup-tools.sh")).Output() //nolint:gosec // the repository's own script
+		if err != nil {
+			return nil, fmt.Errorf("hack/setup-tools.sh: %w", err)
+		}
+		if err := os.Setenv("KUBEBUILDER_ASSETS", lastLine(string(out))); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "berth-registry-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &suite{dir: dir}
+	defer func() {
+		if err != nil {
+			s.stop()
+		}
+	}()
+	s.berthBin = filepath.Join(dir, "berth-registry")
+	build := exec.CommandContext(context.Background(), "go", "build", "-o", s.berthBin, "./cmd/registry")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as hack/build-stock-registry.sh builds the reference
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building ./cmd/registry: %w: %s", err, out)
+	}
+
+	if s.env, err = envtest.Start(); err != nil {
+		return nil, err
+	}
+	s.c = s.env.Client
+	if s.kube, err = kubernetes.NewForConfig(s.env.Config); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if err := s.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "berth-system"}}); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{
+		"config/rbac/registry_reader_role.yaml",
+		"config/rbac/registry_poweruser_role.yaml",
+		"config/rbac/registry_admin_role.yaml",
+		"config/registry/service_account.yaml",
+		"config/registry/cluster_role.yaml",
+		"config/registry/cluster_role_binding.yaml",
+	} {
+		if err := applyFile(ctx, s.c, filepath.Join(root, f)); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := s.kube.CoreV1().ServiceAccounts("berth-system").CreateToken(ctx, "berth-registry",
+		&authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("requesting the registry's token: %w", err)
+	}
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: s.env.Config.Host, CertificateAuthorityData: s.env.Config.CAData}
+	kc.AuthInfos["berth-registry"] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
+	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "berth-registry"}
+	kc.CurrentContext = "envtest"
+	s.kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, s.kubeconfig); err != nil {
+		return nil, fmt.Errorf("writing the registry's kubeconfig: %w", err)
+	}
+	return s, nil
+}
+
+func (s *suite) stop() {
+	if s.env != nil {
+		_ = s.env.Stop()
+	}
+	_ = os.RemoveAll(s.dir)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// stockRegistryBinary returns the stock distribution registry, building it on first use.
+func stockRegistryBinary(t *testing.T) string {
+	t.Helper()
+	script := filepath.Join(envtest.RepoRoot(), "hack", "build-stock-registry.sh")
+	cmd := exec.CommandContext(context.Background(), script) //nolint:gosec // the repository's own script
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hack/build-stock-registry.sh: %v", err)
+	}
+	return lastLine(string(out))
+}
+
+// applyFile creates every object of a YAML file (one or several documents).
+func applyFile(ctx context.Context, c client.Client, path string) error {
+	data, err := os.ReadFile(path) //nolint:gosec // the repository's own manifests
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	for doc := range strings.SplitSeq(string(data), "\n---") {
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		if err := c.Create(ctx, u); err != nil {
+			return fmt.Errorf("creating %s %s from %s: %w", u.GetKind(), u.GetName(), path, err)
+		}
+	}
+	return nil
+}
+
+// namespace creates a namespace (envtest never deletes them).
+func (s *suite) namespace(t *testing.T, name string) {
+	t.Helper()
+	if err := s.c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// serviceAccount creates a ServiceAccount bound to clusterRoles in its namespace and returns
+// a registry token for it (audience berth-registry), once the API server accepts it.
+func (s *suite) serviceAccount(t *testing.T, ns, saName string, clusterRoles ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.c.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: saName}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range clusterRoles {
+		rb := &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: role + "-" + saName},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: saName}},
+		}
+		if err := s.c.Create(ctx, rb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := s.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, saName, &authnv1.TokenRequest{
+		Spec: authnv1.TokenRequestSpec{Audiences: []string{"berth-registry"}, ExpirationSeconds: ptr.To[int64](3600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tr.Status.Token
+	waitFor(t, 10*time.Second, func() error {
+		rev, err := s.kube.AuthenticationV1().TokenReviews().Create(ctx, &authnv1.TokenReview{
+			Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{"berth-registry"}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			return err
+		}
+		if !rev.Status.Authenticated {
+			return errors.New("the API server does not accept the new token yet")
+		}
+		return nil
+	})
+	return token
+}
+
+// repository creates a Repository (registry.md: pushes and pulls need one).
+func (s *suite) repository(t *testing.T, ns, repoName string) {
+	t.Helper()
+	r := &ecrv1alpha1.Repository{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: repoName},
+		Spec:       ecrv1alpha1.RepositorySpec{ImageTagMutability: ecrv1alpha1.Mutable},
+	}
+	if err := s.c.Create(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pullActions are what a pull needs from a RepositoryPolicy.
+var pullActions = []ecrv1alpha1.Action{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
+
+// policy creates a RepositoryPolicy with one Allow statement for principal.
+func (s *suite) policy(t *testing.T, ns, policyName, repo string, principal ecrv1alpha1.Principal) {
+	t.Helper()
+	p := &ecrv1alpha1.RepositoryPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: policyName},
+		Spec: ecrv1alpha1.RepositoryPolicySpec{
+			RepositoryName: repo,
+			Statements:     []ecrv1alpha1.Statement{{Effect: ecrv1alpha1.EffectAllow, Principals: []ecrv1alpha1.Principal{principal}, Actions: pullActions}},
+		},
+	}
+	if err := s.c.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// saPrincipal names a ServiceAccount in a policy statement.
+func saPrincipal(ns, saName string) ecrv1alpha1.Principal {
+	return ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalServiceAccount, Namespace: ns, Name: saName}
+}
+
+// waitFor polls f every 50ms until it succeeds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// process is a registry running as a child process.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	// addr serves the registry API; metricsAddr (berth-registry only) the Prometheus metrics.
+	addr, metricsAddr string
+	logPath           string
+	done              chan struct{}
+	err               error
+}
+
+// berthOptions configure one berth-registry process.
+type berthOptions struct {
+	// addr and storage are kept across restarts; empty addr picks a free port.
+	addr, storage string
+	drainTimeout  time.Duration
+}
+
+// startBerth runs berth-registry on loopback with filesystem storage, authentication against
+// the suite's API server and a fixed HTTP secret (so uploads survive a restart), and waits
+// until /readyz answers 200 (its informers have synced).
+func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
+	t.Helper()
+	if o.addr == "" {
+		o.addr = freeAddr(t)
+	}
+	if o.drainTimeout == 0 {
+		o.drainTimeout = 10 * time.Second
+	}
+	metrics := freeAddr(t)
+	args := []string{
+		"--listen-address=" + o.addr,
+		"--metrics-bind-address=" + metrics,
+		"--storage-driver=filesystem",
+		"--storage-root=" + o.storage,
+		"--kubeconfig=" + s.kubeconfig,
+		"--http-secret=registry-bench-secret",
+		"--drain-timeout=" + o.drainTimeout.String(),
+		"--instance-id=bench",
+	}
+	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr)
+	p.metricsAddr = metrics
+	waitReady(t, p, "http://"+o.addr+"/readyz")
+	return p
+}
+
+// startStock runs the stock distribution registry with the same storage driver (filesystem
+// on storage), no authentication, and waits until /v2/ answers 200. The configuration is
+// distribution's own minimal one plus what berth-registry also sets (delete enabled, storage
+// health check, validation defaults); access logs are off, as berth-registry has none.
+func startStock(t *testing.T, bin, storage string) *process {
+	t.Helper()
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: true
+      age: 168h
+      interval: 24h
+      dryrun: false
+http:
+  addr: %s
+  secret: registry-bench-secret
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+`, storage, addr)
+	path := filepath.Join(t.TempDir(), "config.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startProcess(t, "stock-registry", bin, []string{"serve", path}, addr)
+	waitReady(t, p, "http://"+addr+"/v2/")
+	return p
+}
+
+// startProcess starts bin with its output in a log file; the test's cleanup kills it if it
+// still runs.
+func startProcess(t *testing.T, procName, bin string, args []string, addr string) *process {
+	t.Helper()
+	logFile, err := os.CreateTemp(t.TempDir(), procName+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(context.Background(), bin, args...) //nolint:gosec // binaries the harness built
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", procName, err)
+	}
+	p := &process{name: procName, cmd: cmd, addr: addr, logPath: logFile.Name(), done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		_ = logFile.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = p.stop(syscall.SIGKILL, 0)
+		if t.Failed() {
+			t.Logf("last lines of %s's log:\n%s", procName, p.logTail(40))
+		}
+	})
+	return p
+}
+
+// waitReady polls url until it answers 200.
+func waitReady(t *testing.T, p *process, url string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case <-p.done:
+			t.Fatalf("%s ended before it was ready: %v\n%s", p.name, p.err, p.logTail(40))
+		default:
+		}
+		if httpStatus(url) == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within 2 minutes\n%s", p.name, p.logTail(40))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func httpStatus(url string) int {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		return 0
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// stop sends sig and waits up to grace for the process to end, then kills it. It returns
+// how long the process took to end.
+func (p *process) stop(sig syscall.Signal, grace time.Duration) time.Duration {
+	start := time.Now()
+	select {
+	case <-p.done:
+		return 0
+	default:
+	}
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	return time.Since(start)
+}
+
+// logTail is the end of the process's log, for failure messages.
+func (p *process) logTail(lines int) string {
+	data, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+// randomImage is an OCI image of layers incompressible layers of layerSize bytes each, from
+// a seeded ChaCha8 stream, so every (seed, layer) is distinct content. The layers are stored
+// as they are (uncompressed media type), so no compression cost falls on either side.
+func randomImage(seed uint64, layers int, layerSize int) (v1.Image, error) {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	src := rand.NewChaCha8(key)
+	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	adds := make([]v1.Layer, 0, layers)
+	for range layers {
+		b := make([]byte, layerSize)
+		_, _ = src.Read(b)
+		adds = append(adds, static.NewLayer(b, types.OCIUncompressedLayer))
+	}
+	img, err := mutate.AppendLayers(img, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("building the image: %w", err)
+	}
+	return img, nil
+}
+
+// credentials are crane's credentials for a Kubernetes token; no token is anonymous.
+func credentials(token string) authn.Authenticator {
+	if token == "" {
+		return authn.Anonymous
+	}
+	return authn.FromConfig(authn.AuthConfig{Username: "berth", Password: token})
+}
+
+// regClient is the one registry client of the benchmarks (go-containerregistry's remote, which
+// is crane), with its own connection pool and retry policy.
+type regClient struct {
+	transport *http.Transport
+	token     string
+	backoff   remote.Backoff
+}
+
+// newClient makes a client that does not retry, unless retries are asked for later.
+func newClient(token string) *regClient {
+	tr := remote.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // documented as *http.Transport
+	tr.MaxIdleConnsPerHost = 64
+	return &regClient{transport: tr, token: token, backoff: remote.Backoff{Duration: 10 * time.Millisecond, Factor: 1, Steps: 1}}
+}
+
+func (c *regClient) options(ctx context.Context) []remote.Option {
+	return []remote.Option{
+		remote.WithAuth(credentials(c.token)),
+		remote.WithContext(ctx),
+		remote.WithTransport(c.transport),
+		remote.WithRetryBackoff(c.backoff),
+	}
+}
+
+func (c *regClient) close() { c.transport.CloseIdleConnections() }
+
+// push writes img to ref (host/repo:tag).
+func (c *regClient) push(ctx context.Context, ref string, img v1.Image) error {
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(r, img, c.options(ctx)...); err != nil {
+		return fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	return nil
+}
+
+// pull reads the image at ref completely, as `crane pull` does, with every blob checked
+// against its digest, and returns the manifest digest and the bytes of blobs read.
+func (c *regClient) pull(ctx context.Context, ref string) (v1.Hash, int64, error) {
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		return v1.Hash{}, 0, err
+	}
+	img, err := remote.Image(r, c.options(ctx)...)
+	if err != nil {
+		return v1.Hash{}, 0, fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return v1.Hash{}, 0, fmt.Errorf("pulling the config of %s: %w", ref, err)
+	}
+	n := int64(len(cfg))
+	layers, err := img.Layers()
+	if err != nil {
+		return v1.Hash{}, 0, err
+	}
+	for _, l := range layers {
+		rc, err := l.Compressed() // verifies the digest at the end of the stream
+		if err != nil {
+			return v1.Hash{}, 0, fmt.Errorf("pulling a layer of %s: %w", ref, err)
+		}
+		m, err := io.Copy(io.Discard, rc)
+		_ = rc.Close()
+		n += m
+		if err != nil {
+			return v1.Hash{}, 0, fmt.Errorf("pulling a layer of %s: %w", ref, err)
+		}
+	}
+	d, err := img.Digest()
+	return d, n, err
+}
+
+// rawRequest sends one request (authenticated when token is set) and returns the status and
+// the body.
+func rawRequest(ctx context.Context, hc *http.Client, method, url, token string, accept ...string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.SetBasicAuth("berth", token)
+	}
+	for _, a := range accept {
+		req.Header.Add("Accept", a)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, resp.Body); err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("reading %s: %w", url, err)
+	}
+	return resp.StatusCode, buf.Bytes(), nil
+}
+
+// sha256Digest is the OCI digest of b.
+func sha256Digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

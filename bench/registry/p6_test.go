@@ -1,0 +1,175 @@
+//go:build bench
+
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registrybench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/berth-dev/berth/bench/internal/report"
+)
+
+// P6 image: 200 MiB in 20 incompressible layers.
+const (
+	p6Layers    = 20
+	p6LayerSize = 10 << 20
+	p6Reps      = 5
+)
+
+// p6Run is one push and pull of the P6 image.
+type p6Run struct {
+	push, pull time.Duration
+	bytes      int64
+}
+
+// mibps is push+pull throughput: the bytes moved both ways over the time both took.
+func (r p6Run) mibps() float64 {
+	return 2 * float64(r.bytes) / (1 << 20) / (r.push + r.pull).Seconds()
+}
+
+// TestP6PushPullThroughput pushes then pulls a 200 MiB, 20-layer image through berth-registry
+// (authentication and policy on: a ServiceAccount token, RBAC through SubjectAccessReview,
+// RepositoryPolicies in the namespace, the Repository must exist) and through the stock
+// distribution registry of the same version with the same storage driver and no
+// authentication, with the same client, alternating the two over p6Reps repetitions. Every
+// repetition pushes new content, so no blob is skipped as already present.
+func TestP6PushPullThroughput(t *testing.T) {
+	s := needSuite(t)
+	stockBin := stockRegistryBinary(t)
+	const ns = "p6"
+	s.namespace(t, ns)
+	token := s.serviceAccount(t, ns, "builder", "berth-registry-poweruser")
+	s.repository(t, ns, "app")
+	// Policy on: statements for other callers are evaluated (and do not match) on every request.
+	for i := range 5 {
+		s.policy(t, ns, fmt.Sprintf("team-%d", i), "app", saPrincipal(fmt.Sprintf("other-%d", i), "ci"))
+	}
+
+	storage := t.TempDir()
+	berth := s.startBerth(t, berthOptions{storage: filepath.Join(storage, "berth")})
+	stock := startStock(t, stockBin, filepath.Join(storage, "stock"))
+
+	// Authentication is really on: an anonymous manifest request is refused.
+	if code := httpStatus("http://" + berth.addr + "/v2/" + ns + "/app/tags/list"); code != http.StatusUnauthorized {
+		t.Fatalf("anonymous tags/list on berth-registry answered %d, want 401", code)
+	}
+
+	ctx := context.Background()
+	measure := func(addr, repo, tok string, rep int, img imageAndSize) p6Run {
+		t.Helper()
+		c := newClient(tok)
+		defer c.close()
+		ref := fmt.Sprintf("%s/%s:rep-%d", addr, repo, rep)
+		start := time.Now()
+		if err := c.push(ctx, ref, img.img); err != nil {
+			t.Fatal(err)
+		}
+		pushed := time.Now()
+		d, n, err := c.pull(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := p6Run{push: pushed.Sub(start), pull: time.Since(pushed), bytes: n}
+		if d != img.digest {
+			t.Fatalf("%s pulled as %s, pushed as %s", ref, d, img.digest)
+		}
+		if n < img.size {
+			t.Fatalf("%s: pulled %d bytes, want %d", ref, n, img.size)
+		}
+		return r
+	}
+
+	var berthRuns, stockRuns []p6Run
+	for rep := range p6Reps {
+		img := p6Image(t, uint64(rep)+600)
+		runBerth := func() { berthRuns = append(berthRuns, measure(berth.addr, ns+"/app", token, rep, img)) }
+		runStock := func() { stockRuns = append(stockRuns, measure(stock.addr, "p6/app", "", rep, img)) }
+		// Alternate which goes first, so neither always meets a colder or warmer page cache.
+		if rep%2 == 0 {
+			runBerth()
+			runStock()
+		} else {
+			runStock()
+			runBerth()
+		}
+		t.Logf("rep %d: berth push %s pull %s (%.1f MiB/s); stock push %s pull %s (%.1f MiB/s)", rep,
+			berthRuns[rep].push, berthRuns[rep].pull, berthRuns[rep].mibps(),
+			stockRuns[rep].push, stockRuns[rep].pull, stockRuns[rep].mibps())
+	}
+
+	bv, sv := throughputs(berthRuns), throughputs(stockRuns)
+	value, ref := report.Median(bv), report.Median(sv)
+	ratio := value / ref
+	report.Print(nil, report.Line{
+		ID: "P6", Value: value, Unit: "MiB/s", Reference: ref, HasReference: true,
+		Ratio: ratio, HasRatio: true, Budget: ">=0.9x", Pass: ratio >= 0.9,
+		Detail: fmt.Sprintf("push+pull of %d MiB in %d layers, berth %s, stock %s; push median berth %.1f / stock %.1f MiB/s, pull median berth %.1f / stock %.1f MiB/s; both as processes on loopback, filesystem storage, same crane client",
+			p6Layers*p6LayerSize>>20, p6Layers, report.Spread(bv, "MiB/s"), report.Spread(sv, "MiB/s"),
+			report.Median(phase(berthRuns, true)), report.Median(phase(stockRuns, true)),
+			report.Median(phase(berthRuns, false)), report.Median(phase(stockRuns, false))),
+	})
+}
+
+// imageAndSize is an image with its digest and the bytes of its blobs.
+type imageAndSize struct {
+	img    v1.Image
+	digest v1.Hash
+	size   int64
+}
+
+// p6Image makes a distinct P6 image for seed.
+func p6Image(t *testing.T, seed uint64) imageAndSize {
+	t.Helper()
+	img, err := randomImage(seed, p6Layers, p6LayerSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imageAndSize{img: img, digest: d, size: p6Layers * p6LayerSize}
+}
+
+func throughputs(runs []p6Run) []float64 {
+	out := make([]float64, len(runs))
+	for i, r := range runs {
+		out[i] = r.mibps()
+	}
+	return out
+}
+
+// phase is the push (or pull) throughput of each run.
+func phase(runs []p6Run, push bool) []float64 {
+	out := make([]float64, len(runs))
+	for i, r := range runs {
+		d := r.pull
+		if push {
+			d = r.push
+		}
+		out[i] = float64(r.bytes) / (1 << 20) / d.Seconds()
+	}
+	return out
+}
