@@ -513,15 +513,15 @@ func TestMetricsCountDecisions(t *testing.T) {
 func TestPushRefusedWhileRepositoryIsDeleted(t *testing.T) {
 	s := needSuite(t)
 	ctx := context.Background()
-	s.namespaces(t, "del-a")
-	admin := s.serviceAccount(t, "del-a", "admin", "berth-registry-admin")
-	s.repository(t, "del-a", "app", ecrv1alpha1.Mutable)
+	s.namespaces(t, "gone-a")
+	admin := s.serviceAccount(t, "gone-a", "admin", "berth-registry-admin")
+	s.repository(t, "gone-a", "app", ecrv1alpha1.Mutable)
 	pushed := randomImage(t)
-	if err := push(s.ref("del-a/app", "v1"), pushed, admin.token); err != nil {
+	if err := push(s.ref("gone-a/app", "v1"), pushed, admin.token); err != nil {
 		t.Fatal(err)
 	}
 	repo := &ecrv1alpha1.Repository{}
-	key := client.ObjectKey{Namespace: "del-a", Name: "app"}
+	key := client.ObjectKey{Namespace: "gone-a", Name: "app"}
 	if err := s.c.Get(ctx, key, repo); err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +533,7 @@ func TestPushRefusedWhileRepositoryIsDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, func() error {
-		err := push(s.ref("del-a/app", "v2"), randomImage(t), admin.token)
+		err := push(s.ref("gone-a/app", "v2"), randomImage(t), admin.token)
 		if status, code := ociError(err); status != http.StatusNotFound || code != "NAME_UNKNOWN" || !strings.Contains(err.Error(), "being deleted") {
 			return fmt.Errorf("push during deletion: %w", err)
 		}
@@ -543,7 +543,7 @@ func TestPushRefusedWhileRepositoryIsDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := pull(s.ref("del-a/app", "v1"), admin.token); err != nil || got != want {
+	if got, err := pull(s.ref("gone-a/app", "v1"), admin.token); err != nil || got != want {
 		t.Fatalf("pull during deletion: %v %v, want %s", got, err, want)
 	}
 	if err := s.c.Get(ctx, key, repo); err != nil {
