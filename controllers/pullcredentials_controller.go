@@ -245,7 +245,9 @@ func (r *PullCredentialsReconciler) reconcileSecret(ctx context.Context, sa *cor
 	name := taskdef.PullSecretName(r.SecretName, sa.Name)
 	key := types.NamespacedName{Namespace: sa.Namespace, Name: name}
 	got := &corev1.Secret{}
-	err := r.Client.Get(ctx, key, got)
+	// From the API server: a Secret written a moment ago may not be in the cache yet, and a
+	// create would then collide with it.
+	err := r.APIReader.Get(ctx, key, got)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return time.Time{}, fmt.Errorf("reading pull Secret %s: %w", key, err)
 	}

@@ -127,9 +127,15 @@ func (rc *registryEventReceiver) ServeHTTP(w http.ResponseWriter, r *http.Reques
 	w.WriteHeader(http.StatusOK)
 }
 
+// tagSettleDelay is when a push is looked at again: distribution sends a manifest's push
+// event from the manifest store, before its handler links the tag, so the first listing can
+// miss the tag of the push it was told about.
+const tagSettleDelay = time.Second
+
 // enqueue hands a push or delete of a Berth repository to the reconciler without waiting: when
-// the queue is full the event is dropped, and the resync catches up. Pulls are ignored (Berth
-// does not record pull times yet).
+// the queue is full the event is dropped, and the resync catches up. A push is handed on again
+// after tagSettleDelay. Pulls are ignored: the registry records pull times itself, and the
+// resync shows them.
 func (rc *registryEventReceiver) enqueue(e registryEvent) {
 	if e.Action != "push" && e.Action != "delete" {
 		return
@@ -138,6 +144,13 @@ func (rc *registryEventReceiver) enqueue(e registryEvent) {
 	if err != nil {
 		return
 	}
+	rc.send(e, ns, name)
+	if e.Action == "push" {
+		time.AfterFunc(tagSettleDelay, func() { rc.send(e, ns, name) })
+	}
+}
+
+func (rc *registryEventReceiver) send(e registryEvent, ns, name string) {
 	repo := &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	select {
 	case rc.out <- event.TypedGenericEvent[*ecrv1alpha1.Repository]{Object: repo}:
