@@ -1,5 +1,6 @@
 # Both binaries in one image: berth-controller (/manager) and berth-registry (/registry).
-# The build stage runs the same command as `make build`, which CI runs, so this file cannot rot.
+# CI runs the build stage's commands on exactly what it copies (`make docker-check`,
+# hack/check-dockerfile.sh), so this file cannot rot where no image builder runs.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -100,6 +100,10 @@ stop: ## Stop what `make run` started and remove the sandbox cluster.
 docker-build: ## Build the image (needs a Docker engine).
 	docker build -t $(IMG) .
 
+.PHONY: docker-check
+docker-check: ## Run the Dockerfile's build stage without an image builder (what CI can check).
+	hack/check-dockerfile.sh
+
 ##@ Dependencies
 
 .PHONY: controller-gen
