@@ -1,0 +1,283 @@
+//go:build bench
+
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package clusterbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+
+	"github.com/berth-dev/berth/bench/internal/report"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
+)
+
+const (
+	startupTasks = 300
+	// floorWorkers is how many Pods the floor client creates at once (budgets.md).
+	floorWorkers = 16
+	// controllerQPS and controllerBurst are cmd/manager's default client limits; the floor
+	// client gets the same, so P1b compares the controller's work, not a bigger rate limit.
+	controllerQPS, controllerBurst = 50, 100
+	startupWait                    = 5 * time.Minute
+)
+
+// boundAfter holds, per contender, how long until the last of the 300 Pods was bound to a
+// node: the controller's and the scheduler's part of a start; the rest, until Running and
+// Ready, is kwok's (the kubelets') and varies most on a loaded machine.
+var boundAfter = map[string][]float64{}
+
+// boundDetail summarises boundAfter for a figure's Detail.
+func boundDetail() string {
+	parts := make([]string, 0, 3)
+	for _, k := range []string{"Berth", "Deployment", "floor"} {
+		parts = append(parts, fmt.Sprintf("%s %.1fs", k, report.Median(boundAfter[k])))
+	}
+	return "all bound to nodes after (median): " + strings.Join(parts, ", ")
+}
+
+// scaleInSteps is the P2 sequence after 0 → 300.
+var scaleInSteps = []int32{7, 4, 10, 3}
+
+// reps is how many times each P1 measurement repeats (BERTH_BENCH_REPS, default 3).
+func reps() int {
+	if n, err := strconv.Atoi(os.Getenv("BERTH_BENCH_REPS")); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}
+
+// TestP1StartupTime measures P1 (Service 0 → 300 RUNNING against a Deployment), P1b
+// (against a plain client with 16 workers), P4 (the controller's API writes per task, from
+// the audit log, during P1's Berth runs) and, on the last repetition's 300 tasks, P2 (zone
+// balance through scale-in 300 → 7 → 4 → 10 → 3, the Deployment's counts as reference).
+// Berth, the Deployment and the floor alternate (in a rotating order), each in a fresh namespace, and every
+// namespace is emptied before the next measurement so each starts on an idle cluster.
+func TestP1StartupTime(t *testing.T) {
+	startController(t)
+	var berth, deploy, floor, perTask []float64
+	var lastWrites writeCount
+	var spec corev1.PodSpec
+	var p2Berth, p2Deploy []map[string]int
+	n := reps()
+	for rep := range n {
+		last := rep == n-1
+		var w writeCount
+		runBerth := func() {
+			ns := newNamespace(t, "p1-berth-")
+			took, tr := berthStartup(t, ns)
+			berth = append(berth, took.Seconds())
+			if len(berth) == 1 {
+				spec = taskPodSpec(t, ns, "web")
+			}
+			if last {
+				p2Berth = scaleInService(t, ns, tr)
+			}
+			purgeNamespace(t, ns)
+			tr.cancel()
+			var err error
+			if w, err = controllerWrites(ns, tr.start, tr.end); err != nil {
+				t.Fatal(err)
+			}
+			lastWrites = w
+			perTask = append(perTask, float64(w.total)/startupTasks)
+		}
+		runDeployment := func() {
+			dns := newNamespace(t, "p1-deploy-")
+			took, dtr := deploymentStartup(t, dns, spec)
+			deploy = append(deploy, took.Seconds())
+			if last {
+				p2Deploy = scaleInDeployment(t, dns, dtr)
+			}
+			purgeNamespace(t, dns)
+			dtr.cancel()
+		}
+		runFloor := func() {
+			fns := newNamespace(t, "p1-floor-")
+			floor = append(floor, floorStartup(t, fns, spec).Seconds())
+			purgeNamespace(t, fns)
+		}
+		// Berth first in the first repetition (the references copy its task template), then
+		// the order rotates, so no contender always runs on a cluster just emptied.
+		order := []func(){runBerth, runDeployment, runFloor}
+		for i := range order {
+			order[(i+rep)%len(order)]()
+		}
+		t.Logf("repetition %d: Berth %.2fs, Deployment %.2fs, floor %.2fs, %d controller writes", rep+1, berth[rep], deploy[rep], floor[rep], w.total)
+	}
+
+	b, d, f := report.Median(berth), report.Median(deploy), report.Median(floor)
+	detail := fmt.Sprintf("0→%d RUNNING+Ready, zone spread, alternating, fresh namespace each; Berth %s; Deployment %s; %s", startupTasks,
+		report.Spread(berth, "s"), report.Spread(deploy, "s"), boundDetail())
+	report.Print(nil, report.Line{ID: "P1", Value: b, Unit: "s", Reference: d, HasReference: true, Ratio: b / d, HasRatio: true,
+		Budget: "<=0.5x", Pass: b/d <= 0.5, Detail: detail})
+	report.Print(nil, report.Line{ID: "P1b", Value: b, Unit: "s", Reference: f, HasReference: true, Ratio: b / f, HasRatio: true,
+		Budget: "<=1.3x", Pass: b/f <= 1.3, Detail: fmt.Sprintf("floor: plain client, %d workers, QPS %d burst %d as the controller; floor %s; %s",
+			floorWorkers, controllerQPS, controllerBurst, report.Spread(floor, "s"), boundDetail())})
+	p4 := report.Median(perTask)
+	report.Print(nil, report.Line{ID: "P4", Value: p4, Unit: "writes/task", Budget: "<=3", Pass: p4 <= 3,
+		Detail: fmt.Sprintf("audit log, user agent %s, namespace of the run, from the scale to steady status; %s; last run: %d writes: %s",
+			controllerUserAgent, report.Spread(perTask, "writes/task"), lastWrites.total, lastWrites)})
+
+	worst, worstDeploy := 0, 0
+	var bs, ds []string
+	for i := range p2Berth {
+		worst, worstDeploy = max(worst, skew(p2Berth[i])), max(worstDeploy, skew(p2Deploy[i]))
+		bs, ds = append(bs, fmtZones(p2Berth[i])), append(ds, fmtZones(p2Deploy[i]))
+	}
+	report.Print(nil, report.Line{ID: "P2", Value: float64(worst), Unit: "max-min", Reference: float64(worstDeploy), HasReference: true,
+		Budget: "<=1", Pass: worst <= 1, Detail: fmt.Sprintf("ready tasks per zone a/b/c after 300→%s: Berth %s; Deployment %s",
+			joinSteps(), strings.Join(bs, " "), strings.Join(ds, " "))})
+}
+
+func joinSteps() string {
+	s := make([]string, 0, len(scaleInSteps))
+	for _, n := range scaleInSteps {
+		s = append(s, strconv.Itoa(int(n)))
+	}
+	return strings.Join(s, "→")
+}
+
+// timedTracker is a pod watch with the moments a measurement started and ended.
+type timedTracker struct {
+	*podTracker
+	start, end time.Time
+}
+
+// berthStartup creates a Service with desiredCount 0, waits until it is steady, then sets
+// desiredCount 300 and times it until 300 task Pods are Running and Ready. It returns once
+// the Service also reports them (so P4 counts the status writes of the whole start).
+func berthStartup(t *testing.T, ns string) (time.Duration, *timedTracker) {
+	t.Helper()
+	createTaskDef(t, ns, "web", "nginx:1.27")
+	createService(t, ns, "web", "web", 0, nil)
+	kubetest.Eventually(t, time.Minute, func() error { return serviceSteady(ns, "web", 0) })
+	tr := &timedTracker{podTracker: trackPods(t, ns, ecsv1alpha1.ServiceLabel+"=web", nil)}
+	tr.start = time.Now()
+	scaleService(t, ns, "web", startupTasks)
+	done := tr.waitFor(t, startupWait, readyCount(startupTasks))
+	kubetest.Eventually(t, time.Minute, func() error { return serviceSteady(ns, "web", startupTasks) })
+	// Writes still in flight after the steady status (events) belong to the start too.
+	time.Sleep(2 * time.Second)
+	tr.end = time.Now()
+	t.Logf("Berth: %s", tr.timeline(tr.start))
+	boundAfter["Berth"] = append(boundAfter["Berth"], tr.lastBound(tr.start).Seconds())
+	return done.Sub(tr.start), tr
+}
+
+// deploymentStartup does the same with a Deployment of spec (zone spread on its own label),
+// reconciled by kube-controller-manager with its defaults.
+func deploymentStartup(t *testing.T, ns string, spec corev1.PodSpec) (time.Duration, *podTracker) {
+	t.Helper()
+	labels := map[string]string{"app": "web"}
+	createDeployment(t, ns, "web", spec, labels, 0, appsv1.DeploymentStrategy{})
+	tr := trackPods(t, ns, "app=web", nil)
+	start := time.Now()
+	scaleDeployment(t, ns, "web", startupTasks)
+	took := tr.waitFor(t, startupWait, readyCount(startupTasks)).Sub(start)
+	t.Logf("Deployment: %s", tr.timeline(start))
+	boundAfter["Deployment"] = append(boundAfter["Deployment"], tr.lastBound(start).Seconds())
+	return took, tr
+}
+
+// floorStartup creates the 300 Pods with a plain client, floorWorkers at a time, and times
+// them until all are Running and Ready: what any controller needs at least.
+func floorStartup(t *testing.T, ns string, spec corev1.PodSpec) time.Duration {
+	t.Helper()
+	labels := map[string]string{"app": "floor"}
+	spec = withSelector(spec, labels)
+	cfg := rest.CopyConfig(sb.cfg)
+	cfg.QPS, cfg.Burst, cfg.UserAgent = controllerQPS, controllerBurst, "berth-bench-floor"
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := trackPods(t, ns, "app=floor", nil)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	start := time.Now()
+	for range floorWorkers {
+		wg.Go(func() {
+			for i := range work {
+				pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("floor-%d", i), Labels: labels}, Spec: spec}
+				if _, err := cs.CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range startupTasks {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	took := tr.waitFor(t, startupWait, readyCount(startupTasks)).Sub(start)
+	t.Logf("floor: %s", tr.timeline(start))
+	boundAfter["floor"] = append(boundAfter["floor"], tr.lastBound(start).Seconds())
+	return took
+}
+
+// scaleInService runs the P2 sequence on the Service and returns the ready tasks per zone
+// after each step, once the Service is steady at the new count.
+func scaleInService(t *testing.T, ns string, tr *timedTracker) []map[string]int {
+	t.Helper()
+	zoneOf := nodeZones(t)
+	var out []map[string]int
+	for _, n := range scaleInSteps {
+		scaleService(t, ns, "web", n)
+		kubetest.Eventually(t, startupWait, func() error { return serviceSteady(ns, "web", n) })
+		tr.waitFor(t, time.Minute, readyCount(int(n)))
+		out = append(out, zoneCounts(tr.snapshot(), zoneOf))
+	}
+	return out
+}
+
+// scaleInDeployment runs the P2 sequence on the Deployment (its Pods being deleted do not
+// count, as for the Service).
+func scaleInDeployment(t *testing.T, ns string, tr *podTracker) []map[string]int {
+	t.Helper()
+	zoneOf := nodeZones(t)
+	var out []map[string]int
+	for _, n := range scaleInSteps {
+		scaleDeployment(t, ns, "web", n)
+		tr.waitFor(t, startupWait, readyCount(int(n)))
+		out = append(out, zoneCounts(tr.snapshot(), zoneOf))
+	}
+	return out
+}
