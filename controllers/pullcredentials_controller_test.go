@@ -41,9 +41,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
@@ -184,35 +181,15 @@ func startPullCredentialsManager(t *testing.T, e *repoEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := ctrl.NewManager(e.env.Config, manager.Options{
-		Scheme:                 e.env.Scheme,
-		Cache:                  cacheOpts,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := SetupIndexes(ctx, mgr); err != nil {
-		t.Fatal(err)
-	}
-	if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	r := newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
-		Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour})
-	if err := r.SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
+	startTestManager(t, e, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
+		if err := SetupIndexes(ctx, mgr); err != nil {
+			return err
 		}
+		if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
+			Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
 	})
 }
 

@@ -47,6 +47,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -464,8 +465,22 @@ func startRepositoryManager(t *testing.T, e *repoEnv, o RepositoryOptions) (stop
 	o.TokenAudience = registry.DefaultAudience
 	o.TokenLifetime = time.Hour
 	o.Concurrency = 2
+	return startTestManager(t, e, cache.Options{}, func(ctx context.Context, mgr ctrl.Manager) error {
+		reg, err := newRepositoryRegistry(mgr, o)
+		if err != nil {
+			return err
+		}
+		return setupRepository(ctx, mgr, o, reg)
+	})
+}
+
+// startTestManager runs a manager against e's control plane with what setup registers; stop
+// ends it (also at the end of the test).
+func startTestManager(t *testing.T, e *repoEnv, cacheOpts cache.Options, setup func(context.Context, ctrl.Manager) error) (stop func()) {
+	t.Helper()
 	mgr, err := ctrl.NewManager(e.env.Config, manager.Options{
 		Scheme:                 e.env.Scheme,
+		Cache:                  cacheOpts,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
@@ -474,11 +489,8 @@ func startRepositoryManager(t *testing.T, e *repoEnv, o RepositoryOptions) (stop
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	reg, err := newRepositoryRegistry(mgr, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := setupRepository(ctx, mgr, o, reg); err != nil {
+	if err := setup(ctx, mgr); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
