@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -585,17 +586,15 @@ func layoutDigest(t *testing.T, dir string) string {
 	return index.Manifests[0].Digest
 }
 
-// freePorts finds n consecutive free loopback ports and returns the first.
+// freePorts finds n consecutive free loopback ports and returns the first. They are taken
+// below Linux's ephemeral range (32768 and up), where the sandbox's own components (etcd,
+// kube-apiserver, kwok, started after this check) and every outgoing connection get their
+// ports, so nothing else takes them between the check and the components' start.
 func freePorts(t *testing.T, n int) int {
 	t.Helper()
 	for range 50 {
 		var lc net.ListenConfig
-		l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
+		base := 20000 + rand.IntN(12000-n)
 		ok := base+n <= 65535
 		for p := base; ok && p < base+n; p++ {
 			l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(p))
