@@ -418,7 +418,9 @@ func startTestRegistry(t *testing.T, e *repoEnv, notifyURL string) string {
 	o.MetricsAddr = "0"
 	o.Storage.Driver = registry.DriverInMemory
 	o.HTTPSecret = "repository-test"
-	o.DrainTimeout = metav1.Duration{Duration: time.Second}
+	// Long enough for net/http's shutdown, which waits up to 5 s for connections a client
+	// opened without sending a request yet (go-containerregistry opens them in parallel).
+	o.DrainTimeout = metav1.Duration{Duration: 10 * time.Second}
 	o.Notifications.URL = notifyURL
 	o.Notifications.Threshold = 1
 	o.Notifications.Backoff = metav1.Duration{Duration: 200 * time.Millisecond}
