@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -308,8 +309,14 @@ func (r *PullCredentialsReconciler) reconcileLeftovers(ctx context.Context, ns s
 			errs = append(errs, fmt.Errorf("listing pull credentials of namespace %s: %w", ns, err))
 			continue
 		}
-		for _, obj := range objectsOf(l) {
-			if slices.Contains(needed, obj.GetLabels()[PullCredentialsLabel]) {
+		items, err := meta.ExtractList(l)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading pull credentials of namespace %s: %w", ns, err))
+			continue
+		}
+		for _, item := range items {
+			obj, ok := item.(client.Object)
+			if !ok || slices.Contains(needed, obj.GetLabels()[PullCredentialsLabel]) {
 				continue
 			}
 			if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
@@ -318,26 +325,6 @@ func (r *PullCredentialsReconciler) reconcileLeftovers(ctx context.Context, ns s
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// objectsOf returns the items of the lists reconcileLeftovers reads.
-func objectsOf(l client.ObjectList) []client.Object {
-	var out []client.Object
-	switch l := l.(type) {
-	case *corev1.SecretList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *rbacv1.RoleBindingList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *corev1.ServiceAccountList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	}
-	return out
 }
 
 func (r *PullCredentialsReconciler) now() time.Time {

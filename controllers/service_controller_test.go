@@ -614,20 +614,7 @@ func TestServiceRebalancesZones(t *testing.T) {
 	if !hasEvent(cur, "(service web) is not AZ balanced with 3 tasks in zone-a, 0 tasks in zone-b and 0 tasks in zone-c.") {
 		t.Errorf("no not-balanced event in %v", eventMessages(cur))
 	}
-	kubetest.Eventually(t, waitFor, func() error {
-		zones := map[string]int{}
-		for _, p := range livePods(t, ns, "web") {
-			zones[p.Spec.NodeName]++
-		}
-		if len(zones) != 3 {
-			return fmt.Errorf("tasks per node %v, want one in each zone", zones)
-		}
-		return nil
-	})
-	waitSteady(t, ns, "web", 3)
-	if d := primary(getService(t, ns, "web")); d.FailedTasks != 0 {
-		t.Errorf("failedTasks = %d", d.FailedTasks)
-	}
+	waitRebalanced(t, ns)
 }
 
 // With maximumPercent 100 there is no room to start a task before stopping one: rebalancing
@@ -693,20 +680,7 @@ func TestServiceRebalancesZonesStopFirst(t *testing.T) {
 	if maxLive, minHealthy := bounds(); maxLive > 3 || minHealthy < 2 {
 		t.Errorf("while rebalancing: up to %d live tasks (U = 3), down to %d healthy (L = 2)", maxLive, minHealthy)
 	}
-	kubetest.Eventually(t, waitFor, func() error {
-		perNode := map[string]int{}
-		for _, p := range livePods(t, ns, "web") {
-			perNode[p.Spec.NodeName]++
-		}
-		if len(perNode) != 3 {
-			return fmt.Errorf("tasks per node %v, want one in each zone", perNode)
-		}
-		return nil
-	})
-	waitSteady(t, ns, "web", 3)
-	if d := primary(getService(t, ns, "web")); d.FailedTasks != 0 {
-		t.Errorf("failedTasks = %d", d.FailedTasks)
-	}
+	waitRebalanced(t, ns)
 }
 
 func TestServiceIsolatesTasksWithoutNetworking(t *testing.T) {
@@ -757,5 +731,25 @@ func TestServiceTasksPullFromTheBundledRegistry(t *testing.T) {
 	}
 	if got := pod.Annotations["ecs.berth.dev/essential-containers"]; got != "web" {
 		t.Errorf("essential containers = %q", got)
+	}
+}
+
+// waitRebalanced waits until service web's 3 tasks run one per node (one node per zone), then
+// for steady state, and checks that rebalancing failed no task.
+func waitRebalanced(t *testing.T, ns string) {
+	t.Helper()
+	kubetest.Eventually(t, waitFor, func() error {
+		perNode := map[string]int{}
+		for _, p := range livePods(t, ns, "web") {
+			perNode[p.Spec.NodeName]++
+		}
+		if len(perNode) != 3 {
+			return fmt.Errorf("tasks per node %v, want one in each zone", perNode)
+		}
+		return nil
+	})
+	waitSteady(t, ns, "web", 3)
+	if d := primary(getService(t, ns, "web")); d.FailedTasks != 0 {
+		t.Errorf("failedTasks = %d", d.FailedTasks)
 	}
 }
