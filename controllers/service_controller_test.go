@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -680,6 +681,50 @@ func TestServiceRebalancesZonesStopFirst(t *testing.T) {
 	if maxLive, minHealthy := bounds(); maxLive > 3 || minHealthy < 2 {
 		t.Errorf("while rebalancing: up to %d live tasks (U = 3), down to %d healthy (L = 2)", maxLive, minHealthy)
 	}
+	waitRebalanced(t, ns)
+}
+
+// A rebalancing task that cannot be placed (here: the scheduler does not know zone-c's node
+// yet, as when a zone's nodes come back) makes rebalancing wait; the wait holds while nothing
+// changes, and ends as soon as the eligible nodes change, not after the five-minute backoff.
+func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	nodes := threeZones(t, ns)
+	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
+	svc := newService(ns, "web", 3)
+	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
+	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	var zoneC atomic.Bool // whether the simulated scheduler can place in zone-c
+	startKubelet(t, ns, func(p *corev1.Pod) string {
+		switch z := p.Annotations[tasks.AnnotationRebalanceZone]; {
+		case z == "":
+			return nodes[0]
+		case z == "zone-c" && !zoneC.Load():
+			return ""
+		default:
+			return zoneNode[z]
+		}
+	}, always(runReady))
+	waitEvent(t, ns, "web", "(service web) was unable to place a task in zone-c to rebalance Availability Zones; retrying in 5m0s or when the eligible nodes change.")
+
+	zoneC.Store(true)
+	inZoneC := func() error {
+		for _, p := range livePods(t, ns, "web") {
+			if p.Spec.NodeName == nodes[2] || p.Annotations[tasks.AnnotationRebalanceZone] == "zone-c" {
+				return fmt.Errorf("task %s in zone-c", p.Name)
+			}
+		}
+		return nil
+	}
+	// Nothing changed for the service: it keeps waiting.
+	kubetest.Consistently(t, 3*time.Second, inZoneC)
+	// A node joins zone-c: the wait is over.
+	createNodes(t, map[string]string{ns + "-c2": "zone-c"}, map[string]string{"pool": ns})
+	waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
 	waitRebalanced(t, ns)
 }
 

@@ -63,8 +63,11 @@ type serviceMemory struct {
 	// rebalanceBlocked is true while the deployment bounds block rebalancing (its event was
 	// emitted); a move after it is announced again.
 	rebalanceBlocked bool
-	// rebalanceRetry is when rebalancing may be tried again after a task could not be placed.
-	rebalanceRetry time.Time
+	// rebalanceRetry is when rebalancing may be tried again after a task could not be placed,
+	// and rebalanceRetryNodes the eligible nodes then: a change to them (a zone's nodes back,
+	// a node added) ends the wait at once, since it is what a retry was waiting for.
+	rebalanceRetry      time.Time
+	rebalanceRetryNodes []string
 }
 
 // expectedTask is a task Pod the controller created.

@@ -90,10 +90,10 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 			s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: rebalancing.task.Name,
 				Deployment: rebalancing.task.Deployment, Reason: rebalanceStopReason(rebalancing.task.Deployment)})
 		}
-		if s.mem.rebalanceRetry.Before(s.now) {
-			s.mem.rebalanceRetry = s.now.Add(rebalanceBackoff)
+		if !s.rebalanceWaiting() {
+			s.mem.rebalanceRetry, s.mem.rebalanceRetryNodes = s.now.Add(rebalanceBackoff), slices.Clone(s.eligible)
 			s.event(rollout.EventWarning, reasonRebalancing, fmt.Sprintf(
-				"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s.",
+				"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s or when the eligible nodes change.",
 				s.svc.Name, rebalancing.rebalanceZone, rebalanceBackoff))
 		}
 	}
@@ -194,6 +194,12 @@ func (s *serviceScope) rebalance(busy bool) {
 		return
 	}
 	d := placement.Rebalance(members, s.zones)
+	if d.Unplaced > 0 {
+		// A task whose node is unknown (deleted, or not yet in the cache) is in no zone:
+		// counting without it would move tasks on a picture about to change — the Pod
+		// garbage collector deletes such Pods and the planner replaces them.
+		return
+	}
 	if !d.Unbalanced {
 		if s.mem.rebalancing {
 			s.mem.rebalancing, s.mem.rebalanceBlocked = false, false
@@ -201,11 +207,18 @@ func (s *serviceScope) rebalance(busy bool) {
 		}
 		return
 	}
-	if s.now.Before(s.mem.rebalanceRetry) {
+	if s.rebalanceWaiting() {
 		s.requeue(s.mem.rebalanceRetry)
 		return
 	}
 	s.move(d, placement.PlanMove(d, members, healthy, s.plan.Lower, s.plan.Upper), primary.ID)
+}
+
+// rebalanceWaiting says rebalancing is backing off after a task could not be placed: until
+// the retry time, unless the eligible nodes changed since (a zone whose nodes were missing
+// when the task was pinned to it may be back, so the wait would only delay the move).
+func (s *serviceScope) rebalanceWaiting() bool {
+	return s.now.Before(s.mem.rebalanceRetry) && slices.Equal(s.eligible, s.mem.rebalanceRetryNodes)
 }
 
 // move carries out a rebalancing move of decision d: it records why a blocked move cannot

@@ -288,6 +288,13 @@ func TestR2ZoneLoss(t *testing.T) {
 
 	restore()
 	back := time.Now()
+	stopNodes := recordNodes(t, saved, back)
+	defer stopNodes()
+	t.Cleanup(func() {
+		if t.Failed() {
+			logServiceEvents(t, ns, "web")
+		}
+	})
 	var after map[string]int
 	tr.waitFor(t, soakWait, func(pods []*corev1.Pod) error {
 		after = zoneCounts(pods, zoneOf)
@@ -314,4 +321,61 @@ func TestR2ZoneLoss(t *testing.T) {
 		Pass: skew(after) <= 1 && during["zone-c"] == 0 && !t.Failed(),
 		Detail: fmt.Sprintf("%d tasks, ready per zone a/b/c: before %s; zone-c nodes deleted → %s after %.0fs (replacements in zone-a/b); zone back → %s after %.0fs; rebalancing events: %q",
 			d, fmtZones(before), fmtZones(during), replaced.Seconds(), fmtZones(after), rebalanced.Seconds(), events)})
+}
+
+// recordNodes logs, until stopped, every change of the Ready condition and taints of the
+// given Nodes, with the time since start: when R2 fails, it says whether the restored zone
+// was usable, and when.
+func recordNodes(t *testing.T, nodes []corev1.Node, start time.Time) func() {
+	t.Helper()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		last := map[string]string{}
+		for {
+			for _, saved := range nodes {
+				n := &corev1.Node{}
+				state := "absent"
+				if err := sb.c.Get(context.Background(), types.NamespacedName{Name: saved.Name}, n); err == nil {
+					state = "Ready=<none>"
+					for _, c := range n.Status.Conditions {
+						if c.Type == corev1.NodeReady {
+							state = fmt.Sprintf("Ready=%s(%s)", c.Status, c.Reason)
+						}
+					}
+					for _, taint := range n.Spec.Taints {
+						state += fmt.Sprintf(" taint %s:%s", taint.Key, taint.Effect)
+					}
+				}
+				if last[saved.Name] != state {
+					last[saved.Name] = state
+					t.Logf("+%4.1fs node %s: %s", time.Since(start).Seconds(), saved.Name, state)
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// logServiceEvents logs the Service's ECS events and conditions, oldest first.
+func logServiceEvents(t *testing.T, ns, name string) {
+	t.Helper()
+	svc := &ecsv1alpha1.Service{}
+	if err := sb.c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, svc); err != nil {
+		t.Logf("reading service %s: %v", name, err)
+		return
+	}
+	for i := len(svc.Status.Events) - 1; i >= 0; i-- {
+		e := svc.Status.Events[i]
+		t.Logf("event %s %s", e.CreatedAt.Format(time.TimeOnly), e.Message)
+	}
+	for _, c := range svc.Status.Conditions {
+		t.Logf("condition %s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message)
+	}
 }

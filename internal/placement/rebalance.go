@@ -16,6 +16,8 @@ limitations under the License.
 
 package placement
 
+import "fmt"
+
 // RebalanceDecision is the outcome of Rebalance: whether the service should move a task, and
 // between which zones.
 type RebalanceDecision struct {
@@ -89,5 +91,14 @@ func (d RebalanceDecision) Message(service string) string {
 	if len(d.Zones) == 0 {
 		return "(service " + service + ") " + state + "."
 	}
-	return "(service " + service + ") " + state + " with " + FormatZoneCounts(d.Zones) + "."
+	msg := "(service " + service + ") " + state + " with " + FormatZoneCounts(d.Zones)
+	if d.Elsewhere > 0 {
+		// Otherwise "balanced with 3 tasks in zone-a and 3 in zone-b" reads wrong for 9 tasks.
+		unit := "tasks"
+		if d.Elsewhere == 1 {
+			unit = "task"
+		}
+		msg += fmt.Sprintf(" (%d %s in zones no task may be placed in now, not counted)", d.Elsewhere, unit)
+	}
+	return msg + "."
 }

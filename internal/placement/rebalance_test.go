@@ -62,7 +62,13 @@ func TestRebalance(t *testing.T) {
 		{
 			name: "tasks outside the eligible zones are left out", members: spreadMembers(1, 2, 2, 9), zones: []string{"zone-a", "zone-b"},
 			want:    RebalanceDecision{Zones: []ZoneCount{{"zone-a", 2}, {"zone-b", 2}}, Elsewhere: 9},
-			message: "(service web) is AZ balanced with 2 tasks in zone-a and 2 tasks in zone-b.",
+			message: "(service web) is AZ balanced with 2 tasks in zone-a and 2 tasks in zone-b (9 tasks in zones no task may be placed in now, not counted).",
+		},
+		{
+			name: "one task outside", members: spreadMembers(1, 3, 1, 1), zones: []string{"zone-a", "zone-b"},
+			want: RebalanceDecision{Unbalanced: true, Fullest: "zone-a", Emptiest: "zone-b",
+				Zones: []ZoneCount{{"zone-a", 3}, {"zone-b", 1}}, Elsewhere: 1},
+			message: "(service web) is not AZ balanced with 3 tasks in zone-a and 1 task in zone-b (1 task in zones no task may be placed in now, not counted).",
 		},
 		{
 			name: "unscheduled tasks are left out", members: append(spreadMembers(1, 3, 1), m("p", "", "")), zones: []string{"zone-a", "zone-b"},
