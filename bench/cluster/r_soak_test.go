@@ -312,8 +312,8 @@ func TestR2ZoneLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	var events []string
-	for _, e := range svc.Status.Events {
-		if strings.Contains(e.Message, "AZ balanced") {
+	for _, e := range slices.Backward(svc.Status.Events) { // newest first in the status
+		if strings.Contains(e.Message, "AZ balanced") || strings.Contains(e.Message, "rebalance") {
 			events = append(events, e.Message)
 		}
 	}
