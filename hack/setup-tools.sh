@@ -42,7 +42,22 @@ have_all() {
   for f in etcd kwok kwokctl helm; do
     [ -x "$BIN/$f" ] || return 1
   done
-  have_helm
+  have_helm && have_etcd
+}
+
+# etcd is cached unversioned too. kube-apiserver serves RequestWatchProgress only from etcd
+# 3.5.13 or later (3.4.31 for 3.4); a cache holding an older one (Debian's 3.4.23, the old
+# fallback) is rebuilt, unless that fallback was taken because building failed.
+have_etcd() {
+  [ -x "$BIN/etcd" ] || return 1
+  [ -f "$BIN/.etcd-fallback" ] && return 0
+  local v
+  v=$("$BIN/etcd" --version 2>/dev/null | sed -n 's/^etcd Version: //p')
+  case "$v" in
+    3.[6-9].*|3.[1-9][0-9].*) return 0 ;;
+    3.5.*) [ "${v#3.5.}" -ge 13 ] 2>/dev/null ;;
+    *) return 1 ;;
+  esac
 }
 
 # helm is cached unversioned next to the others, so check it is the pinned version.
@@ -123,14 +138,32 @@ GO
 fi
 
 # --- etcd -----------------------------------------------------------------
-if [ ! -x "$BIN/etcd" ]; then
-  log "building etcd $ETCD_VERSION"
-  if GOBIN="$work/etcdbin" CGO_ENABLED=0 go install -ldflags='-s -w' "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 2>&1 && [ -x "$work/etcdbin/server" ]; then
-    mv "$work/etcdbin/server" "$BIN/etcd"
-  else
+# etcd's server module has replace directives, which `go install pkg@version` refuses; a
+# throwaway module that requires it builds the same binary (its own requirements pin the
+# sibling modules to the same version). Debian's etcd-server (3.4.23) is only the fallback:
+# with it kube-apiserver turns off RequestWatchProgress, and kwok's watches, which ask for
+# it, end and re-list every few seconds — Pods waited 10-50 s for kwok to run them.
+if ! have_etcd; then
+  log "building etcd $ETCD_VERSION (first time on a machine: ~2 minutes on 2 cores)"
+  start=$(date +%s)
+  mod=$work/etcd
+  mkdir -p "$mod"
+  if (
+    cd "$mod"
+    go mod init berth.local/etcdbuild >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2 2>&1
+    CGO_ENABLED=0 go build -ldflags='-s -w' -o "$work/etcd.bin" go.etcd.io/etcd/server/v3 >&2
+  ); then
+    rm -f "$BIN/etcd" "$BIN/.etcd-fallback"
+    mv "$work/etcd.bin" "$BIN/etcd"
+    log "built etcd in $(( $(date +%s) - start ))s"
+  elif [ ! -x "$BIN/etcd" ]; then
     log "building etcd failed; falling back to Debian's etcd-server"
     command -v etcd >/dev/null 2>&1 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >&2; }
     ln -sf "$(command -v etcd)" "$BIN/etcd"
+    touch "$BIN/.etcd-fallback"
+  else
+    log "building etcd failed; keeping $("$BIN/etcd" --version | head -1)"
   fi
 fi
 
