@@ -46,10 +46,9 @@ const (
 	newImage     = "nginx:1.28"
 )
 
-// rolloutReps is how many times each P3 rollout repeats (BERTH_BENCH_P3_REPS, default 2:
-// the time kwok takes to report 100 new Pods Running varied from under 1 s to 37 s between
-// single runs here, whichever contender ran; a pair takes one to two minutes, and make
-// bench must stay under 20).
+// rolloutReps is how many times each P3 rollout repeats (BERTH_BENCH_P3_REPS, default 2: a
+// pair takes about 40 s; with the sandbox on etcd 3.4, kwok's status latency once varied
+// from under 1 s to 50 s between runs, and more repetitions were the only defence).
 func rolloutReps() int {
 	if n, err := strconv.Atoi(os.Getenv("BERTH_BENCH_P3_REPS")); err == nil && n > 0 {
 		return n
