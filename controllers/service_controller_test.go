@@ -594,23 +594,7 @@ func TestServiceDaemonRunsOneTaskPerEligibleNode(t *testing.T) {
 }
 
 func TestServiceRebalancesZones(t *testing.T) {
-	ns := serviceNamespace(t)
-	createTaskDefinition(t, ns)
-	nodes := threeZones(t, ns)
-	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
-	svc := newService(ns, "web", 3)
-	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
-	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
-	if err := k8s.Create(context.Background(), svc); err != nil {
-		t.Fatal(err)
-	}
-	// A scheduler that puts everything in zone-a unless a task is pinned to a zone.
-	startKubelet(t, ns, func(p *corev1.Pod) string {
-		if z := p.Annotations[tasks.AnnotationRebalanceZone]; z != "" {
-			return zoneNode[z]
-		}
-		return nodes[0]
-	}, always(runReady))
+	ns, _ := rebalancingService(t, nil, nil)
 	cur := waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
 	if !hasEvent(cur, "(service web) is not AZ balanced with 3 tasks in zone-a, 0 tasks in zone-b and 0 tasks in zone-c.") {
 		t.Errorf("no not-balanced event in %v", eventMessages(cur))
@@ -622,25 +606,10 @@ func TestServiceRebalancesZones(t *testing.T) {
 // is blocked while minimumHealthyPercent forbids one task fewer (and says so), and stops first
 // once it allows it, never exceeding desiredCount nor dropping below the lower bound.
 func TestServiceRebalancesZonesStopFirst(t *testing.T) {
-	ns := serviceNamespace(t)
-	createTaskDefinition(t, ns)
-	nodes := threeZones(t, ns)
-	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
-	svc := newService(ns, "web", 3)
-	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
-	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
 	// L = ceil(3 × 90 %) = 3, U = 3: neither start-first nor stop-first fits.
-	svc.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: ptr.To[int32](90), MaximumPercent: ptr.To[int32](100)}
-	if err := k8s.Create(context.Background(), svc); err != nil {
-		t.Fatal(err)
-	}
-	// A scheduler that puts everything in zone-a unless a task is pinned to a zone.
-	startKubelet(t, ns, func(p *corev1.Pod) string {
-		if z := p.Annotations[tasks.AnnotationRebalanceZone]; z != "" {
-			return zoneNode[z]
-		}
-		return nodes[0]
-	}, always(runReady))
+	ns, nodes := rebalancingService(t, func(s *ecsv1alpha1.Service) {
+		s.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{MinimumHealthyPercent: ptr.To[int32](90), MaximumPercent: ptr.To[int32](100)}
+	}, nil)
 
 	cur := waitEvent(t, ns, "web", "(service web) is not AZ balanced with 3 tasks in zone-a, 0 tasks in zone-b and 0 tasks in zone-c. AZ rebalancing is blocked: "+
 		"maximumPercent allows 3 tasks, so none can start before one stops, and minimumHealthyPercent needs 3 healthy tasks")
@@ -688,30 +657,10 @@ func TestServiceRebalancesZonesStopFirst(t *testing.T) {
 // yet, as when a zone's nodes come back) makes rebalancing wait; the wait holds while nothing
 // changes, and ends as soon as the eligible nodes change, not after the five-minute backoff.
 func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
-	ns := serviceNamespace(t)
-	createTaskDefinition(t, ns)
-	nodes := threeZones(t, ns)
-	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
-	svc := newService(ns, "web", 3)
-	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
-	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
-	if err := k8s.Create(context.Background(), svc); err != nil {
-		t.Fatal(err)
-	}
 	var zoneC atomic.Bool // whether the simulated scheduler can place in zone-c
-	startKubelet(t, ns, func(p *corev1.Pod) string {
-		switch z := p.Annotations[tasks.AnnotationRebalanceZone]; {
-		case z == "":
-			return nodes[0]
-		case z == "zone-c" && !zoneC.Load():
-			return ""
-		default:
-			return zoneNode[z]
-		}
-	}, always(runReady))
+	ns, nodes := rebalancingService(t, nil, func(zone string) bool { return zone != "zone-c" || zoneC.Load() })
 	waitEvent(t, ns, "web", "(service web) was unable to place a task in zone-c to rebalance Availability Zones; retrying in 5m0s or when the eligible nodes change.")
 
-	zoneC.Store(true)
 	inZoneC := func() error {
 		for _, p := range livePods(t, ns, "web") {
 			if p.Spec.NodeName == nodes[2] || p.Annotations[tasks.AnnotationRebalanceZone] == "zone-c" {
@@ -720,7 +669,10 @@ func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
 		}
 		return nil
 	}
-	// Nothing changed for the service: it keeps waiting.
+	// The refused task is stopped; then zone-c could take one, but nothing changed for the
+	// service: it keeps waiting.
+	kubetest.Eventually(t, waitFor, inZoneC)
+	zoneC.Store(true)
 	kubetest.Consistently(t, 3*time.Second, inZoneC)
 	// A node joins zone-c: the wait is over.
 	createNodes(t, map[string]string{ns + "-c2": "zone-c"}, map[string]string{"pool": ns})
@@ -777,6 +729,39 @@ func TestServiceTasksPullFromTheBundledRegistry(t *testing.T) {
 	if got := pod.Annotations["ecs.berth.dev/essential-containers"]; got != "web" {
 		t.Errorf("essential containers = %q", got)
 	}
+}
+
+// rebalancingService creates, in a fresh namespace, Service web of 3 tasks spread over three
+// zones of one node each (change adjusts it first), and a simulated scheduler that puts every
+// task in zone-a unless it is pinned to a zone, and a pinned one in its zone's node when
+// placeable (nil: always) allows, else reports it unschedulable. It returns the namespace
+// and the nodes of zone-a, zone-b and zone-c.
+func rebalancingService(t *testing.T, change func(*ecsv1alpha1.Service), placeable func(zone string) bool) (string, []string) {
+	t.Helper()
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	nodes := threeZones(t, ns)
+	zoneNode := map[string]string{"zone-a": nodes[0], "zone-b": nodes[1], "zone-c": nodes[2]}
+	svc := newService(ns, "web", 3)
+	svc.Spec.PlacementStrategy = []ecsv1alpha1.PlacementStrategy{{Type: ecsv1alpha1.PlacementStrategySpread, Field: "attribute:ecs.availability-zone"}}
+	svc.Spec.PlacementConstraints = []ecsv1alpha1.PlacementConstraint{{Type: ecsv1alpha1.PlacementConstraintMemberOf, Expression: "attribute:pool == " + ns}}
+	if change != nil {
+		change(svc)
+	}
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	startKubelet(t, ns, func(p *corev1.Pod) string {
+		switch z := p.Annotations[tasks.AnnotationRebalanceZone]; {
+		case z == "":
+			return nodes[0]
+		case placeable != nil && !placeable(z):
+			return ""
+		default:
+			return zoneNode[z]
+		}
+	}, always(runReady))
+	return ns, nodes
 }
 
 // waitRebalanced waits until service web's 3 tasks run one per node (one node per zone), then
