@@ -197,28 +197,7 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 	deploy(t, ns, 12, nil) // 100 % / 200 %: U = 24, L = 12
 	waitRunning(t, ns, 12)
 
-	var mu sync.Mutex
-	maxLive, minReady := 0, 1<<30
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			pods := &corev1.PodList{}
-			if err := k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
-				continue
-			}
-			live, ready := kubetest.LiveAndReady(pods.Items)
-			mu.Lock()
-			maxLive, minReady = max(maxLive, live), min(minReady, ready)
-			mu.Unlock()
-		}
-	}()
+	bounds := sampleBounds(ns)
 
 	td := &ecsv1alpha1.TaskDefinition{}
 	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, td); err != nil {
@@ -236,9 +215,7 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 		}
 		return nil
 	})
-	close(stop)
-	<-done
-	if maxLive > 24 || minReady < 12 {
+	if maxLive, minReady := bounds(); maxLive > 24 || minReady < 12 {
 		t.Errorf("during the rollout: at most %d live tasks (U = 24), at least %d ready (L = 12)", maxLive, minReady)
 		for _, e := range getService(t, ns).Status.Events {
 			t.Logf("%s %s", e.CreatedAt.Format(time.TimeOnly), e.Message)
@@ -246,16 +223,101 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 	}
 }
 
-// (e) tasks of a lost zone are replaced elsewhere, and the zone is rebalanced when it is back.
-func TestServiceZoneLossAndRebalance(t *testing.T) {
-	ns := newNamespace(t)
-	ctx := context.Background()
-	deploy(t, ns, 6, nil)
-	waitRunning(t, ns, 6)
+// sampleBounds lists the Service's task Pods every 100 ms until the returned function is
+// called, which returns the most live and the fewest ready tasks seen.
+func sampleBounds(ns string) func() (maxLive, minReady int) {
+	var mu sync.Mutex
+	maxLive, minReady := 0, 1<<30
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			pods := &corev1.PodList{}
+			if err := k8s.List(context.Background(), pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
+				continue
+			}
+			live, ready := kubetest.LiveAndReady(pods.Items)
+			mu.Lock()
+			maxLive, minReady = max(maxLive, live), min(minReady, ready)
+			mu.Unlock()
+		}
+	}()
+	return func() (int, int) {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return maxLive, minReady
+	}
+}
 
+// (e) tasks of a lost zone are replaced elsewhere, and the zone is rebalanced when it is back:
+// start-first with the default 100 % / 200 %, and stop-first with 50 % / 100 % (no room for
+// an extra task), within the bounds at every observed moment.
+func TestServiceZoneLossAndRebalance(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		min, max     int32
+		upper, lower int
+		announcement string
+	}{
+		{name: "start-first", min: 100, max: 200, upper: 12, lower: 6, announcement: "Starting AZ rebalancing."},
+		{name: "stop-first", min: 50, max: 100, upper: 6, lower: 3, announcement: "so a task in zone-"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t)
+			deploy(t, ns, 6, func(s *ecsv1alpha1.Service) {
+				s.Spec.DeploymentConfiguration.MinimumHealthyPercent = ptr.To(tc.min)
+				s.Spec.DeploymentConfiguration.MaximumPercent = ptr.To(tc.max)
+			})
+			waitRunning(t, ns, 6)
+			restore := loseZone(t, "zone-c")
+			// The pod garbage collector deletes the lost zone's Pods; Berth replaces them.
+			kubetest.Eventually(t, serviceWait, func() error {
+				c := zoneCounts(t, ns)
+				if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
+					return fmt.Errorf("tasks per zone %v, want 3/3/0", c)
+				}
+				return nil
+			})
+			waitRunning(t, ns, 6)
+			bounds := sampleBounds(ns)
+			restore()
+			kubetest.Eventually(t, serviceWait, func() error {
+				if c := zoneCounts(t, ns); c["zone-a"] != 2 || c["zone-b"] != 2 || c["zone-c"] != 2 {
+					return fmt.Errorf("tasks per zone %v, want 2/2/2 after rebalancing", c)
+				}
+				return nil
+			})
+			waitRunning(t, ns, 6)
+			maxLive, minReady := bounds()
+			svc := getService(t, ns)
+			for _, want := range []string{"is not AZ balanced", tc.announcement, "is AZ balanced"} {
+				if !slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, want) }) {
+					t.Errorf("no event %q", want)
+				}
+			}
+			if maxLive > tc.upper || minReady < tc.lower {
+				t.Errorf("while rebalancing: at most %d live tasks (U = %d), at least %d ready (L = %d)", maxLive, tc.upper, minReady, tc.lower)
+			}
+		})
+	}
+}
+
+// loseZone deletes the zone's Nodes, as a zone outage seen by the cluster does; the returned
+// function (also run when the test ends) creates them again, and kwok makes them Ready.
+func loseZone(t *testing.T, zone string) func() {
+	t.Helper()
+	ctx := context.Background()
 	nodes := &corev1.NodeList{}
-	if err := k8s.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: "zone-c"}); err != nil {
-		t.Fatal(err)
+	if err := k8s.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: zone}); err != nil || len(nodes.Items) == 0 {
+		t.Fatalf("nodes of %s: %v (%d)", zone, err, len(nodes.Items))
 	}
 	var saved []corev1.Node
 	for _, n := range nodes.Items {
@@ -280,29 +342,7 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 		}
 	}
 	t.Cleanup(restore)
-
-	// The pod garbage collector deletes the lost zone's Pods; Berth replaces them.
-	kubetest.Eventually(t, serviceWait, func() error {
-		c := zoneCounts(t, ns)
-		if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
-			return fmt.Errorf("tasks per zone %v, want 3/3/0", c)
-		}
-		return nil
-	})
-	restore()
-	kubetest.Eventually(t, serviceWait, func() error {
-		if c := zoneCounts(t, ns); c["zone-a"] != 2 || c["zone-b"] != 2 || c["zone-c"] != 2 {
-			return fmt.Errorf("tasks per zone %v, want 2/2/2 after rebalancing", c)
-		}
-		return nil
-	})
-	waitRunning(t, ns, 6)
-	svc := getService(t, ns)
-	for _, want := range []string{"is not AZ balanced", "is AZ balanced"} {
-		if !slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, want) }) {
-			t.Errorf("no event %q", want)
-		}
-	}
+	return restore
 }
 
 // TestServiceStartupTime measures 0 → 300 RUNNING tasks next to a Deployment of the same
