@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -42,12 +41,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
@@ -116,32 +113,14 @@ func startSuite() (_ *testSuite, err error) {
 	if s.kube, err = kubernetes.NewForConfig(env.Config); err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	if err := s.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "berth-system"}}); err != nil {
-		return nil, err
-	}
-	root := envtest.RepoRoot()
-	for _, f := range []string{
-		"config/rbac/registry_reader_role.yaml",
-		"config/rbac/registry_poweruser_role.yaml",
-		"config/rbac/registry_admin_role.yaml",
-		"config/registry/service_account.yaml",
-		"config/registry/cluster_role.yaml",
-		"config/registry/cluster_role_binding.yaml",
-	} {
-		if err := applyFile(ctx, s.c, filepath.Join(root, f)); err != nil {
-			return nil, err
-		}
-	}
-	tr, err := s.kube.CoreV1().ServiceAccounts("berth-system").CreateToken(ctx, "berth-registry",
-		&authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)}}, metav1.CreateOptions{})
+	token, err := envtest.InstallRegistryIdentity(context.Background(), s.c, s.kube)
 	if err != nil {
-		return nil, fmt.Errorf("requesting the registry's token: %w", err)
+		return nil, err
 	}
 	s.registryConfig = &rest.Config{
 		Host:            env.Config.Host,
 		TLSClientConfig: rest.TLSClientConfig{CAData: env.Config.CAData},
-		BearerToken:     tr.Status.Token,
+		BearerToken:     token,
 	}
 
 	opts := testOptions()
@@ -231,30 +210,6 @@ func readyz(addr string) int {
 // stderrLogger logs errors (and startup) of the shared server to stderr.
 func stderrLogger() logr.Logger {
 	return funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{})
-}
-
-// applyFile creates every object of a YAML file (one or several documents).
-func applyFile(ctx context.Context, c client.Client, path string) error {
-	data, err := os.ReadFile(path) //nolint:gosec // the repository's own manifests
-	if err != nil {
-		return err
-	}
-	for doc := range strings.SplitSeq(string(data), "\n---") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		u := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		if err := c.Create(ctx, u); err != nil {
-			return fmt.Errorf("creating %s %s from %s: %w", u.GetKind(), u.GetName(), path, err)
-		}
-	}
-	return nil
 }
 
 // caller is a ServiceAccount with a registry token.

@@ -52,13 +52,11 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
@@ -144,30 +142,13 @@ func startSuite() (_ *suite, err error) {
 	if s.kube, err = kubernetes.NewForConfig(s.env.Config); err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	if err := s.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "berth-system"}}); err != nil {
-		return nil, err
-	}
-	for _, f := range []string{
-		"config/rbac/registry_reader_role.yaml",
-		"config/rbac/registry_poweruser_role.yaml",
-		"config/rbac/registry_admin_role.yaml",
-		"config/registry/service_account.yaml",
-		"config/registry/cluster_role.yaml",
-		"config/registry/cluster_role_binding.yaml",
-	} {
-		if err := applyFile(ctx, s.c, filepath.Join(root, f)); err != nil {
-			return nil, err
-		}
-	}
-	tr, err := s.kube.CoreV1().ServiceAccounts("berth-system").CreateToken(ctx, "berth-registry",
-		&authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)}}, metav1.CreateOptions{})
+	token, err := envtest.InstallRegistryIdentity(context.Background(), s.c, s.kube)
 	if err != nil {
-		return nil, fmt.Errorf("requesting the registry's token: %w", err)
+		return nil, err
 	}
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: s.env.Config.Host, CertificateAuthorityData: s.env.Config.CAData}
-	kc.AuthInfos["berth-registry"] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
+	kc.AuthInfos["berth-registry"] = &clientcmdapi.AuthInfo{Token: token}
 	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "berth-registry"}
 	kc.CurrentContext = "envtest"
 	s.kubeconfig = filepath.Join(dir, "kubeconfig")
@@ -200,27 +181,6 @@ func stockRegistryBinary(t *testing.T) string {
 		t.Fatalf("hack/build-stock-registry.sh: %v", err)
 	}
 	return lastLine(string(out))
-}
-
-// applyFile creates every object of a YAML file (one or several documents).
-func applyFile(ctx context.Context, c client.Client, path string) error {
-	data, err := os.ReadFile(path) //nolint:gosec // the repository's own manifests
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	for doc := range strings.SplitSeq(string(data), "\n---") {
-		u := &unstructured.Unstructured{}
-		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		if err := c.Create(ctx, u); err != nil {
-			return fmt.Errorf("creating %s %s from %s: %w", u.GetKind(), u.GetName(), path, err)
-		}
-	}
-	return nil
 }
 
 // namespace creates a namespace (envtest never deletes them).
