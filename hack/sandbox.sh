@@ -156,7 +156,7 @@ start_components() {
   mkdir -p "$DIR/registry-data"
 
   log "starting berth-registry at http://$REGISTRY_HOST as $BERTH_NS/$REGISTRY_SA (log: $DIR/registry.log)"
-  "$COMPONENTS_BIN/registry" --kubeconfig="$DIR/registry.kubeconfig" \
+  POD_NAMESPACE=$BERTH_NS "$COMPONENTS_BIN/registry" --kubeconfig="$DIR/registry.kubeconfig" \
     --listen-address="$REGISTRY_HOST" --metrics-bind-address="127.0.0.1:$((PORT_BASE + 1))" \
     --storage-driver=filesystem --storage-root="$DIR/registry-data" --audiences=berth-registry \
     --notification-url="http://127.0.0.1:$EVENTS_PORT/registry/events" --drain-timeout=5s \

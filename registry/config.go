@@ -50,6 +50,10 @@ const (
 	EnvRedisPassword = "BERTH_REGISTRY_REDIS_PASSWORD" //nolint:gosec // the name of a variable, not a secret
 )
 
+// EnvPodNamespace is the registry Pod's namespace (the downward API), the default lease
+// namespace.
+const EnvPodNamespace = "POD_NAMESPACE"
+
 // DefaultAudience is the token audience the registry accepts unless configured otherwise:
 // tokens made with `kubectl create token <sa> --audience berth-registry`.
 const DefaultAudience = "berth-registry"
@@ -95,8 +99,12 @@ type Options struct {
 	// DrainTimeout bounds the wait for requests in flight at shutdown (long pushes and pulls);
 	// keep the Pod's terminationGracePeriodSeconds above it.
 	DrainTimeout metav1.Duration `json:"drainTimeout,omitzero"`
-	// InstanceID names this replica in notifications (default: the host name).
+	// InstanceID names this replica in notifications and tag leases (default: the host name).
 	InstanceID string `json:"instanceID,omitempty"`
+	// LeaseNamespace holds the Leases that make writes of IMMUTABLE tags atomic across
+	// replicas; the registry needs get, create and delete on leases there. Default
+	// $POD_NAMESPACE; empty: a lock in this process only, enough for one replica.
+	LeaseNamespace string `json:"leaseNamespace,omitempty"`
 }
 
 // TLSOptions name the serving certificate.
@@ -190,6 +198,15 @@ type KubeOptions struct {
 	Burst int     `json:"burst,omitempty"`
 }
 
+// instanceID is this replica's name: InstanceID, else the host name.
+func (o Options) instanceID() string {
+	if o.InstanceID != "" {
+		return o.InstanceID
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
 // DefaultOptions returns the defaults the flags show.
 func DefaultOptions() Options {
 	return Options{
@@ -199,8 +216,9 @@ func DefaultOptions() Options {
 			Driver:        DriverFilesystem,
 			RootDirectory: "/var/lib/registry",
 		},
-		HTTPSecret: os.Getenv(EnvHTTPSecret),
-		Redis:      RedisOptions{Password: os.Getenv(EnvRedisPassword)},
+		HTTPSecret:     os.Getenv(EnvHTTPSecret),
+		LeaseNamespace: os.Getenv(EnvPodNamespace),
+		Redis:          RedisOptions{Password: os.Getenv(EnvRedisPassword)},
 		Auth: AuthOptions{
 			Audiences:      []string{DefaultAudience},
 			Realm:          "berth-registry",
@@ -245,7 +263,8 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.Float64Var(&o.Kube.QPS, "kube-api-qps", o.Kube.QPS, "Queries per second the registry may send to the API server.")
 	fs.IntVar(&o.Kube.Burst, "kube-api-burst", o.Kube.Burst, "Burst of queries the registry may send to the API server.")
 	fs.DurationVar(&o.DrainTimeout.Duration, "drain-timeout", o.DrainTimeout.Duration, "How long shutdown waits for requests in flight.")
-	fs.StringVar(&o.InstanceID, "instance-id", o.InstanceID, "Name of this replica in notifications (default: the host name).")
+	fs.StringVar(&o.InstanceID, "instance-id", o.InstanceID, "Name of this replica in notifications and tag leases (default: the host name).")
+	fs.StringVar(&o.LeaseNamespace, "lease-namespace", o.LeaseNamespace, "Namespace of the Leases that make IMMUTABLE tag writes atomic across replicas (default $POD_NAMESPACE; empty: a lock in this process only).")
 }
 
 // LoadConfigFile reads o.ConfigFile, when set, over DefaultOptions, then re-applies the

@@ -51,6 +51,9 @@ limitations under the License.
 // tests do); logrus is routed to the logr logger of the server started last. Distribution's
 // Prometheus metrics stay on the default registry, unused; Berth's are on the server's own.
 //
-// Known limits: tag immutability is check-then-act across replicas (the per-tag lock is per
-// process), and a token stays accepted for up to the token cache TTL after it is revoked.
+// A protected tag (IMMUTABLE, or not excluded) is checked and written under a lock per tag: in
+// the process, and across replicas a coordination.k8s.io Lease in the lease namespace
+// (taglease.go), so two replicas cannot both write one new tag.
+//
+// Known limit: a token stays accepted for up to the token cache TTL after it is revoked.
 package registry

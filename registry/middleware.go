@@ -49,6 +49,10 @@ type middlewareDeps struct {
 	store store
 	authz *authorizer
 	locks *tagLocks
+	// leases, when set, make protected tag writes atomic across replicas (taglease.go).
+	leases *tagLeases
+	// afterTagCheck, when set (tests), runs between a tag's check and its write.
+	afterTagCheck func()
 	// storage is the App's own storage namespace and driver, captured when the App builds its
 	// registry middleware, for the image listing (images.go).
 	storage atomic.Pointer[storageAccess]
@@ -208,7 +212,8 @@ func (r *immutableRepository) Manifests(ctx context.Context, options ...distribu
 }
 
 // Tags checks tags again when they are written, under a lock per tag, so two pushes of one
-// new tag to this replica cannot both win. (Replicas do not share the lock; see doc.go.)
+// new tag cannot both win: a lock in this process, and for a protected tag a Lease that every
+// replica sees (when the registry has a lease namespace).
 func (r *immutableRepository) Tags(ctx context.Context) distribution.TagService {
 	return &immutableTags{TagService: r.Repository.Tags(ctx), repo: r}
 }
@@ -239,6 +244,18 @@ func (r *immutableRepository) checkTag(ctx context.Context, tag string, newDiges
 	return tagError(name, mode, filters, tag, current, newDigest)
 }
 
+// protected reports whether the Repository's mutability mode keeps tag from moving.
+func (r *immutableRepository) protected(ctx context.Context, tag string) (bool, error) {
+	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	if err != nil {
+		return false, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
+	}
+	if repo == nil {
+		return false, nameUnknownError(r.Named().Name(), "its Repository resource was deleted")
+	}
+	return !policy.TagMutable(repo.Spec.ImageTagMutability, repo.Spec.ImageTagMutabilityExclusionFilters, tag), nil
+}
+
 // tagError applies policy.CheckTagMutability and words a refusal as TAG_INVALID.
 func tagError(name string, mode ecrv1alpha1.ImageTagMutability, filters []ecrv1alpha1.ImageTagMutabilityExclusionFilter, tag string, current v1.Descriptor, newDigest digest.Digest) error {
 	err := policy.CheckTagMutability(mode, filters, tag, current.Digest.String(), newDigest.String())
@@ -254,7 +271,10 @@ type immutableManifests struct {
 	repo *immutableRepository
 }
 
-// Put refuses to store a manifest whose tag may not move to it.
+// Put refuses to store a manifest whose tag may not move to it. For a tag the Repository
+// protects, the check, the manifest and the tag are written under the tag's lock (lockTag), so
+// the loser of two concurrent pushes of one new tag gets 400 TAG_INVALID here: distribution
+// reports any error of its own tag step afterwards as 500 UNKNOWN.
 func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Manifest, options ...distribution.ManifestServiceOption) (digest.Digest, error) {
 	tag := ""
 	for _, o := range options {
@@ -262,16 +282,35 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 			tag = t.Tag
 		}
 	}
-	if tag != "" {
-		_, payload, err := manifest.Payload()
-		if err != nil {
-			return "", fmt.Errorf("reading the manifest payload: %w", err)
-		}
-		if err := m.repo.checkTag(ctx, tag, digest.FromBytes(payload)); err != nil {
-			return "", err
-		}
+	if tag == "" {
+		return m.ManifestService.Put(ctx, manifest, options...)
 	}
-	return m.ManifestService.Put(ctx, manifest, options...)
+	mediaType, payload, err := manifest.Payload()
+	if err != nil {
+		return "", fmt.Errorf("reading the manifest payload: %w", err)
+	}
+	release, err := m.repo.lockTag(ctx, tag)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	dgst := digest.FromBytes(payload)
+	if err := m.repo.checkTag(ctx, tag, dgst); err != nil {
+		return "", err
+	}
+	if hook := m.repo.deps.afterTagCheck; hook != nil {
+		hook()
+	}
+	stored, err := m.ManifestService.Put(ctx, manifest, options...)
+	if err != nil {
+		return "", err
+	}
+	// Tag it now, under the lock; distribution's own tag step then rewrites the same digest.
+	desc := v1.Descriptor{MediaType: mediaType, Digest: stored, Size: int64(len(payload))}
+	if err := m.repo.Repository.Tags(ctx).Tag(ctx, tag, desc); err != nil {
+		return "", fmt.Errorf("tagging %s as %s: %w", stored, tag, err)
+	}
+	return stored, nil
 }
 
 type immutableTags struct {
@@ -281,12 +320,40 @@ type immutableTags struct {
 
 // Tag writes tag unless that moves a protected tag.
 func (t *immutableTags) Tag(ctx context.Context, tag string, desc v1.Descriptor) error {
-	unlock := t.repo.deps.locks.lock(t.repo.Named().Name() + ":" + tag)
-	defer unlock()
+	release, err := t.repo.lockTag(ctx, tag)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := t.repo.checkTag(ctx, tag, desc.Digest); err != nil {
 		return err
 	}
 	return t.TagService.Tag(ctx, tag, desc)
+}
+
+// lockTag takes the tag's lock in this process and, when the Repository protects the tag and
+// the registry has a lease namespace, its Lease, which every replica sees.
+func (r *immutableRepository) lockTag(ctx context.Context, tag string) (release func(), err error) {
+	key := r.Named().Name() + ":" + tag
+	unlock := r.deps.locks.lock(key)
+	leases := r.deps.leases
+	if leases == nil {
+		return unlock, nil
+	}
+	protected, err := r.protected(ctx, tag)
+	switch {
+	case err != nil:
+		unlock()
+		return nil, err
+	case !protected:
+		return unlock, nil
+	}
+	unlease, err := leases.lock(ctx, key)
+	if err != nil {
+		unlock()
+		return nil, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
+	}
+	return func() { unlease(); unlock() }, nil
 }
 
 // tagLocks serialises tag writes per repository and tag, striped so memory stays fixed.

@@ -24,7 +24,6 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +53,10 @@ type Server struct {
 	metrics    *metrics
 	ready      atomic.Bool
 	started    atomic.Bool
+	// leases lock protected tags across replicas; nil without a lease namespace.
+	leases *tagLeases
+	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write.
+	afterTagCheck func()
 }
 
 // New prepares a server: it validates the options, builds the API clients and the informer
@@ -90,7 +93,11 @@ func New(opts Options, restConfig *rest.Config) (*Server, error) {
 	authn.observe = m.tokenReview
 	authz := newAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
 	authz.observe = m.accessReview
-	return &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}, nil
+	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}
+	if opts.LeaseNamespace != "" {
+		srv.leases = &tagLeases{leases: kube.CoordinationV1().Leases(opts.LeaseNamespace), holder: opts.instanceID(), now: time.Now}
+	}
+	return srv, nil
 }
 
 // Run listens on the options' address (with TLS when configured) and serves until ctx ends.
@@ -146,16 +153,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
-	deps := &middlewareDeps{store: s.store, authz: s.authz, locks: &tagLocks{}}
+	deps := &middlewareDeps{store: s.store, authz: s.authz, locks: &tagLocks{}, leases: s.leases, afterTagCheck: s.afterTagCheck}
+	if s.leases == nil {
+		log.Info("no lease namespace: IMMUTABLE tags are checked under a lock of this process only; run one replica, or set --lease-namespace")
+	}
 	for _, kind := range []string{"registry", "repository"} {
 		for i := range cfg.Middleware[kind] {
 			cfg.Middleware[kind][i].Options[depsOption] = deps
 		}
 	}
-	instance := s.opts.InstanceID
-	if instance == "" {
-		instance, _ = os.Hostname()
-	}
+	instance := s.opts.instanceID()
 	// distribution reads the instance ID for notifications from this plain string key.
 	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", instance) //nolint:staticcheck // distribution's own key
 	app, err := newApp(appCtx, cfg)

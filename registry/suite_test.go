@@ -149,6 +149,7 @@ func testOptions() Options {
 	o.Storage.Driver = DriverInMemory
 	o.HTTPSecret = "integration-test-secret"
 	o.DrainTimeout = metav1.Duration{Duration: 10 * time.Second}
+	o.LeaseNamespace = "berth-system" // tag leases with the Role of config/registry
 	return o
 }
 

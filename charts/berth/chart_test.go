@@ -524,8 +524,8 @@ func assertDefaults(t *testing.T, o objects) {
 		"CustomResourceDefinition/services.ecs.berth.dev", "CustomResourceDefinition/taskdefinitions.ecs.berth.dev",
 		"Deployment/berth-controller", "Deployment/berth-registry",
 		"PersistentVolumeClaim/berth-registry",
-		"Role/berth-controller-leader-election", "Role/berth-controller-registry-token",
-		"RoleBinding/berth-controller-leader-election", "RoleBinding/berth-controller-registry-token",
+		"Role/berth-controller-leader-election", "Role/berth-controller-registry-token", "Role/berth-registry-leases",
+		"RoleBinding/berth-controller-leader-election", "RoleBinding/berth-controller-registry-token", "RoleBinding/berth-registry-leases",
 		"Service/berth-controller-events", "Service/berth-registry",
 		"ServiceAccount/berth-controller", "ServiceAccount/berth-registry",
 	}, o.names()); d != "" {

@@ -42,10 +42,12 @@ var registryManifests = []string{
 	"config/registry/service_account.yaml",
 	"config/registry/cluster_role.yaml",
 	"config/registry/cluster_role_binding.yaml",
+	"config/registry/lease_role.yaml",
+	"config/registry/lease_role_binding.yaml",
 }
 
 // InstallRegistryIdentity creates namespace berth-system, the registry's ServiceAccount,
-// RBAC and the reader, poweruser and admin ClusterRoles from config/, and returns a 24-hour
+// RBAC (tag leases in berth-system included) and the reader, poweruser and admin ClusterRoles from config/, and returns a 24-hour
 // token of the registry's ServiceAccount: what a test runs berth-registry as, so that the
 // registry gets exactly the permissions the manifests grant it.
 func InstallRegistryIdentity(ctx context.Context, c client.Client, kube kubernetes.Interface) (string, error) {
