@@ -334,6 +334,7 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 		"--http-secret=registry-bench-secret",
 		"--drain-timeout=" + o.drainTimeout.String(),
 		"--instance-id=bench",
+		"--lease-namespace=berth-system", // as deployed (the benchmarks' repositories are MUTABLE: no Lease is taken)
 	}
 	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr)
 	p.metricsAddr = metrics
