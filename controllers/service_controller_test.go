@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -180,38 +179,6 @@ func TestServiceReplacesTaskWhenEssentialContainerExits(t *testing.T) {
 	})
 }
 
-// watchBounds samples the service's tasks until stop is closed and returns the most live
-// tasks and the fewest healthy ones it saw.
-func watchBounds(t *testing.T, ns, service string, stop <-chan struct{}) (func() (maxLive, minHealthy int), func()) {
-	t.Helper()
-	var mu sync.Mutex
-	maxLive, minHealthy := 0, 1<<30
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			list := &corev1.PodList{}
-			if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil {
-				continue
-			}
-			live, healthy := kubetest.LiveAndReady(list.Items)
-			mu.Lock()
-			maxLive, minHealthy = max(maxLive, live), min(minHealthy, healthy)
-			mu.Unlock()
-		}
-	}()
-	return func() (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		return maxLive, minHealthy
-	}, func() { <-done }
-}
-
 func TestServiceRollsOutNewRevisionWithinBounds(t *testing.T) {
 	ns := serviceNamespace(t)
 	createTaskDefinition(t, ns)
@@ -223,8 +190,7 @@ func TestServiceRollsOutNewRevisionWithinBounds(t *testing.T) {
 	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
 	first := primary(waitSteady(t, ns, "web", 4))
 
-	stop := make(chan struct{})
-	bounds, wait := watchBounds(t, ns, "web", stop)
+	bounds := sampleBounds(ns, "web")
 	setImage(t, ns, "web", "nginx:1.27")
 	waitRevision(t, ns, "web", 2)
 	var cur *ecsv1alpha1.Service
@@ -236,8 +202,6 @@ func TestServiceRollsOutNewRevisionWithinBounds(t *testing.T) {
 		}
 		return nil
 	})
-	close(stop)
-	wait()
 	if maxLive, minHealthy := bounds(); maxLive > 6 || minHealthy < 2 {
 		t.Errorf("during the rollout: at most %d live tasks (U = 6), at least %d healthy (L = 2)", maxLive, minHealthy)
 	}
@@ -633,21 +597,19 @@ func TestServiceRebalancesZonesStopFirst(t *testing.T) {
 	}
 
 	// L = ceil(3 × 50 %) = 2: one task may stop before its replacement starts.
-	stop := make(chan struct{})
-	bounds, done := watchBounds(t, ns, "web", stop)
+	bounds := sampleBounds(ns, "web")
 	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) {
 		s.Spec.DeploymentConfiguration.MinimumHealthyPercent = ptr.To[int32](50)
 	})
 	cur = waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
-	close(stop)
-	done()
+	maxLive, minHealthy := bounds()
 	if !hasEvent(cur, "Starting AZ rebalancing: maximumPercent leaves no room to start a task first, so a task in zone-a stops first.") {
 		t.Errorf("no stop-first event in %v", eventMessages(cur))
 	}
 	if !hasEvent(cur, "(service web) has stopped 1 running tasks: (task web-") {
 		t.Errorf("no tasks-stopped event in %v", eventMessages(cur))
 	}
-	if maxLive, minHealthy := bounds(); maxLive > 3 || minHealthy < 2 {
+	if maxLive > 3 || minHealthy < 2 {
 		t.Errorf("while rebalancing: up to %d live tasks (U = 3), down to %d healthy (L = 2)", maxLive, minHealthy)
 	}
 	waitRebalanced(t, ns)
@@ -729,6 +691,12 @@ func TestServiceTasksPullFromTheBundledRegistry(t *testing.T) {
 	if got := pod.Annotations["ecs.berth.dev/essential-containers"]; got != "web" {
 		t.Errorf("essential containers = %q", got)
 	}
+}
+
+// sampleBounds samples the service's tasks every 20 ms until the returned function is
+// called, which returns the most live and the fewest healthy tasks seen.
+func sampleBounds(ns, service string) func() (maxLive, minHealthy int) {
+	return kubetest.SampleBounds(k8s, 20*time.Millisecond, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service})
 }
 
 // rebalancingService creates, in a fresh namespace, Service web of 3 tasks spread over three

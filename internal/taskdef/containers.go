@@ -52,8 +52,8 @@ func (t *translator) checkContainers() error {
 		}
 		t.index[d.Name] = i
 		t.names[i] = d.Name
-		if d.Image == "" || strings.ContainsAny(d.Image, " \t\r\n") {
-			return invalid(d.Name, cfield(d.Name, "image"), "image %q must be a non-empty reference without whitespace", d.Image)
+		if !validImageText(d.Image) {
+			return invalid(d.Name, cfield(d.Name, "image"), "image %q must be a non-empty reference of printable ASCII characters, without whitespace", d.Image)
 		}
 		if isEssential(d) {
 			essential = true
@@ -178,4 +178,19 @@ func imageRegistry(ref string) string {
 		return first
 	}
 	return ""
+}
+
+// validImageText reports whether an image reference is non-empty printable ASCII without
+// spaces: OCI and Docker references are ASCII, and a control character would make an
+// unreadable (and un-pullable) Pod image.
+func validImageText(image string) bool {
+	if image == "" {
+		return false
+	}
+	for i := range len(image) {
+		if image[i] < '!' || image[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -223,38 +222,10 @@ func TestServiceRollingUpdateBounds(t *testing.T) {
 	}
 }
 
-// sampleBounds lists the Service's task Pods every 100 ms until the returned function is
+// sampleBounds samples the Service's tasks every 100 ms until the returned function is
 // called, which returns the most live and the fewest ready tasks seen.
 func sampleBounds(ns string) func() (maxLive, minReady int) {
-	var mu sync.Mutex
-	maxLive, minReady := 0, 1<<30
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			pods := &corev1.PodList{}
-			if err := k8s.List(context.Background(), pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"}); err != nil {
-				continue
-			}
-			live, ready := kubetest.LiveAndReady(pods.Items)
-			mu.Lock()
-			maxLive, minReady = max(maxLive, live), min(minReady, ready)
-			mu.Unlock()
-		}
-	}()
-	return func() (int, int) {
-		close(stop)
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		return maxLive, minReady
-	}
+	return kubetest.SampleBounds(k8s, 100*time.Millisecond, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"})
 }
 
 // (e) tasks of a lost zone are replaced elsewhere, and the zone is rebalanced when it is back:

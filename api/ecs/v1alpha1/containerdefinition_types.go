@@ -36,7 +36,7 @@ type ContainerDefinition struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
-	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +kubebuilder:validation:Pattern=`^[!-~]+$`
 	Image string `json:"image"`
 
 	// repositoryCredentials names a kubernetes.io/dockerconfigjson Secret in the namespace

@@ -20,6 +20,7 @@ package kubetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +86,42 @@ func LiveAndReady(pods []corev1.Pod) (live, ready int) {
 		}
 	}
 	return live, ready
+}
+
+// SampleBounds lists the Pods opts select every interval, in the background, until the
+// returned function is called; that returns the most live and the fewest Ready Pods seen
+// (LiveAndReady), the extremes a rollout's bounds are checked against.
+func SampleBounds(c client.Reader, interval time.Duration, opts ...client.ListOption) func() (maxLive, minReady int) {
+	var mu sync.Mutex
+	maxLive, minReady := 0, 1<<30
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(interval):
+			}
+			pods := &corev1.PodList{}
+			if err := c.List(context.Background(), pods, opts...); err != nil {
+				continue
+			}
+			live, ready := LiveAndReady(pods.Items)
+			mu.Lock()
+			maxLive, minReady = max(maxLive, live), min(minReady, ready)
+			mu.Unlock()
+		}
+	}()
+	return func() (int, int) {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return maxLive, minReady
+	}
 }
