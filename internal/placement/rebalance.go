@@ -16,8 +16,6 @@ limitations under the License.
 
 package placement
 
-import "fmt"
-
 // RebalanceDecision is the outcome of Rebalance: whether the service should move a task, and
 // between which zones.
 type RebalanceDecision struct {
@@ -94,11 +92,7 @@ func (d RebalanceDecision) Message(service string) string {
 	msg := "(service " + service + ") " + state + " with " + FormatZoneCounts(d.Zones)
 	if d.Elsewhere > 0 {
 		// Otherwise "balanced with 3 tasks in zone-a and 3 in zone-b" reads wrong for 9 tasks.
-		unit := "tasks"
-		if d.Elsewhere == 1 {
-			unit = "task"
-		}
-		msg += fmt.Sprintf(" (%d %s in zones no task may be placed in now, not counted)", d.Elsewhere, unit)
+		msg += " (" + taskCount(d.Elsewhere) + " in zones no task may be placed in now, not counted)"
 	}
 	return msg + "."
 }

@@ -80,16 +80,20 @@ func Skew(counts []ZoneCount) int {
 // AZ-balanced service.
 func Balanced(counts []ZoneCount) bool { return Skew(counts) <= 1 }
 
+// taskCount writes n tasks as service events do: "1 task", "0 tasks", "3 tasks".
+func taskCount(n int) string {
+	if n == 1 {
+		return "1 task"
+	}
+	return strconv.Itoa(n) + " tasks"
+}
+
 // FormatZoneCounts writes counts the way ECS service events do:
 // "2 tasks in zone-a, 0 tasks in zone-b and 5 tasks in zone-c".
 func FormatZoneCounts(counts []ZoneCount) string {
 	parts := make([]string, len(counts))
 	for i, c := range counts {
-		unit := " tasks in "
-		if c.Tasks == 1 {
-			unit = " task in "
-		}
-		parts[i] = strconv.Itoa(c.Tasks) + unit + c.Zone
+		parts[i] = taskCount(c.Tasks) + " in " + c.Zone
 	}
 	if len(parts) <= 1 {
 		return strings.Join(parts, "")
