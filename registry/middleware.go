@@ -200,6 +200,9 @@ type immutableRepository struct {
 	deps      *middlewareDeps
 	namespace string
 	short     string
+	// tagged is the tag and digest this request's manifest PUT wrote under the tag's lock
+	// ("tag@digest"): distribution's own tag step that follows has nothing left to do.
+	tagged string
 }
 
 // Manifests checks tags before a manifest is stored.
@@ -218,21 +221,30 @@ func (r *immutableRepository) Tags(ctx context.Context) distribution.TagService 
 	return &immutableTags{TagService: r.Repository.Tags(ctx), repo: r}
 }
 
+// resource is the Repository resource behind this repository, from the cache.
+func (r *immutableRepository) resource(ctx context.Context) (*ecrv1alpha1.Repository, error) {
+	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	if err != nil {
+		return nil, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
+	}
+	if repo == nil {
+		return nil, nameUnknownError(r.Named().Name(), "its Repository resource was deleted")
+	}
+	return repo, nil
+}
+
 // checkTag returns TAG_INVALID if storing newDigest under tag would move a tag the
 // Repository's mutability mode protects.
 func (r *immutableRepository) checkTag(ctx context.Context, tag string, newDigest digest.Digest) error {
-	name := r.Named().Name()
-	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	repo, err := r.resource(ctx)
 	if err != nil {
-		return errcode.ErrorCodeUnavailable.WithMessage(err.Error())
-	}
-	if repo == nil {
-		return nameUnknownError(name, "its Repository resource was deleted")
+		return err
 	}
 	mode, filters := repo.Spec.ImageTagMutability, repo.Spec.ImageTagMutabilityExclusionFilters
 	if policy.TagMutable(mode, filters, tag) {
 		return nil
 	}
+	name := r.Named().Name()
 	current, err := r.Repository.Tags(ctx).Get(ctx, tag)
 	var unknown distribution.ErrTagUnknown
 	switch {
@@ -246,12 +258,9 @@ func (r *immutableRepository) checkTag(ctx context.Context, tag string, newDiges
 
 // protected reports whether the Repository's mutability mode keeps tag from moving.
 func (r *immutableRepository) protected(ctx context.Context, tag string) (bool, error) {
-	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	repo, err := r.resource(ctx)
 	if err != nil {
-		return false, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
-	}
-	if repo == nil {
-		return false, nameUnknownError(r.Named().Name(), "its Repository resource was deleted")
+		return false, err
 	}
 	return !policy.TagMutable(repo.Spec.ImageTagMutability, repo.Spec.ImageTagMutabilityExclusionFilters, tag), nil
 }
@@ -310,6 +319,7 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	if err := m.repo.Repository.Tags(ctx).Tag(ctx, tag, desc); err != nil {
 		return "", fmt.Errorf("tagging %s as %s: %w", stored, tag, err)
 	}
+	m.repo.tagged = tag + "@" + stored.String()
 	return stored, nil
 }
 
@@ -318,8 +328,12 @@ type immutableTags struct {
 	repo *immutableRepository
 }
 
-// Tag writes tag unless that moves a protected tag.
+// Tag writes tag unless that moves a protected tag. The tag step distribution runs after a
+// manifest PUT finds the tag already written by Put (same request, same digest) and skips it.
 func (t *immutableTags) Tag(ctx context.Context, tag string, desc v1.Descriptor) error {
+	if t.repo.tagged == tag+"@"+desc.Digest.String() {
+		return nil
+	}
 	release, err := t.repo.lockTag(ctx, tag)
 	if err != nil {
 		return err
