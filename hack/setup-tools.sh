@@ -39,7 +39,7 @@ have_all() {
   for f in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     have_k8s "$f" || return 1
   done
-  for f in etcd kwok kwokctl helm; do
+  for f in kwok kwokctl; do
     [ -x "$BIN/$f" ] || return 1
   done
   have_helm && have_etcd
@@ -164,6 +164,7 @@ if ! have_etcd; then
     touch "$BIN/.etcd-fallback"
   else
     log "building etcd failed; keeping $("$BIN/etcd" --version | head -1)"
+    touch "$BIN/.etcd-fallback"
   fi
 fi
 
