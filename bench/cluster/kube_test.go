@@ -271,14 +271,6 @@ func zoneCounts(pods []*corev1.Pod, zoneOf map[string]string) map[string]int {
 	return c
 }
 
-func skew(c map[string]int) int {
-	lo, hi := 1<<30, 0
-	for _, n := range c {
-		lo, hi = min(lo, n), max(hi, n)
-	}
-	return hi - lo
-}
-
 func fmtZones(c map[string]int) string {
 	parts := make([]string, 0, len(zones))
 	for _, z := range zones {

@@ -151,7 +151,7 @@ func TestP1StartupTime(t *testing.T) {
 	worst, worstDeploy := 0, 0
 	var bs, ds []string
 	for i := range p2Berth {
-		worst, worstDeploy = max(worst, skew(p2Berth[i])), max(worstDeploy, skew(p2Deploy[i]))
+		worst, worstDeploy = max(worst, kubetest.Skew(p2Berth[i])), max(worstDeploy, kubetest.Skew(p2Deploy[i]))
 		bs, ds = append(bs, fmtZones(p2Berth[i])), append(ds, fmtZones(p2Deploy[i]))
 	}
 	report.Print(nil, report.Line{ID: "P2", Value: float64(worst), Unit: "max-min", Reference: float64(worstDeploy), HasReference: true,

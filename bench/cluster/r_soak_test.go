@@ -251,39 +251,13 @@ func TestR2ZoneLoss(t *testing.T) {
 	zoneOf := nodeZones(t)
 	before := zoneCounts(tr.snapshot(), zoneOf)
 
-	nodes := &corev1.NodeList{}
-	if err := sb.c.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: "zone-c"}); err != nil || len(nodes.Items) == 0 {
-		t.Fatalf("nodes of zone-c: %v (%d)", err, len(nodes.Items))
-	}
-	var saved []corev1.Node
-	for _, n := range nodes.Items {
-		saved = append(saved, corev1.Node{
-			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, Annotations: n.Annotations},
-			Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable, Capacity: n.Status.Capacity, NodeInfo: n.Status.NodeInfo},
-		})
-		if err := sb.c.Delete(ctx, &n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	restored := false
-	restore := func() {
-		if restored {
-			return
-		}
-		restored = true
-		for _, n := range saved {
-			if err := sb.c.Create(ctx, n.DeepCopy()); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	t.Cleanup(restore)
+	saved, restore := kubetest.DeleteZone(t, sb.c, "zone-c")
 
 	lost := time.Now()
 	var during map[string]int
 	tr.waitFor(t, soakWait, func(pods []*corev1.Pod) error {
 		during = zoneCounts(pods, zoneOf)
-		if during["zone-c"] != 0 || during["zone-a"]+during["zone-b"] != d || skew(map[string]int{"a": during["zone-a"], "b": during["zone-b"]}) > 1 {
+		if during["zone-c"] != 0 || during["zone-a"]+during["zone-b"] != d || kubetest.Skew(map[string]int{"a": during["zone-a"], "b": during["zone-b"]}) > 1 {
 			return fmt.Errorf("ready tasks per zone %s, want 0 in zone-c and %d balanced over zone-a and zone-b", fmtZones(during), d)
 		}
 		return nil
@@ -302,7 +276,7 @@ func TestR2ZoneLoss(t *testing.T) {
 	var after map[string]int
 	tr.waitFor(t, soakWait, func(pods []*corev1.Pod) error {
 		after = zoneCounts(pods, zoneOf)
-		if after["zone-a"]+after["zone-b"]+after["zone-c"] != d || skew(after) > 1 {
+		if after["zone-a"]+after["zone-b"]+after["zone-c"] != d || kubetest.Skew(after) > 1 {
 			return fmt.Errorf("ready tasks per zone %s, want %d with max-min <= 1", fmtZones(after), d)
 		}
 		return nil
@@ -339,8 +313,8 @@ func TestR2ZoneLoss(t *testing.T) {
 			events = append(events, e.Message)
 		}
 	}
-	report.Print(nil, report.Line{ID: "R2", Value: float64(skew(after)), Unit: "max-min", Budget: "<=1",
-		Pass: skew(after) <= 1 && during["zone-c"] == 0 && !t.Failed(),
+	report.Print(nil, report.Line{ID: "R2", Value: float64(kubetest.Skew(after)), Unit: "max-min", Budget: "<=1",
+		Pass: kubetest.Skew(after) <= 1 && during["zone-c"] == 0 && !t.Failed(),
 		Detail: fmt.Sprintf("%d tasks, ready per zone a/b/c: before %s; zone-c nodes deleted → %s after %.1fs (replacements in zone-a/b); zone back → %s after %.1fs; rebalancing events: %q",
 			d, fmtZones(before), fmtZones(during), replaced.Seconds(), fmtZones(after), rebalanced.Seconds(), events)})
 }

@@ -136,14 +136,6 @@ func zoneCounts(t *testing.T, ns string) map[string]int {
 	return counts
 }
 
-func skew(counts map[string]int) int {
-	lo, hi := 1<<30, 0
-	for _, n := range counts {
-		lo, hi = min(lo, n), max(hi, n)
-	}
-	return hi - lo
-}
-
 func scaleTo(t *testing.T, ns string, n int32) {
 	t.Helper()
 	ctx := context.Background()
@@ -180,7 +172,7 @@ func TestServiceScaleKeepsZonesBalanced(t *testing.T) {
 		kubetest.Eventually(t, time.Minute, func() error {
 			c := zoneCounts(t, ns)
 			total := c["zone-a"] + c["zone-b"] + c["zone-c"]
-			if total != int(n) || skew(c) > 1 {
+			if total != int(n) || kubetest.Skew(c) > 1 {
 				return fmt.Errorf("desiredCount %d: tasks per zone %v", n, c)
 			}
 			return nil
@@ -248,11 +240,11 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 				s.Spec.DeploymentConfiguration.MaximumPercent = ptr.To(tc.max)
 			})
 			waitRunning(t, ns, 6)
-			restore := loseZone(t, "zone-c")
+			_, restore := kubetest.DeleteZone(t, k8s, "zone-c")
 			// The pod garbage collector deletes the lost zone's Pods; Berth replaces them.
 			kubetest.Eventually(t, serviceWait, func() error {
 				c := zoneCounts(t, ns)
-				if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
+				if c["zone-c"] != 0 || c["zone-a"]+c["zone-b"] != 6 || kubetest.Skew(map[string]int{"a": c["zone-a"], "b": c["zone-b"]}) > 1 {
 					return fmt.Errorf("tasks per zone %v, want 3/3/0", c)
 				}
 				return nil
@@ -279,41 +271,6 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 			}
 		})
 	}
-}
-
-// loseZone deletes the zone's Nodes, as a zone outage seen by the cluster does; the returned
-// function (also run when the test ends) creates them again, and kwok makes them Ready.
-func loseZone(t *testing.T, zone string) func() {
-	t.Helper()
-	ctx := context.Background()
-	nodes := &corev1.NodeList{}
-	if err := k8s.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: zone}); err != nil || len(nodes.Items) == 0 {
-		t.Fatalf("nodes of %s: %v (%d)", zone, err, len(nodes.Items))
-	}
-	var saved []corev1.Node
-	for _, n := range nodes.Items {
-		saved = append(saved, corev1.Node{
-			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, Annotations: n.Annotations},
-			Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable, Capacity: n.Status.Capacity, NodeInfo: n.Status.NodeInfo},
-		})
-		if err := k8s.Delete(ctx, &n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	restored := false
-	restore := func() {
-		if restored {
-			return
-		}
-		restored = true
-		for _, n := range saved {
-			if err := k8s.Create(ctx, n.DeepCopy()); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	t.Cleanup(restore)
-	return restore
 }
 
 // TestServiceStartupTime measures 0 → 300 RUNNING tasks next to a Deployment of the same

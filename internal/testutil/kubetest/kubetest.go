@@ -125,3 +125,48 @@ func SampleBounds(c client.Reader, interval time.Duration, opts ...client.ListOp
 		return maxLive, minReady
 	}
 }
+
+// DeleteZone deletes the Nodes of a zone, as a zone outage seen by the cluster does. It
+// returns what it deleted (name, labels, annotations, capacity and node info) and a function
+// that creates those Nodes again — the sandbox's kwok then makes them Ready; the function
+// runs once, and when the test ends if it has not run.
+func DeleteZone(t testing.TB, c client.Client, zone string) ([]corev1.Node, func()) {
+	t.Helper()
+	ctx := context.Background()
+	nodes := &corev1.NodeList{}
+	if err := c.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: zone}); err != nil || len(nodes.Items) == 0 {
+		t.Fatalf("nodes of %s: %v (%d)", zone, err, len(nodes.Items))
+	}
+	var saved []corev1.Node
+	for _, n := range nodes.Items {
+		saved = append(saved, corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, Annotations: n.Annotations},
+			Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable, Capacity: n.Status.Capacity, NodeInfo: n.Status.NodeInfo},
+		})
+		if err := c.Delete(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var once sync.Once
+	restore := func() {
+		once.Do(func() {
+			for _, n := range saved {
+				if err := c.Create(ctx, n.DeepCopy()); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	t.Cleanup(restore)
+	return saved, restore
+}
+
+// Skew is the largest difference between two counts (tasks per zone): what zone balance,
+// max − min ≤ 1, is checked on.
+func Skew(counts map[string]int) int {
+	lo, hi := 1<<30, 0
+	for _, n := range counts {
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	return hi - lo
+}
