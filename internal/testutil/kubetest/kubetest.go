@@ -137,7 +137,7 @@ func DeleteZone(t testing.TB, c client.Client, zone string) ([]corev1.Node, func
 	if err := c.List(ctx, nodes, client.MatchingLabels{corev1.LabelTopologyZone: zone}); err != nil || len(nodes.Items) == 0 {
 		t.Fatalf("nodes of %s: %v (%d)", zone, err, len(nodes.Items))
 	}
-	var saved []corev1.Node
+	saved := make([]corev1.Node, 0, len(nodes.Items))
 	for _, n := range nodes.Items {
 		saved = append(saved, corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, Annotations: n.Annotations},
