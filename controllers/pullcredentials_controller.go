@@ -107,7 +107,7 @@ type PullCredentialsReconciler struct {
 // Reconcile brings one namespace's pull credentials to what its Services need.
 func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ns := req.Namespace
-	needed, err := r.neededIdentities(ctx, ns)
+	needed, err := r.neededIdentities(ctx, r.Client, ns)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -138,10 +138,10 @@ func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 // neededIdentities are the execution ServiceAccounts of the namespace's Services whose task
 // definitions (the one in spec and those of their running deployments) pull from the bundled
-// registry, sorted.
-func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, ns string) ([]string, error) {
+// registry, sorted, read through c (the cache, or the API server to confirm a deletion).
+func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c client.Reader, ns string) ([]string, error) {
 	var services ecsv1alpha1.ServiceList
-	if err := r.Client.List(ctx, &services, client.InNamespace(ns)); err != nil {
+	if err := c.List(ctx, &services, client.InNamespace(ns)); err != nil {
 		return nil, fmt.Errorf("listing the Services of namespace %s: %w", ns, err)
 	}
 	var out []string
@@ -158,7 +158,7 @@ func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, ns str
 			if ref == "" {
 				continue
 			}
-			rev, err := ResolveRevision(ctx, r.Client, ns, ref)
+			rev, err := ResolveRevision(ctx, c, ns, ref)
 			if err != nil {
 				// A missing family or revision runs no task; the Service reports it.
 				continue
@@ -300,10 +300,14 @@ func (r *PullCredentialsReconciler) requestToken(ctx context.Context, sa *corev1
 }
 
 // reconcileLeftovers deletes the labelled ServiceAccounts, RoleBindings and Secrets of
-// execution identities no Service of the namespace needs any more.
+// execution identities no Service of the namespace needs any more. The cache suggests them;
+// the API server confirms before anything is deleted, since a Service or task definition
+// revision written a moment ago may not be cached yet (deleting a ServiceAccount also voids
+// every token issued for it).
 func (r *PullCredentialsReconciler) reconcileLeftovers(ctx context.Context, ns string, needed []string) error {
 	lists := []client.ObjectList{&corev1.SecretList{}, &rbacv1.RoleBindingList{}, &corev1.ServiceAccountList{}}
 	var errs []error
+	var leftovers []client.Object
 	for _, l := range lists {
 		if err := r.Client.List(ctx, l, client.InNamespace(ns), client.HasLabels{PullCredentialsLabel}); err != nil {
 			errs = append(errs, fmt.Errorf("listing pull credentials of namespace %s: %w", ns, err))
@@ -315,13 +319,25 @@ func (r *PullCredentialsReconciler) reconcileLeftovers(ctx context.Context, ns s
 			continue
 		}
 		for _, item := range items {
-			obj, ok := item.(client.Object)
-			if !ok || slices.Contains(needed, obj.GetLabels()[PullCredentialsLabel]) {
-				continue
+			if obj, ok := item.(client.Object); ok && !slices.Contains(needed, obj.GetLabels()[PullCredentialsLabel]) {
+				leftovers = append(leftovers, obj)
 			}
-			if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
-				errs = append(errs, fmt.Errorf("deleting unused %T %s/%s: %w", obj, ns, obj.GetName(), err))
-			}
+		}
+	}
+	if len(leftovers) == 0 {
+		return errors.Join(errs...)
+	}
+	live, err := r.neededIdentities(ctx, r.APIReader, ns)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, obj := range leftovers {
+		if slices.Contains(live, obj.GetLabels()[PullCredentialsLabel]) {
+			continue
+		}
+		uid := obj.GetUID()
+		if err := r.Client.Delete(ctx, obj, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
+			errs = append(errs, fmt.Errorf("deleting unused %T %s/%s: %w", obj, ns, obj.GetName(), err))
 		}
 	}
 	return errors.Join(errs...)

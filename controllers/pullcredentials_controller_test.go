@@ -185,7 +185,7 @@ func startPullCredentialsManager(t *testing.T, e *repoEnv) {
 		if err := SetupIndexes(ctx, mgr); err != nil {
 			return err
 		}
-		if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
+		if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,

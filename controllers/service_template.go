@@ -110,6 +110,11 @@ type builtTemplate struct {
 // deployment running) instead of failing the pass.
 func (r *ServiceReconciler) reconcileTarget(ctx context.Context, s *serviceScope) error {
 	rev, err := ResolveRevision(ctx, r.Client, s.svc.Namespace, s.svc.Spec.TaskDefinition)
+	if errors.Is(err, ErrFamilyNotFound) || errors.Is(err, ErrRevisionNotFound) {
+		// The cache may hold a TaskDefinition's new status before the revision it names (or
+		// miss a family created a moment ago): confirm before reporting the Service stalled.
+		rev, err = ResolveRevision(ctx, r.apiReader, s.svc.Namespace, s.svc.Spec.TaskDefinition)
+	}
 	switch {
 	case errors.Is(err, ErrFamilyNotFound), errors.Is(err, ErrRevisionNotFound), errors.Is(err, ErrInvalidReference):
 		s.stall(ecsv1alpha1.TaskDefinitionNotFoundReason, err.Error())

@@ -147,9 +147,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := (&TaskDefinitionReconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("berth-taskdefinition-controller"),
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Scheme:    mgr.GetScheme(),
+		Recorder:  mgr.GetEventRecorder("berth-taskdefinition-controller"),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TaskDefinition controller: %w", err)
 	}

@@ -49,10 +49,17 @@ const defaultRevisionHistoryLimit = 10
 // TaskDefinitionReconciler registers TaskDefinition revisions: every spec change that
 // translates to a Pod becomes revision N+1, stored as an immutable ControllerRevision owned
 // by the TaskDefinition; old revisions no Service uses are pruned beyond the history limit.
+//
+// Decisions that write (register a revision, prune one, release the finalizer) are taken
+// from the cache and confirmed from the API server before the write: the TaskDefinition and
+// ControllerRevision informers lag independently, and a pass that sees the new status but not
+// yet the new revision must not register the same spec twice.
 type TaskDefinitionReconciler struct {
 	client.Client
-	Scheme   *runtime.Scheme
-	Recorder recorder.EventRecorder
+	// APIReader reads from the API server, uncached, to confirm a write the cache suggests.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
 }
 
 // taskDefinitionScope is what one reconcile pass read and decided.
@@ -134,6 +141,10 @@ func (r *TaskDefinitionReconciler) reconcileDelete(ctx context.Context, s *taskD
 	if len(s.users) > 0 || !controllerutil.ContainsFinalizer(s.td, ecsv1alpha1.Finalizer) {
 		return nil // a Service update brings the next pass
 	}
+	// The cache may not show a Service created a moment ago: confirm before releasing.
+	if err := r.reconcileLiveUsage(ctx, s); err != nil || len(s.users) > 0 {
+		return err
+	}
 	patch := client.MergeFrom(s.td.DeepCopy())
 	controllerutil.RemoveFinalizer(s.td, ecsv1alpha1.Finalizer)
 	if err := r.Patch(ctx, s.td, patch); err != nil && !apierrors.IsNotFound(err) {
@@ -142,20 +153,30 @@ func (r *TaskDefinitionReconciler) reconcileDelete(ctx context.Context, s *taskD
 	return nil
 }
 
-// reconcileRevisions reads the family's ControllerRevisions.
+// reconcileRevisions reads the family's ControllerRevisions from the cache.
 func (r *TaskDefinitionReconciler) reconcileRevisions(ctx context.Context, s *taskDefinitionScope) error {
-	list := &appsv1.ControllerRevisionList{}
-	if err := r.List(ctx, list, client.InNamespace(s.td.Namespace), client.MatchingLabels{FamilyLabel: s.td.Name}); err != nil {
-		return fmt.Errorf("listing revisions: %w", err)
+	revisions, err := familyRevisions(ctx, r.Client, s.td)
+	if err != nil {
+		return err
 	}
-	s.revisions = s.revisions[:0]
+	s.revisions = revisions
+	return nil
+}
+
+// familyRevisions lists the ControllerRevisions td controls, oldest first.
+func familyRevisions(ctx context.Context, c client.Reader, td *ecsv1alpha1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
+	list := &appsv1.ControllerRevisionList{}
+	if err := c.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingLabels{FamilyLabel: td.Name}); err != nil {
+		return nil, fmt.Errorf("listing revisions: %w", err)
+	}
+	var out []appsv1.ControllerRevision
 	for _, cr := range list.Items {
-		if metav1.IsControlledBy(&cr, s.td) {
-			s.revisions = append(s.revisions, cr)
+		if metav1.IsControlledBy(&cr, td) {
+			out = append(out, cr)
 		}
 	}
-	slices.SortFunc(s.revisions, func(a, b appsv1.ControllerRevision) int { return cmp.Compare(a.Revision, b.Revision) })
-	return nil
+	slices.SortFunc(out, func(a, b appsv1.ControllerRevision) int { return cmp.Compare(a.Revision, b.Revision) })
+	return out, nil
 }
 
 // reconcileTranslation hashes the spec and translates it; a translation error is a state of
@@ -178,13 +199,33 @@ func (s *taskDefinitionScope) latestRevision() *appsv1.ControllerRevision {
 	return &s.revisions[len(s.revisions)-1]
 }
 
+// registered reports whether the latest revision holds the current spec.
+func (s *taskDefinitionScope) registered() bool {
+	latest := s.latestRevision()
+	return latest != nil && latest.Annotations[SpecHashAnnotation] == s.hash
+}
+
 // reconcileRegister stores the spec as revision N+1 when it differs from the latest
 // revision and translates. N is the highest number ever used, so numbers never repeat.
+//
+// Registering is decided from the cache, then confirmed from the API server: the cache may
+// hold the TaskDefinition's new status but not yet the revision that status counts (or miss
+// it after a restart's first list raced the create), and a second revision of an unchanged
+// spec is a number an ECS user sees jump. The revision's name is derived from its number, so
+// even two controllers deciding at once cannot both create revision N.
 func (r *TaskDefinitionReconciler) reconcileRegister(ctx context.Context, s *taskDefinitionScope) error {
-	latest := s.latestRevision()
-	if s.invalid != nil || (latest != nil && latest.Annotations[SpecHashAnnotation] == s.hash) {
+	if s.invalid != nil || s.registered() {
 		return nil //nolint:nilerr // a spec that does not translate registers nothing; status reports why
 	}
+	live, err := familyRevisions(ctx, r.APIReader, s.td)
+	if err != nil {
+		return err
+	}
+	s.revisions = live
+	if s.registered() {
+		return nil // the cache lagged behind a registration of this spec
+	}
+	latest := s.latestRevision()
 	n := s.td.Status.Revision
 	if latest != nil {
 		n = max(n, latest.Revision)
@@ -216,32 +257,53 @@ func (r *TaskDefinitionReconciler) reconcileRegister(ctx context.Context, s *tas
 	return nil
 }
 
-// reconcileUsage finds which revisions Services use.
+// reconcileUsage finds which revisions Services use, from the cache.
 func (r *TaskDefinitionReconciler) reconcileUsage(ctx context.Context, s *taskDefinitionScope) error {
 	services, err := servicesUsingFamily(ctx, r.Client, s.td.Namespace, s.td.Name)
 	if err != nil {
 		return err
 	}
-	s.used = map[int64][]string{}
-	s.users = s.users[:0]
+	s.used, s.users = familyUsage(s.td, services)
+	return nil
+}
+
+// reconcileLiveUsage re-reads the usage from the API server, before a write that the cached
+// usage allows: a Service created or pinned a moment ago may not be in the cache yet.
+func (r *TaskDefinitionReconciler) reconcileLiveUsage(ctx context.Context, s *taskDefinitionScope) error {
+	list := &ecsv1alpha1.ServiceList{}
+	if err := r.APIReader.List(ctx, list, client.InNamespace(s.td.Namespace)); err != nil {
+		return fmt.Errorf("listing Services that use %s/%s: %w", s.td.Namespace, s.td.Name, err)
+	}
+	s.used, s.users = familyUsage(s.td, list.Items)
+	return nil
+}
+
+// familyUsage maps each revision of td's family to the Services using it ("web" counts as
+// the latest revision), and lists the Services using the family at all, sorted.
+func familyUsage(td *ecsv1alpha1.TaskDefinition, services []ecsv1alpha1.Service) (map[int64][]string, []string) {
+	used := map[int64][]string{}
+	var users []string
 	for _, svc := range services {
-		s.users = append(s.users, svc.Name)
+		uses := false
 		for _, ref := range serviceRefs(&svc) {
 			family, n, err := ParseTaskDefinitionRef(ref)
-			if err != nil || family != s.td.Name {
+			if err != nil || family != td.Name {
 				continue
 			}
-			if n == 0 && s.td.Status.Revision > 0 {
-				n = s.td.Status.Revision
+			uses = true
+			if n == 0 && td.Status.Revision > 0 {
+				n = td.Status.Revision
 			}
-			if n > 0 && !slices.Contains(s.used[n], svc.Name) {
-				s.used[n] = append(s.used[n], svc.Name)
+			if n > 0 && !slices.Contains(used[n], svc.Name) {
+				used[n] = append(used[n], svc.Name)
 			}
 		}
+		if uses {
+			users = append(users, svc.Name)
+		}
 	}
-	slices.Sort(s.users)
-	s.users = slices.Compact(s.users)
-	return nil
+	slices.Sort(users)
+	return used, slices.Compact(users)
 }
 
 // reconcilePrune deletes the oldest revisions that are neither the latest nor used by a
@@ -257,6 +319,13 @@ func (r *TaskDefinitionReconciler) reconcilePrune(ctx context.Context, s *taskDe
 			unused = append(unused, cr)
 		}
 	}
+	if len(unused) <= limit {
+		return nil
+	}
+	if err := r.reconcileLiveUsage(ctx, s); err != nil {
+		return err
+	}
+	unused = slices.DeleteFunc(unused, func(cr appsv1.ControllerRevision) bool { return len(s.used[cr.Revision]) > 0 })
 	if len(unused) <= limit {
 		return nil
 	}
