@@ -34,6 +34,16 @@ import (
 // rebalanceBackoff is how long rebalancing waits after its task could not be placed.
 const rebalanceBackoff = 5 * time.Minute
 
+// victimChooser is how the planner picks tasks to stop: DAEMON services by node; REPLICA
+// services by the planner's own default (rollout.ZoneBalancedVictims, ECS's zone-balanced
+// scale-in), so the chooser its golden and property tests run is the one production runs.
+func victimChooser(s *serviceScope) rollout.VictimChooser {
+	if s.svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
+		return daemonVictims(s)
+	}
+	return nil
+}
+
 // reconcilePlan runs the rollout planner over the observed tasks. While a task started to
 // rebalance the zones is not yet healthy, the planner is told to keep one task more than
 // desired, so it neither stops that task nor counts the service short; once the task is
@@ -62,14 +72,13 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 		cfg.DesiredCount++
 	}
 	in := rollout.Input{
-		ServiceName:   s.svc.Name,
-		Config:        cfg,
-		Target:        s.target,
-		Deployments:   rollout.FromAPI(s.svc.Status.Deployments),
-		Tasks:         make([]rollout.Task, 0, len(s.tasks)),
-		Steady:        conditions.IsTrue(s.svc.Status.Conditions, ecsv1alpha1.ReadyCondition),
-		Now:           s.now,
-		ChooseVictims: tasks.ZoneBalancedVictims,
+		ServiceName: s.svc.Name,
+		Config:      cfg,
+		Target:      s.target,
+		Deployments: rollout.FromAPI(s.svc.Status.Deployments),
+		Tasks:       make([]rollout.Task, 0, len(s.tasks)),
+		Steady:      conditions.IsTrue(s.svc.Status.Conditions, ecsv1alpha1.ReadyCondition),
+		Now:         s.now,
 	}
 	for _, t := range s.tasks {
 		in.Tasks = append(in.Tasks, t.task)

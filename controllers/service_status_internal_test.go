@@ -66,3 +66,19 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaServicesUseThePlannersChooser keeps one scale-in rule: REPLICA services must hand
+// the planner no chooser of their own, so what runs is rollout.ZoneBalancedVictims, the one
+// the planner's golden sequences and property test exercise.
+func TestReplicaServicesUseThePlannersChooser(t *testing.T) {
+	for _, strategy := range []ecsv1alpha1.SchedulingStrategy{"", ecsv1alpha1.SchedulingStrategyReplica} {
+		s := &serviceScope{svc: &ecsv1alpha1.Service{Spec: ecsv1alpha1.ServiceSpec{SchedulingStrategy: strategy}}}
+		if victimChooser(s) != nil {
+			t.Errorf("schedulingStrategy %q: the Service controller passes its own victim chooser; the planner's tests would not run it", strategy)
+		}
+	}
+	s := &serviceScope{svc: &ecsv1alpha1.Service{Spec: ecsv1alpha1.ServiceSpec{SchedulingStrategy: ecsv1alpha1.SchedulingStrategyDaemon}}}
+	if victimChooser(s) == nil {
+		t.Error("DAEMON services need the per-node chooser")
+	}
+}

@@ -107,19 +107,19 @@ func TestComputeActions(t *testing.T) {
 		name:      "min 50 stops half before anything new runs",
 		cfg:       cfg(4, 50, 100),
 		tasks:     []Task{up("o1", 1), up("o2", 1), up("o3", 1), up("o4", 1)},
-		wantStop:  []string{"o3", "o4"},
+		wantStop:  []string{"o1", "o2"}, // equals: the newest, then the first names
 		wantStart: 2,
 	}, {
 		name:      "scale-in of the PRIMARY: unplaced, then pending, then healthy by zone",
 		cfg:       cfg(3, 100, 200),
 		tasks:     []Task{mk("p1", 2, TaskProvisioning, false), mk("p2", 2, TaskPending, false), up("a", 2), up("bb", 2), up("ccc", 2), up("dddd", 2)},
-		wantStop:  []string{"dddd", "p1", "p2"}, // a and dddd share a zone: one of them goes
+		wantStop:  []string{"a", "p1", "p2"}, // a and dddd share a zone: one of them goes (the first name)
 		wantStart: 0,
 	}, {
 		name:      "a lowered desired count is held to U even mid-rollout",
 		cfg:       cfg(2, 0, 100),
 		tasks:     []Task{mk("n1", 2, TaskPending, false), mk("n2", 2, TaskPending, false), mk("n3", 2, TaskPending, false), up("o1", 1)},
-		wantStop:  []string{"n3", "o1"},
+		wantStop:  []string{"n1", "o1"},
 		wantStart: 0,
 	}, {
 		name:      "zero desired stops everything",

@@ -19,6 +19,8 @@ package rollout
 import (
 	"cmp"
 	"slices"
+
+	"github.com/berth-dev/berth/internal/placement"
 )
 
 // tier orders tasks for stopping: the less a task contributes, the earlier it goes. Tasks
@@ -47,7 +49,7 @@ type victimPicker struct {
 
 func newVictimPicker(choose VictimChooser, live []Task) *victimPicker {
 	if choose == nil {
-		choose = zoneBalancedVictims
+		choose = ZoneBalancedVictims
 	}
 	return &victimPicker{choose: choose, live: live, chosen: map[string]bool{}}
 }
@@ -128,7 +130,7 @@ func (v *victimPicker) ask(group []Task, n int) []Task {
 				restAll = append(restAll, t)
 			}
 		}
-		out = append(out, zoneBalancedVictims(rest, restAll, n-len(out))...)
+		out = append(out, ZoneBalancedVictims(rest, restAll, n-len(out))...)
 	}
 	// Return the group's own values: a chooser must not be able to alter a task.
 	byName := map[string]Task{}
@@ -141,36 +143,33 @@ func (v *victimPicker) ask(group []Task, n int) []Task {
 	return out
 }
 
-// zoneBalancedVictims is the default VictimChooser, ECS's scale-in rule: one at a time, a
-// candidate in the zone holding the most tasks of the service, then on the node holding the
-// most, then the newest task, then the last name.
-func zoneBalancedVictims(candidates, all []Task, n int) []Task {
-	zones, nodes := map[string]int{}, map[string]int{}
-	for _, t := range all {
-		zones[t.Zone]++
-		nodes[t.Zone+"/"+t.Node]++
+// ZoneBalancedVictims is the planner's default VictimChooser and the only implementation of
+// ECS's scale-in rule for REPLICA services: placement.ChooseVictims over the tasks' zones and
+// nodes (a candidate from the zone holding the most tasks of the service, then from the node
+// holding the most), so the service stays balanced whatever it stops; among equals the newest
+// task first, then the first name.
+func ZoneBalancedVictims(candidates, all []Task, n int) []Task {
+	ordered := slices.Clone(candidates)
+	slices.SortStableFunc(ordered, NewestFirst)
+	byName := make(map[string]Task, len(ordered))
+	cands := make([]placement.Member, len(ordered))
+	for i, t := range ordered {
+		byName[t.Name] = t
+		cands[i] = placement.Member{Name: t.Name, Zone: t.Zone, Node: t.Node}
 	}
-	pool := slices.Clone(candidates)
-	var out []Task
-	for len(out) < n && len(pool) > 0 {
-		best := 0
-		for i := 1; i < len(pool); i++ {
-			a, b := pool[i], pool[best]
-			c := cmp.Or(
-				cmp.Compare(zones[a.Zone], zones[b.Zone]),
-				cmp.Compare(nodes[a.Zone+"/"+a.Node], nodes[b.Zone+"/"+b.Node]),
-				a.CreatedAt.Compare(b.CreatedAt),
-				cmp.Compare(a.Name, b.Name),
-			)
-			if c > 0 {
-				best = i
-			}
-		}
-		t := pool[best]
-		pool = slices.Delete(pool, best, best+1)
-		zones[t.Zone]--
-		nodes[t.Zone+"/"+t.Node]--
-		out = append(out, t)
+	members := make([]placement.Member, len(all))
+	for i, t := range all {
+		members[i] = placement.Member{Name: t.Name, Zone: t.Zone, Node: t.Node}
+	}
+	chosen := placement.ChooseVictims(cands, members, n)
+	out := make([]Task, len(chosen))
+	for i, m := range chosen {
+		out[i] = byName[m.Name]
 	}
 	return out
+}
+
+// NewestFirst orders tasks newest first (later CreatedAt), then by name.
+func NewestFirst(a, b Task) int {
+	return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.Name, b.Name))
 }

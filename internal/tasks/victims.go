@@ -20,33 +20,8 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/berth-dev/berth/internal/placement"
 	"github.com/berth-dev/berth/internal/rollout"
 )
-
-// ZoneBalancedVictims is the REPLICA victim chooser handed to the rollout planner:
-// placement.ChooseVictims over the tasks' zones and nodes, so the service stays balanced
-// whatever it stops, and among equals the newest task first.
-func ZoneBalancedVictims(candidates, all []rollout.Task, n int) []rollout.Task {
-	ordered := slices.Clone(candidates)
-	slices.SortStableFunc(ordered, newestFirst)
-	byName := make(map[string]rollout.Task, len(ordered))
-	cands := make([]placement.Member, len(ordered))
-	for i, t := range ordered {
-		byName[t.Name] = t
-		cands[i] = placement.Member{Name: t.Name, Zone: t.Zone, Node: t.Node}
-	}
-	members := make([]placement.Member, len(all))
-	for i, t := range all {
-		members[i] = placement.Member{Name: t.Name, Zone: t.Zone, Node: t.Node}
-	}
-	chosen := placement.ChooseVictims(cands, members, n)
-	out := make([]rollout.Task, len(chosen))
-	for i, m := range chosen {
-		out[i] = byName[m.Name]
-	}
-	return out
-}
 
 // DaemonVictims is the DAEMON victim chooser: first tasks on nodes where no task may run any
 // more (nodeOf gives a task's node, or the node it is pinned to), then tasks whose node
@@ -77,7 +52,7 @@ func DaemonVictims(eligible map[string]bool, nodeOf func(task string) string, pr
 		}
 		ordered := slices.Clone(candidates)
 		slices.SortStableFunc(ordered, func(a, b rollout.Task) int {
-			return cmp.Or(cmp.Compare(rank(a), rank(b)), newestFirst(a, b))
+			return cmp.Or(cmp.Compare(rank(a), rank(b)), rollout.NewestFirst(a, b))
 		})
 		return ordered[:min(max(n, 0), len(ordered))]
 	}
@@ -85,8 +60,4 @@ func DaemonVictims(eligible map[string]bool, nodeOf func(task string) string, pr
 
 func isHealthyOf(t rollout.Task, deployment string) bool {
 	return t.Deployment == deployment && t.State == rollout.TaskRunning && t.Healthy
-}
-
-func newestFirst(a, b rollout.Task) int {
-	return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.Name, b.Name))
 }

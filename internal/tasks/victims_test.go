@@ -41,37 +41,6 @@ func names(ts []rollout.Task) []string {
 	return out
 }
 
-func TestZoneBalancedVictims(t *testing.T) {
-	all := []rollout.Task{
-		task("a1", "d", "zone-a", "n1", time.Hour, true),
-		task("a2", "d", "zone-a", "n1", time.Minute, true),
-		task("a3", "d", "zone-a", "n2", 2*time.Hour, true),
-		task("b1", "d", "zone-b", "n3", time.Hour, true),
-		task("c1", "d", "zone-c", "n4", time.Hour, true),
-		task("c2", "d", "zone-c", "n4", time.Second, true),
-	}
-	cases := []struct {
-		name       string
-		candidates []rollout.Task
-		n          int
-		want       []string
-	}{
-		{"fullest zone, fullest node, newest", all, 1, []string{"a2"}},
-		{"scale-in to one per zone (ties: first zone, then first node)", all, 3, []string{"a2", "a1", "c2"}},
-		{"only candidates are stopped", all[3:], 2, []string{"c2", "b1"}},
-		{"n larger than candidates", all[:1], 5, []string{"a1"}},
-		{"none", all, 0, []string{}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := names(ZoneBalancedVictims(tc.candidates, all, tc.n))
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("victims = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestDaemonVictims(t *testing.T) {
 	eligible := map[string]bool{"n1": true, "n2": true, "n3": true}
 	nodes := map[string]string{"old1": "n1", "old2": "n2", "old3": "n9", "new1": "n1", "new2": "n2", "dup2": "n2", "pinned": "n3"}
