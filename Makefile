@@ -66,6 +66,10 @@ setup-tools: ## Build or reuse kube-apiserver, scheduler, controller-manager, ku
 test: manifests generate setup-tools ## Run every test: unit, golden, envtest (real kube-apiserver + etcd).
 	hack/test.sh $(GO_TEST_FLAGS)
 
+.PHONY: test-stress
+test-stress: manifests generate setup-tools ## Run the whole suite RUNS times (default 10) with a core kept busy; reports each run.
+	hack/test-stress.sh $(or $(RUNS),10) $(GO_TEST_FLAGS)
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each by default).
 	hack/fuzz.sh

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/lifecycle"
 	"github.com/berth-dev/berth/registry/imageapi"
 )
@@ -182,7 +183,7 @@ func (r *RepositoryReconciler) reconcileLifecycle(ctx context.Context, s *reposi
 		}
 		s.images = kept
 		r.Recorder.Eventf(s.repo, nil, corev1.EventTypeNormal, "ImagesExpired", "Expire",
-			"lifecycle policy expired %d images: %s", len(gone), shortened(strings.Join(expiredDigests(expiries, gone), ", "), 512))
+			"lifecycle policy expired %d images: %s", len(gone), conditions.Truncate(strings.Join(expiredDigests(expiries, gone), ", "), 512))
 	}
 	if err != nil {
 		s.registryErr = err

@@ -49,7 +49,7 @@ func computeRepositoryStatus(s *repositoryScope, host string) {
 	switch {
 	case s.registryErr != nil:
 		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RegistryUnavailableReason,
-			shortened(fmt.Sprintf("cannot read or change the repository in the registry, retrying: %v", s.registryErr), 1024))
+			conditions.Truncate(fmt.Sprintf("cannot read or change the repository in the registry, retrying: %v", s.registryErr), 1024))
 	case s.notEmpty:
 		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RepositoryNotEmptyReason,
 			fmt.Sprintf("deletion is waiting: the repository holds %d images; set spec.forceDelete: true to delete them with the Repository, or delete the images first", len(s.images)))
@@ -131,12 +131,4 @@ func computeLifecycleStatus(s *repositoryScope) {
 		ExpiredImages:   expired,
 		Preview:         lifecycle.Preview(p, lifecycleImages(s.images), s.now),
 	}
-}
-
-// shortened cuts s to at most n bytes, marking the cut.
-func shortened(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

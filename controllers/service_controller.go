@@ -122,6 +122,9 @@ type serviceScope struct {
 	rebalanceZone string
 	// rebalanceBlocked says why the bounds allow no rebalancing move, for the conditions.
 	rebalanceBlocked string
+	// isolated is set once the deny-all NetworkPolicy is known to be in force in this pass;
+	// tasks without networking are started only then.
+	isolated bool
 
 	// events are the service events of this pass, in the order they happened.
 	events []rollout.Event
@@ -201,24 +204,32 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ 
 	return ctrl.Result{RequeueAfter: s.requeueAfter}, nil
 }
 
-// reconcileNormal runs the steps in order; each reads or changes one thing.
+// serviceStep is one step of a Service pass.
+type serviceStep func(context.Context, *serviceScope) error
+
+// reconcileNormal reads what the service is (its target, the nodes, its tasks), then acts.
+// A read that fails ends the pass: nothing can be decided safely without it. The actions all
+// run, whatever one of them returns, and their errors are joined: isolation comes first, so
+// the deny-all NetworkPolicy exists before any task that needs it is started, and a start
+// that fails (a quota, an admission webhook) stops neither the core Services nor the pruning.
 func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope) error {
-	for _, step := range []func(context.Context, *serviceScope) error{
-		r.reconcileTarget,
-		r.reconcileNodes,
-		r.reconcileTasks,
+	for _, read := range []serviceStep{r.reconcileTarget, r.reconcileNodes, r.reconcileTasks} {
+		if err := read(ctx, s); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, act := range []serviceStep{
+		r.reconcileNetworkPolicy,
 		r.reconcilePlan,
 		r.reconcileStops,
 		r.reconcileStarts,
 		r.reconcileLoadBalancers,
-		r.reconcileNetworkPolicy,
 		r.reconcileTemplatesPrune,
 	} {
-		if err := step(ctx, s); err != nil {
-			return err
-		}
+		errs = append(errs, act(ctx, s))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // SetupWithManager watches Services, their task Pods, core Services and NetworkPolicies, the

@@ -27,7 +27,6 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -640,34 +639,6 @@ func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
 	createNodes(t, map[string]string{ns + "-c2": "zone-c"}, map[string]string{"pool": ns})
 	waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
 	waitRebalanced(t, ns)
-}
-
-func TestServiceIsolatesTasksWithoutNetworking(t *testing.T) {
-	ns := serviceNamespace(t)
-	ctx := context.Background()
-	td := newTaskDefinition(ns, "web", "nginx:1.26")
-	td.Spec.NetworkMode = ecsv1alpha1.NetworkModeNone
-	if err := k8s.Create(ctx, td); err != nil {
-		t.Fatal(err)
-	}
-	waitRevision(t, ns, "web", 1)
-	if err := k8s.Create(ctx, newService(ns, "web", 1)); err != nil {
-		t.Fatal(err)
-	}
-	kubetest.Eventually(t, waitFor, func() error {
-		np := &networkingv1.NetworkPolicy{}
-		if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web-no-network"}, np); err != nil {
-			return err
-		}
-		if np.Spec.PodSelector.MatchLabels[tasks.LabelNetworkIsolated] != "true" || len(np.Spec.PolicyTypes) != 2 || len(np.Spec.Ingress)+len(np.Spec.Egress) != 0 {
-			return fmt.Errorf("NetworkPolicy spec = %+v", np.Spec)
-		}
-		return nil
-	})
-	pods := waitPods(t, ns, "web", 1)
-	if pods[0].Labels[tasks.LabelNetworkIsolated] != "true" {
-		t.Errorf("task labels = %v", pods[0].Labels)
-	}
 }
 
 func TestServiceTasksPullFromTheBundledRegistry(t *testing.T) {

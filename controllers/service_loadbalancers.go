@@ -144,6 +144,7 @@ func (r *ServiceReconciler) reconcileNetworkPolicy(ctx context.Context, s *servi
 		return err
 	}
 	if cur != nil && cur.Annotations[appliedHashAnnotation] == hash {
+		s.isolated = true
 		return nil
 	}
 	if cur == nil {
@@ -161,6 +162,7 @@ func (r *ServiceReconciler) reconcileNetworkPolicy(ctx context.Context, s *servi
 	if err := r.Apply(ctx, ac, client.FieldOwner(serviceFieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying NetworkPolicy %s: %w", name, err)
 	}
+	s.isolated = true
 	return nil
 }
 

@@ -153,7 +153,7 @@ func (s *serviceScope) reportUnplaced() {
 			continue
 		}
 		reported = append(reported, msg)
-		text := truncate(rollout.UnableToPlaceMessage(s.svc.Name, msg), maxEventMessage)
+		text := conditions.Truncate(rollout.UnableToPlaceMessage(s.svc.Name, msg), maxEventMessage)
 		if recentEvent(s.svc.Status.Events, text) {
 			continue
 		}

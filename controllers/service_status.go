@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -90,7 +89,7 @@ func prependEvents(old []ecsv1alpha1.ServiceEvent, events []rollout.Event, now t
 		out = append(out, ecsv1alpha1.ServiceEvent{
 			ID:        string(uuid.NewUUID()),
 			CreatedAt: metav1.NewTime(now),
-			Message:   truncate(events[i].Message, maxEventMessage),
+			Message:   conditions.Truncate(events[i].Message, maxEventMessage),
 		})
 	}
 	for _, e := range old {
@@ -200,7 +199,7 @@ func (r *ServiceReconciler) emitEvents(s *serviceScope) {
 		if e.Type == rollout.EventWarning {
 			typ = corev1.EventTypeWarning
 		}
-		r.recorder.Eventf(s.svc, nil, typ, e.Reason, eventAction(e.Reason), "%s", truncate(e.Message, maxEventNote))
+		r.recorder.Eventf(s.svc, nil, typ, e.Reason, eventAction(e.Reason), "%s", conditions.Truncate(e.Message, maxEventNote))
 	}
 }
 
@@ -225,18 +224,6 @@ func recentEvent(events []ecsv1alpha1.ServiceEvent, message string) bool {
 	return slices.ContainsFunc(events[:min(len(events), recentEvents)], func(e ecsv1alpha1.ServiceEvent) bool {
 		return e.Message == message
 	})
-}
-
-// truncate shortens s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 func nonEmptyOr(a, b string) string {

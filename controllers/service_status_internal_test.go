@@ -18,10 +18,8 @@ package controllers
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/rollout"
@@ -45,25 +43,6 @@ func TestPrependEvents(t *testing.T) {
 	}
 	if same := prependEvents(old[:3], nil, now); len(same) != 3 {
 		t.Errorf("no new events changed the list: %d", len(same))
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	for _, tc := range []struct {
-		in string
-		n  int
-	}{
-		{"short", 10},
-		{strings.Repeat("a", 20), 10},
-		{strings.Repeat("é", 10), 9}, // 2-byte runes: cut on a boundary, then "…" (3 bytes)
-	} {
-		got := truncate(tc.in, tc.n)
-		if len(got) > tc.n || !utf8.ValidString(got) || (len(tc.in) > tc.n && !strings.HasSuffix(got, "…")) {
-			t.Errorf("truncate(%q, %d) = %q", tc.in, tc.n, got)
-		}
-		if len(tc.in) <= tc.n && got != tc.in {
-			t.Errorf("truncate(%q, %d) changed a short string", tc.in, tc.n)
-		}
 	}
 }
 

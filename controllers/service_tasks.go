@@ -282,6 +282,10 @@ func (r *ServiceReconciler) reconcileStops(ctx context.Context, s *serviceScope)
 	return errors.Join(errs...)
 }
 
+// errIsolationMissing: tasks that must have no network are not started without their
+// deny-all NetworkPolicy.
+var errIsolationMissing = errors.New("the tasks' network isolation is not in force")
+
 // reconcileStarts creates the tasks the planner starts, from the PRIMARY deployment's stored
 // template: DAEMON tasks pinned to the eligible nodes that lack one, and the extra task of a
 // rebalancing pinned to the emptiest zone. Creations are issued concurrently, at most
@@ -313,6 +317,10 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 	tmpl, err := r.templateFor(ctx, s, primary)
 	if err != nil {
 		return err
+	}
+	if tmpl.Template.Labels[tasks.LabelNetworkIsolated] == "true" && !s.isolated {
+		return fmt.Errorf("%w: not starting %d tasks until NetworkPolicy %s is in place", errIsolationMissing, len(pins),
+			tasks.DenyAllNetworkPolicyName(s.svc.Name))
 	}
 	owner := metav1.NewControllerRef(s.svc, ecsv1alpha1.GroupVersion.WithKind("Service"))
 	taken := map[string]bool{}

@@ -100,7 +100,8 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	defer func() {
 		computeTaskDefinitionStatus(s, retErr)
 		if !equality.Semantic.DeepEqual(orig.Status, td.Status) {
-			if err := r.Status().Patch(ctx, td, client.MergeFrom(orig)); err != nil {
+			// NotFound: the pass released the finalizer and the TaskDefinition is gone.
+			if err := r.Status().Patch(ctx, td, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
 				retErr = errors.Join(retErr, fmt.Errorf("writing status: %w", err))
 			}
 		}

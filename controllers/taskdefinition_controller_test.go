@@ -298,6 +298,11 @@ func TestInvalidTaskDefinitionKeepsPreviousRevision(t *testing.T) {
 		if !strings.Contains(c.Message, "dependsOn") || !strings.Contains(c.Message, "revision 1 stays in use") {
 			return fmt.Errorf("Ready message %q should name the field and the revision kept", c.Message)
 		}
+		// kstatus reads Stalled=True as Failed; without it an invalid spec is InProgress forever.
+		if st := meta.FindStatusCondition(got.Status.Conditions, ecsv1alpha1.StalledCondition); st == nil ||
+			st.Status != metav1.ConditionTrue || st.Reason != ecsv1alpha1.InvalidTaskDefinitionReason || !strings.Contains(st.Message, "dependsOn") {
+			return fmt.Errorf("Stalled = %+v, want True/InvalidTaskDefinition naming the field", st)
+		}
 		return nil
 	})
 	if got := revisions(t, ns, "web"); !sameSet(got, 1) {
@@ -305,6 +310,17 @@ func TestInvalidTaskDefinitionKeepsPreviousRevision(t *testing.T) {
 	}
 	if rev, err := controllers.ResolveRevision(ctx, k8s, ns, "web"); err != nil || rev.Number != 1 {
 		t.Errorf("ResolveRevision(web) = %+v, %v; want the good revision 1", rev, err)
+	}
+
+	// Fixing the spec clears Stalled and registers revision 2.
+	cur = getTD(t, ns, "web")
+	patch = client.MergeFrom(cur.DeepCopy())
+	cur.Spec.ContainerDefinitions[1].DependsOn = nil
+	if err := k8s.Patch(ctx, cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitRevision(t, ns, "web", 2); meta.FindStatusCondition(got.Status.Conditions, ecsv1alpha1.StalledCondition) != nil {
+		t.Errorf("Stalled still present after the fix: %+v", got.Status.Conditions)
 	}
 }
 

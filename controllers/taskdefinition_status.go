@@ -80,6 +80,14 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 				"every field has an exact Pod equivalent")
 		}
 	}
+	// A spec that does not translate waits for a spec change: Stalled, so kstatus, kubectl
+	// wait and Argo CD report it failed instead of in progress forever.
+	stalled := reconcileErr == nil && td.DeletionTimestamp.IsZero() && s.invalid != nil
+	stalledMessage := ""
+	if stalled {
+		stalledMessage = s.invalid.Error()
+	}
+	conditions.SetAbnormal(&st.Conditions, gen, ecsv1alpha1.StalledCondition, stalled, ecsv1alpha1.InvalidTaskDefinitionReason, stalledMessage)
 	if reconcileErr == nil && td.DeletionTimestamp.IsZero() {
 		st.ObservedGeneration = gen
 	}

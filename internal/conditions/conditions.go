@@ -20,6 +20,8 @@ limitations under the License.
 package conditions
 
 import (
+	"unicode/utf8"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -58,4 +60,17 @@ func SetAbnormal(conds *[]metav1.Condition, generation int64, typ string, active
 // IsTrue reports whether the condition is present and True.
 func IsTrue(conds []metav1.Condition, typ string) bool {
 	return meta.IsStatusConditionTrue(conds, typ)
+}
+
+// Truncate cuts a message to at most n bytes on a UTF-8 character boundary, marking the cut
+// with "…", for condition messages, Event notes and service events, which have size limits.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := max(n-len("…"), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -69,4 +69,3 @@ func TestZoneBalancedVictims(t *testing.T) {
 		})
 	}
 }
-
