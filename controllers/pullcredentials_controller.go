@@ -38,8 +38,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/taskdef"
 )
 
@@ -91,6 +93,9 @@ type PullCredentialsReconciler struct {
 	Lifetime time.Duration
 	// ReaderRole is the ClusterRole execution ServiceAccounts are bound to.
 	ReaderRole string
+	// Recorder reports, on the Services that need them, pull credentials that cannot be kept
+	// (a Secret of that name Berth does not manage, a refused TokenRequest); nil reports none.
+	Recorder recorder.EventRecorder
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
@@ -107,7 +112,7 @@ type PullCredentialsReconciler struct {
 // Reconcile brings one namespace's pull credentials to what its Services need.
 func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ns := req.Namespace
-	needed, err := r.neededIdentities(ctx, r.Client, ns)
+	needed, users, err := r.neededIdentities(ctx, r.Client, ns)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -117,6 +122,7 @@ func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		next, err := r.reconcileIdentity(ctx, ns, sa)
 		if err != nil {
 			errs = append(errs, err)
+			r.reportFailure(users[sa], sa, err)
 			continue
 		}
 		if refresh.IsZero() || next.Before(refresh) {
@@ -138,13 +144,15 @@ func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 // neededIdentities are the execution ServiceAccounts of the namespace's Services whose task
 // definitions (the one in spec and those of their running deployments) pull from the bundled
-// registry, sorted, read through c (the cache, or the API server to confirm a deletion).
-func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c client.Reader, ns string) ([]string, error) {
+// registry, sorted, and the Services needing each, read through c (the cache, or the API
+// server to confirm a deletion).
+func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c client.Reader, ns string) ([]string, map[string][]*ecsv1alpha1.Service, error) {
 	var services ecsv1alpha1.ServiceList
 	if err := c.List(ctx, &services, client.InNamespace(ns)); err != nil {
-		return nil, fmt.Errorf("listing the Services of namespace %s: %w", ns, err)
+		return nil, nil, fmt.Errorf("listing the Services of namespace %s: %w", ns, err)
 	}
 	var out []string
+	users := map[string][]*ecsv1alpha1.Service{}
 	for i := range services.Items {
 		svc := &services.Items[i]
 		if !svc.DeletionTimestamp.IsZero() {
@@ -164,14 +172,30 @@ func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c clie
 				continue
 			}
 			if len(taskdef.RegistryImages(&rev.Spec, r.RegistryHost)) > 0 {
-				if sa := taskdef.ExecutionServiceAccount(&rev.Spec); !slices.Contains(out, sa) {
+				sa := taskdef.ExecutionServiceAccount(&rev.Spec)
+				if !slices.Contains(out, sa) {
 					out = append(out, sa)
+				}
+				if !slices.Contains(users[sa], svc) {
+					users[sa] = append(users[sa], svc)
 				}
 			}
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return out, users, nil
+}
+
+// reportFailure tells the Services that need an execution identity's pull credentials why
+// they could not be kept: their tasks will fail to pull from the bundled registry.
+func (r *PullCredentialsReconciler) reportFailure(services []*ecsv1alpha1.Service, sa string, err error) {
+	if r.Recorder == nil {
+		return
+	}
+	for _, svc := range services {
+		r.Recorder.Eventf(svc, nil, corev1.EventTypeWarning, "PullCredentialsFailed", "KeepPullCredentials",
+			"pull credentials of execution ServiceAccount %s: %s", sa, conditions.Truncate(err.Error(), 900))
+	}
 }
 
 // reconcileIdentity makes sure one execution ServiceAccount exists, is bound to the reader
@@ -327,7 +351,7 @@ func (r *PullCredentialsReconciler) reconcileLeftovers(ctx context.Context, ns s
 	if len(leftovers) == 0 {
 		return errors.Join(errs...)
 	}
-	live, err := r.neededIdentities(ctx, r.APIReader, ns)
+	live, _, err := r.neededIdentities(ctx, r.APIReader, ns)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}

@@ -38,9 +38,12 @@ import (
 	"github.com/berth-dev/berth/registry/imageapi"
 )
 
-// unknownRepositoryRetry is how soon a Repository the registry's informer has not seen yet is
-// read again: the informer catches up within a second or so.
-const unknownRepositoryRetry = time.Second
+// Bounds of unknownRepositoryDelay: a Repository the registry's informer has not seen yet is
+// read again after a second at first (the informer catches up within a second or so).
+const (
+	unknownRepositoryRetry    = time.Second
+	unknownRepositoryMaxRetry = time.Minute
+)
 
 // RepositoryReconciler keeps Repository status in step with the bundled registry: it reads
 // the image list through the registry's API (as the controller's ServiceAccount, an admin of
@@ -74,6 +77,8 @@ type repositoryScope struct {
 	registryErr error
 	// notEmpty is set when a delete waits for forceDelete.
 	notEmpty bool
+	// unknown is set when the registry does not know the Repository yet.
+	unknown bool
 }
 
 // +kubebuilder:rbac:groups=ecr.berth.dev,resources=repositories,verbs=get;list;watch;update;patch
@@ -115,7 +120,8 @@ func (r *RepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	switch {
 	case errors.Is(err, errRepositoryUnknown):
-		return ctrl.Result{RequeueAfter: unknownRepositoryRetry}, nil
+		s.unknown = true
+		return ctrl.Result{RequeueAfter: unknownRepositoryDelay(repo, s.now)}, nil
 	case err != nil:
 		// errRegistryUnavailable among them: the workqueue's backoff retries.
 		return ctrl.Result{}, err
@@ -243,6 +249,14 @@ func (s *repositoryScope) notEmptyReported() bool {
 		}
 	}
 	return false
+}
+
+// unknownRepositoryDelay is how long to wait before asking the registry again about a
+// Repository it does not know: a second at first (its informer lags by a moment), growing
+// with the Repository's age to a minute (a registry that never learns of it is misconfigured,
+// and hammering it helps nobody). Derived from the object, so a restart keeps the back-off.
+func unknownRepositoryDelay(repo *ecrv1alpha1.Repository, now time.Time) time.Duration {
+	return min(max(now.Sub(repo.CreationTimestamp.Time)/4, unknownRepositoryRetry), unknownRepositoryMaxRetry)
 }
 
 func (r *RepositoryReconciler) now() time.Time {

@@ -20,6 +20,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -28,6 +31,10 @@ import (
 	"github.com/berth-dev/berth/internal/lifecycle"
 	"github.com/berth-dev/berth/registry/imageapi"
 )
+
+// lifecycleStampInterval is how often status.lifecycle.lastEvaluatedAt moves forward when an
+// evaluation changes nothing (each move is a status write).
+const lifecycleStampInterval = time.Hour
 
 // Bounds of Repository status, from the API's validation.
 const (
@@ -46,22 +53,43 @@ func computeRepositoryStatus(s *repositoryScope, host string) {
 		computeLifecycleStatus(s)
 	}
 	gen := s.repo.Generation
+	reconciling, stalled := "", ""
 	switch {
 	case s.registryErr != nil:
-		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RegistryUnavailableReason,
+		reconciling = ecrv1alpha1.RegistryUnavailableReason
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, reconciling,
 			conditions.Truncate(fmt.Sprintf("cannot read or change the repository in the registry, retrying: %v", s.registryErr), 1024))
 	case s.notEmpty:
-		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.RepositoryNotEmptyReason,
+		// Only a change (spec.forceDelete, or deleting the images) lets the delete proceed.
+		stalled = ecrv1alpha1.RepositoryNotEmptyReason
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, stalled,
 			fmt.Sprintf("deletion is waiting: the repository holds %d images; set spec.forceDelete: true to delete them with the Repository, or delete the images first", len(s.images)))
+	case s.unknown:
+		reconciling = ecrv1alpha1.RegistryPendingReason
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, reconciling,
+			"the registry has not seen this Repository yet; retrying")
 	case !s.listed:
-		// The registry does not know the Repository yet; nothing new to say.
+		// Nothing was read and nothing failed (a delete whose finalizer is already gone).
 	case !s.repo.DeletionTimestamp.IsZero():
-		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, "Deleting", "the repository is empty and is being deleted")
+		reconciling = ecrv1alpha1.DeletingReason
+		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, reconciling, "the repository is empty and is being deleted")
 	default:
 		conditions.True(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, ecrv1alpha1.ReconciledReason,
 			fmt.Sprintf("%d images; push to %s", len(s.images), st.RepositoryURI))
 		st.ObservedGeneration = gen
 	}
+	conditions.SetAbnormal(&st.Conditions, gen, ecrv1alpha1.ReconcilingCondition, reconciling != "", reconciling, readyMessage(st))
+	conditions.SetAbnormal(&st.Conditions, gen, ecrv1alpha1.StalledCondition, stalled != "", stalled, readyMessage(st))
+}
+
+// readyMessage is the Ready condition's message, repeated on Reconciling or Stalled.
+func readyMessage(st *ecrv1alpha1.RepositoryStatus) string {
+	for _, c := range st.Conditions {
+		if c.Type == ecrv1alpha1.ReadyCondition {
+			return c.Message
+		}
+	}
+	return ""
 }
 
 // summarizeImages fills the image summary: counts and sizes over every manifest, details of
@@ -126,9 +154,18 @@ func computeLifecycleStatus(s *repositoryScope) {
 		}
 		return
 	}
-	st.Lifecycle = &ecrv1alpha1.LifecycleStatus{
+	next := &ecrv1alpha1.LifecycleStatus{
 		LastEvaluatedAt: &metav1.Time{Time: s.now},
 		ExpiredImages:   expired,
 		Preview:         lifecycle.Preview(p, lifecycleImages(s.images), s.now),
 	}
+	// An evaluation that changed nothing keeps the previous time for up to
+	// lifecycleStampInterval, so a quiet repository is not rewritten on every resync.
+	if prev := st.Lifecycle; prev != nil && prev.LastEvaluatedAt != nil && s.expired == 0 &&
+		s.repo.Status.ObservedGeneration == s.repo.Generation &&
+		s.now.Sub(prev.LastEvaluatedAt.Time) < lifecycleStampInterval &&
+		equality.Semantic.DeepEqual(prev.Preview, next.Preview) {
+		next.LastEvaluatedAt = prev.LastEvaluatedAt
+	}
+	st.Lifecycle = next
 }

@@ -21,13 +21,16 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
@@ -44,6 +47,8 @@ const PolicyRepositoryIndex = "ecr.berth.dev/repository-name"
 // controller only tells users whether what they wrote applies.
 type RepositoryPolicyReconciler struct {
 	client.Client
+	// Recorder emits an Event each time the policy goes in or out of force.
+	Recorder recorder.EventRecorder
 }
 
 // +kubebuilder:rbac:groups=ecr.berth.dev,resources=repositorypolicies,verbs=get;list;watch
@@ -61,17 +66,29 @@ func (r *RepositoryPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if reason == ecrv1alpha1.ReconciledReason {
+	inForce := reason == ecrv1alpha1.ReconciledReason
+	if inForce {
 		conditions.True(&p.Status.Conditions, p.Generation, ecrv1alpha1.ReadyCondition, reason, message)
 	} else {
 		conditions.False(&p.Status.Conditions, p.Generation, ecrv1alpha1.ReadyCondition, reason, message)
 	}
+	// An invalid statement needs a spec change: Stalled, which kstatus reads as failed. A
+	// policy waiting for its Repository is in progress (creating the Repository ends it).
+	invalid := reason == ecrv1alpha1.InvalidStatementReason
+	conditions.SetAbnormal(&p.Status.Conditions, p.Generation, ecrv1alpha1.StalledCondition, invalid, reason, message)
 	p.Status.ObservedGeneration = p.Generation
 	if equality.Semantic.DeepEqual(orig.Status, p.Status) {
 		return ctrl.Result{}, nil
 	}
 	if err := r.Status().Patch(ctx, p, client.MergeFrom(orig)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
+	}
+	if before := meta.FindStatusCondition(orig.Status.Conditions, ecrv1alpha1.ReadyCondition); before == nil || before.Reason != reason {
+		typ := corev1.EventTypeNormal
+		if !inForce {
+			typ = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(p, nil, typ, reason, "Evaluate", "%s", conditions.Truncate(message, 1024))
 	}
 	return ctrl.Result{}, nil
 }
@@ -87,7 +104,7 @@ func (r *RepositoryPolicyReconciler) evaluate(ctx context.Context, p *ecrv1alpha
 		}
 	}
 	if len(invalid) > 0 {
-		return "InvalidStatement", strings.Join(invalid, "; "), nil
+		return ecrv1alpha1.InvalidStatementReason, strings.Join(invalid, "; "), nil
 	}
 	scope := fmt.Sprintf("every repository in namespace %s", p.Namespace)
 	if p.Spec.RepositoryName != "*" {

@@ -722,3 +722,31 @@ func waitRebalanced(t *testing.T, ns string) {
 		t.Errorf("failedTasks = %d", d.FailedTasks)
 	}
 }
+
+// TestPullSecretNameClashIsReported: a Secret of the pull Secret's name that Berth does not
+// manage is left alone, and the Services whose tasks need it are told, as a Warning Event.
+func TestPullSecretNameClashIsReported(t *testing.T) {
+	ns := serviceNamespace(t)
+	ctx := context.Background()
+	mine := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: testPullSecret}, StringData: map[string]string{"k": "v"}}
+	if err := k8s.Create(ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Create(ctx, newTaskDefinition(ns, "web", testRegistryHost+"/"+ns+"/web:1")); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+	if err := k8s.Create(ctx, newService(ns, "web", 1)); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, waitFor, func() error {
+		if reasons := kubeEventReasons(t, ns, "web"); !slices.Contains(reasons, "PullCredentialsFailed") {
+			return fmt.Errorf("event reasons %v, want PullCredentialsFailed", reasons)
+		}
+		return nil
+	})
+	got := &corev1.Secret{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(mine), got); err != nil || got.UID != mine.UID || string(got.Data["k"]) != "v" {
+		t.Fatalf("the user's Secret was changed or replaced (%v)", err)
+	}
+}

@@ -154,7 +154,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TaskDefinition controller: %w", err)
 	}
-	if err := (&RepositoryPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&RepositoryPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("berth-repositorypolicy-controller")}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the RepositoryPolicy controller: %w", err)
 	}
 	if opts.RegistryHost == "" {
@@ -196,6 +196,7 @@ func newPullCredentialsReconciler(mgr ctrl.Manager, opts Options) *PullCredentia
 		Audience:     opts.Repository.TokenAudience,
 		Lifetime:     opts.PullTokenLifetime,
 		ReaderRole:   opts.RegistryReaderRole,
+		Recorder:     mgr.GetEventRecorder("berth-pullcredentials-controller"),
 	}
 	if r.ReaderRole == "" {
 		r.ReaderRole = RegistryReaderRole

@@ -62,7 +62,7 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 		if len(s.users) > 0 {
 			msg = fmt.Sprintf("deletion waits for Services still using the family: %s", strings.Join(s.users, ", "))
 		}
-		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, "Deleting", msg)
+		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.DeletingReason, msg)
 	case s.invalid != nil:
 		msg := s.invalid.Error()
 		if st.Revision > 0 {

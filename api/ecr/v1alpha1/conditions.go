@@ -39,6 +39,14 @@ const (
 	RepositoryNotFoundReason = "RepositoryNotFound"
 	// RegistryUnavailableReason: the bundled registry could not be reached.
 	RegistryUnavailableReason = "RegistryUnavailable"
+	// RegistryPendingReason: the registry has not seen a new Repository yet (its informer
+	// lags the API server by a moment); retried with a growing delay.
+	RegistryPendingReason = "RegistryPending"
+	// DeletingReason: the object is being deleted.
+	DeletingReason = "Deleting"
+	// InvalidStatementReason: a RepositoryPolicy statement names an action ECR does not have;
+	// the message names the statement and action.
+	InvalidStatementReason = "InvalidStatement"
 )
 
 // Finalizer keeps a Repository until its images are deleted or found absent.

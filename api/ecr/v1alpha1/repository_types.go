@@ -314,7 +314,8 @@ type ImageDetail struct {
 
 // LifecycleStatus reports lifecycle policy evaluation.
 type LifecycleStatus struct {
-	// lastEvaluatedAt is when the rules were last evaluated.
+	// lastEvaluatedAt is when the rules were last evaluated with a new outcome (images
+	// expired, the preview or the policy changed), and at least hourly otherwise.
 	// +optional
 	LastEvaluatedAt *metav1.Time `json:"lastEvaluatedAt,omitempty"`
 	// expiredImages counts images expired since the Repository was created.

@@ -60,6 +60,9 @@ const (
 	RolledBackReason = "RolledBack"
 	// ReconcileErrorReason: the last pass failed talking to the API server; it is retried.
 	ReconcileErrorReason = "ReconcileError"
+	// DeletingReason: the object is being deleted (a TaskDefinition waits for the Services
+	// that use its family).
+	DeletingReason = "Deleting"
 	// NameTakenReason: a core Service Berth would create exists and belongs to someone else;
 	// Berth leaves it alone.
 	NameTakenReason = "NameTaken"
