@@ -17,10 +17,13 @@ limitations under the License.
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/taskdef"
 )
 
 // manifestMediaTypes are what a digest lookup accepts, so the registry answers with the digest
@@ -64,15 +67,11 @@ func (d *registryDigests) Resolve(ctx context.Context, _ string, images []string
 // splitRegistryImage splits host/<repository>:<tag> into repository and tag (latest when
 // none) when host is the image's registry and the reference has no digest.
 func splitRegistryImage(image, host string) (repo, tag string, ok bool) {
-	first, rest, found := strings.Cut(image, "/")
-	if !found || host == "" || !strings.EqualFold(first, host) || strings.Contains(rest, "@") {
+	ref, err := taskdef.ParseImage(image)
+	if err != nil || !ref.From(host) || ref.Digest != "" {
 		return "", "", false
 	}
-	repo, tag = rest, "latest"
-	if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
-		repo, tag = rest[:i], rest[i+1:]
-	}
-	return repo, tag, repo != "" && tag != ""
+	return ref.Repository, cmp.Or(ref.Tag, "latest"), true
 }
 
 // manifestDigest returns the digest tag points to in repo, "" when the registry holds no such

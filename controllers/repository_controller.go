@@ -92,13 +92,8 @@ func (r *RepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, repo); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if repo.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(repo, ecrv1alpha1.Finalizer) {
-		// The pass goes on: only generation changes and notifications bring the next one.
-		patch := client.MergeFrom(repo.DeepCopy())
-		controllerutil.AddFinalizer(repo, ecrv1alpha1.Finalizer)
-		if err := r.Patch(ctx, repo, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := ensureFinalizer(ctx, r.Client, repo, ecrv1alpha1.Finalizer); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	orig := repo.DeepCopy()
@@ -232,12 +227,7 @@ func (r *RepositoryReconciler) reconcileDelete(ctx context.Context, s *repositor
 			return fmt.Errorf("%d images were pushed during the deletion of the repository; deleting again", len(s.images))
 		}
 	}
-	patch := client.MergeFrom(s.repo.DeepCopy())
-	controllerutil.RemoveFinalizer(s.repo, ecrv1alpha1.Finalizer)
-	if err := r.Patch(ctx, s.repo, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return releaseFinalizer(ctx, r.Client, s.repo, ecrv1alpha1.Finalizer)
 }
 
 // notEmptyReported reports whether the status already says the delete waits, so the warning

@@ -27,7 +27,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
@@ -89,10 +88,8 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, td); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if td.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(td, ecsv1alpha1.Finalizer) {
-		patch := client.MergeFrom(td.DeepCopy())
-		controllerutil.AddFinalizer(td, ecsv1alpha1.Finalizer)
-		return ctrl.Result{}, r.Patch(ctx, td, patch) // the update brings the next pass
+	if err := ensureFinalizer(ctx, r.Client, td, ecsv1alpha1.Finalizer); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	orig := td.DeepCopy()
@@ -146,12 +143,7 @@ func (r *TaskDefinitionReconciler) reconcileDelete(ctx context.Context, s *taskD
 	if err := r.reconcileLiveUsage(ctx, s); err != nil || len(s.users) > 0 {
 		return err
 	}
-	patch := client.MergeFrom(s.td.DeepCopy())
-	controllerutil.RemoveFinalizer(s.td, ecsv1alpha1.Finalizer)
-	if err := r.Patch(ctx, s.td, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return releaseFinalizer(ctx, r.Client, s.td, ecsv1alpha1.Finalizer)
 }
 
 // reconcileRevisions reads the family's ControllerRevisions from the cache.

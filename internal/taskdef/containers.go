@@ -155,29 +155,11 @@ func (t *translator) image(d *ecsv1alpha1.ContainerDefinition) (string, error) {
 	if !digestPattern.MatchString(digest) || (algo == "sha256" && !sha256Pattern.MatchString(encoded)) {
 		return "", invalid(d.Name, cfield(d.Name, "image"), "the digest %q resolved for image %q is not a valid OCI digest", digest, d.Image)
 	}
-	return imageRepository(d.Image) + "@" + digest, nil
-}
-
-// imageRepository strips the tag from an image reference: host:5000/team/app:1.2 becomes
-// host:5000/team/app.
-func imageRepository(ref string) string {
-	slash := strings.LastIndexByte(ref, '/')
-	if colon := strings.LastIndexByte(ref, ':'); colon > slash {
-		return ref[:colon]
+	ref, err := ParseImage(d.Image)
+	if err != nil {
+		return "", invalid(d.Name, cfield(d.Name, "image"), "%v", err)
 	}
-	return ref
-}
-
-// imageRegistry is the registry host of an image reference, "" for Docker Hub's implicit one.
-func imageRegistry(ref string) string {
-	first, _, found := strings.Cut(ref, "/")
-	if !found {
-		return ""
-	}
-	if strings.ContainsAny(first, ".:") || first == "localhost" {
-		return first
-	}
-	return ""
+	return ref.Pinned(digest), nil
 }
 
 // validImageText reports whether an image reference is non-empty printable ASCII without

@@ -70,23 +70,35 @@ func TestCPUQuantity(t *testing.T) {
 	}
 }
 
-func TestImageReferences(t *testing.T) {
-	tests := []struct{ ref, registry, repository string }{
-		{"nginx", "", "nginx"},
-		{"nginx:1.27", "", "nginx"},
-		{"library/nginx:1.27", "", "library/nginx"},
-		{"registry.berth-system.svc:5000/team-a/web:1.2", "registry.berth-system.svc:5000", "registry.berth-system.svc:5000/team-a/web"},
-		{"registry.berth-system.svc:5000/team-a/web", "registry.berth-system.svc:5000", "registry.berth-system.svc:5000/team-a/web"},
-		{"localhost/app:dev", "localhost", "localhost/app"},
-		{"localhost:5000/app", "localhost:5000", "localhost:5000/app"},
-		{"ghcr.io/acme/app:v1", "ghcr.io", "ghcr.io/acme/app"},
+func TestParseImage(t *testing.T) {
+	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	tests := []struct{ ref, host, repository, tag, pinned string }{
+		{"nginx", "docker.io", "library/nginx", "", "nginx@" + digest},
+		{"nginx:1.27", "docker.io", "library/nginx", "1.27", "nginx@" + digest},
+		{"library/nginx:1.27", "docker.io", "library/nginx", "1.27", "nginx@" + digest},
+		{"registry.berth-system.svc:5000/team-a/web:1.2", "registry.berth-system.svc:5000", "team-a/web", "1.2", "registry.berth-system.svc:5000/team-a/web@" + digest},
+		{"registry.berth-system.svc:5000/team-a/web", "registry.berth-system.svc:5000", "team-a/web", "", "registry.berth-system.svc:5000/team-a/web@" + digest},
+		{"localhost/app:dev", "localhost", "app", "dev", "localhost/app@" + digest},
+		{"localhost:5000/app", "localhost:5000", "app", "", "localhost:5000/app@" + digest},
+		{"ghcr.io/acme/app:v1", "ghcr.io", "acme/app", "v1", "ghcr.io/acme/app@" + digest},
+		{"REG:5000/team-a/web", "REG:5000", "team-a/web", "", "REG:5000/team-a/web@" + digest},
 	}
 	for _, tt := range tests {
-		if got := imageRegistry(tt.ref); got != tt.registry {
-			t.Errorf("imageRegistry(%q) = %q, want %q", tt.ref, got, tt.registry)
+		r, err := ParseImage(tt.ref)
+		if err != nil {
+			t.Errorf("ParseImage(%q): %v", tt.ref, err)
+			continue
 		}
-		if got := imageRepository(tt.ref); got != tt.repository {
-			t.Errorf("imageRepository(%q) = %q, want %q", tt.ref, got, tt.repository)
+		if r.Host != tt.host || r.Repository != tt.repository || r.Tag != tt.tag || r.Pinned(digest) != tt.pinned {
+			t.Errorf("ParseImage(%q) = %s %s %s %s, want %s %s %s %s", tt.ref, r.Host, r.Repository, r.Tag, r.Pinned(digest), tt.host, tt.repository, tt.tag, tt.pinned)
+		}
+	}
+	if r, _ := ParseImage("reg:5000/a/b"); !r.From("REG:5000") || r.From("") || r.From("reg:5001") {
+		t.Error("From must compare hosts case-insensitively and never match an empty host")
+	}
+	for _, bad := range []string{"", "Upper/Case", "a@sha256:abc", "x:y:z"} {
+		if _, err := ParseImage(bad); err == nil {
+			t.Errorf("ParseImage(%q) accepted an invalid reference", bad)
 		}
 	}
 }

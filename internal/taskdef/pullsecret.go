@@ -61,7 +61,7 @@ func RegistryImages(spec *ecsv1alpha1.TaskDefinitionSpec, registryHost string) [
 	}
 	var out []string
 	for _, d := range spec.ContainerDefinitions {
-		if strings.EqualFold(imageRegistry(d.Image), registryHost) {
+		if ref, err := ParseImage(d.Image); err == nil && ref.From(registryHost) {
 			out = append(out, d.Image)
 		}
 	}
