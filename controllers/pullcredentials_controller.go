@@ -23,7 +23,6 @@ import (
 	"slices"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -31,7 +30,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -283,12 +281,12 @@ func (r *PullCredentialsReconciler) reconcileSecret(ctx context.Context, sa *cor
 			return due, nil
 		}
 	}
-	token, expiry, err := r.requestToken(ctx, sa)
+	t, err := requestRegistryToken(ctx, r.Client, sa, r.Audience, r.Lifetime, now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	refresh := now.Add(expiry.Sub(now) / 2)
-	want := pullSecret(sa, name, r.RegistryHost, token, refresh, expiry)
+	refresh := t.renewAt
+	want := pullSecret(sa, name, r.RegistryHost, t.token, refresh, t.expiry)
 	if !exists {
 		if err := r.Client.Create(ctx, want); err != nil {
 			if apierrors.IsAlreadyExists(err) {
@@ -305,22 +303,6 @@ func (r *PullCredentialsReconciler) reconcileSecret(ctx context.Context, sa *cor
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("issued a registry pull token", "secret", klog.KRef(key.Namespace, key.Name), "refreshAt", refresh)
 	return refresh, nil
-}
-
-// requestToken asks the TokenRequest API for a registry token of sa.
-func (r *PullCredentialsReconciler) requestToken(ctx context.Context, sa *corev1.ServiceAccount) (string, time.Time, error) {
-	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{
-		Audiences:         []string{r.Audience},
-		ExpirationSeconds: ptr.To(int64(r.Lifetime / time.Second)),
-	}}
-	if err := r.Client.SubResource("token").Create(ctx, sa, tr); err != nil {
-		return "", time.Time{}, fmt.Errorf("requesting a registry token for ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
-	}
-	expiry := tr.Status.ExpirationTimestamp.Time
-	if expiry.IsZero() {
-		expiry = r.now().Add(r.Lifetime)
-	}
-	return tr.Status.Token, expiry, nil
 }
 
 // reconcileLeftovers deletes the labelled ServiceAccounts, RoleBindings and Secrets of

@@ -28,10 +28,8 @@ import (
 	"sync"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/berth-dev/berth/registry/imageapi"
@@ -171,18 +169,10 @@ func (s *serviceAccountTokens) token(ctx context.Context) (string, error) {
 		return s.current, nil
 	}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: s.namespace, Name: s.name}}
-	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{
-		Audiences:         []string{s.audience},
-		ExpirationSeconds: ptr.To(int64(s.lifetime / time.Second)),
-	}}
-	if err := s.client.SubResource("token").Create(ctx, sa, tr); err != nil {
-		return "", fmt.Errorf("requesting a token for ServiceAccount %s/%s: %w", s.namespace, s.name, err)
+	t, err := requestRegistryToken(ctx, s.client, sa, s.audience, s.lifetime, now)
+	if err != nil {
+		return "", err
 	}
-	expiry := tr.Status.ExpirationTimestamp.Time
-	if expiry.IsZero() {
-		expiry = now.Add(s.lifetime)
-	}
-	s.current = tr.Status.Token
-	s.renewAt = now.Add(expiry.Sub(now) / 2)
+	s.current, s.renewAt = t.token, t.renewAt
 	return s.current, nil
 }
