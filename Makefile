@@ -79,11 +79,11 @@ test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
 	hack/test.sh -e2e $(GO_TEST_FLAGS)
 
 .PHONY: bench
-bench: setup-tools ## Measure the figures of budgets.md (P1–P7) against references in the same run.
+bench: setup-tools ## Measure the figures of docs/budgets.md (P1–P7) against references in the same run.
 	hack/bench.sh bench $(GO_TEST_FLAGS)
 
 .PHONY: soak
-soak: setup-tools ## Run the reliability soaks of budgets.md (R1–R3).
+soak: setup-tools ## Run the reliability soaks of docs/budgets.md (R1–R3).
 	hack/bench.sh soak $(GO_TEST_FLAGS)
 
 ##@ Build

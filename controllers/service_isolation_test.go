@@ -86,9 +86,9 @@ func TestServiceIsolatesTasksWithoutNetworking(t *testing.T) {
 		t.Fatal(err)
 	}
 	kubetest.Eventually(t, waitFor, func() error {
-		r := conditionOf(getService(t, ns, "web"), ecsv1alpha1.ReadyCondition)
-		if r == nil || r.Status != metav1.ConditionFalse || !strings.Contains(r.Message, "network isolation is not in force") {
-			return fmt.Errorf("Ready = %+v, want the missing isolation named", r)
+		r := conditionOf(getService(t, ns, "web"), ecsv1alpha1.ReconcilingCondition)
+		if r == nil || r.Reason != ecsv1alpha1.ReconcileErrorReason || !strings.Contains(r.Message, "network isolation is not in force") {
+			return fmt.Errorf("Reconciling = %+v, want the missing isolation named", r)
 		}
 		return nil
 	})
@@ -137,6 +137,11 @@ func TestServiceFailingStartsDoNotStopTheOtherSteps(t *testing.T) {
 	if err := k8s.Create(ctx, quota); err != nil {
 		t.Fatal(err)
 	}
+	// No quota controller runs here: write the usage it would, so admission enforces the quota.
+	quota.Status = corev1.ResourceQuotaStatus{Hard: quota.Spec.Hard, Used: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("0")}}
+	if err := k8s.Status().Update(ctx, quota); err != nil {
+		t.Fatal(err)
+	}
 	isolatedTaskDefinition(t, ns)
 	svc := newService(ns, "web", 1)
 	svc.Spec.LoadBalancers = []ecsv1alpha1.LoadBalancer{{ContainerName: "web", ContainerPort: 8080, Port: ptr.To[int32](80)}}
@@ -144,9 +149,9 @@ func TestServiceFailingStartsDoNotStopTheOtherSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	kubetest.Eventually(t, waitFor, func() error {
-		r := conditionOf(getService(t, ns, "web"), ecsv1alpha1.ReadyCondition)
+		r := conditionOf(getService(t, ns, "web"), ecsv1alpha1.ReconcilingCondition)
 		if r == nil || r.Reason != ecsv1alpha1.ReconcileErrorReason || !strings.Contains(r.Message, "exceeded quota") {
-			return fmt.Errorf("Ready = %+v, want the quota's refusal", r)
+			return fmt.Errorf("Reconciling = %+v, want the quota's refusal", r)
 		}
 		if _, err := ownedNetworkPolicy(ns); err != nil {
 			return err
