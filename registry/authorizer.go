@@ -47,10 +47,10 @@ type decision struct {
 	reason string
 }
 
-// authorizer decides requirements in ECR's order (registry.md): an explicit Deny in a
-// RepositoryPolicy, then an Allow, then RBAC through a SubjectAccessReview (cached for ttl),
-// otherwise deny. Policies are read from the informer cache on every decision, so a changed
-// RepositoryPolicy applies to the next request.
+// authorizer decides requirements in ECR's order (docs/registry-internals.md): an explicit
+// Deny in a RepositoryPolicy, then an Allow, then RBAC through a SubjectAccessReview (cached
+// for ttl), otherwise deny. Policies are read from the informer cache on every decision, so a
+// changed RepositoryPolicy applies to the next request.
 type authorizer struct {
 	store   store
 	reviews authzv1client.SubjectAccessReviewInterface

@@ -36,7 +36,7 @@ import (
 // cache), map the request to ECR actions, evaluate the namespace's RepositoryPolicies from
 // the informer cache (20 of them, none matching for RBAC callers), ask RBAC (SubjectAccessReview
 // cache) when no statement decides, and check that the Repository exists. Budget: p99 ≤ 1 ms
-// (budgets.md); the p99 is reported as p99-ns.
+// (docs/budgets.md, P6b); the p99 is reported as p99-ns.
 func BenchmarkAuthorize(b *testing.B) {
 	s := needSuite(b)
 	const ns = "bench-a"

@@ -35,8 +35,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Storage drivers berth-registry offers (registry.md): filesystem on a PersistentVolume by
-// default, s3 for several replicas, inmemory for tests.
+// Storage drivers berth-registry offers (docs/registry-internals.md): filesystem on a
+// PersistentVolume by default, s3 for several replicas, inmemory for tests.
 const (
 	DriverFilesystem = "filesystem"
 	DriverS3         = "s3"

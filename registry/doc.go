@@ -16,7 +16,7 @@ limitations under the License.
 
 // Package registry is berth-registry: github.com/distribution/distribution/v3 embedded as a
 // library (handlers.NewApp behind our own http.Server), with Kubernetes identities and ECR
-// access rules (design: registry.md).
+// access rules (docs/registry-internals.md).
 //
 // A request goes through, in order:
 //

@@ -40,8 +40,9 @@ import (
 
 // Limits of the TokenReview cache.
 const (
-	// MaxTokenCacheTTL is the longest a TokenReview result is trusted (registry.md): a token
-	// revoked by deleting its ServiceAccount or Pod stops working within this time.
+	// MaxTokenCacheTTL is the longest a TokenReview result is trusted
+	// (docs/registry-internals.md): a token revoked by deleting its ServiceAccount or Pod stops
+	// working within this time.
 	MaxTokenCacheTTL = 60 * time.Second
 	// negativeTokenCacheTTL is how long a rejected token stays rejected without asking again,
 	// which blunts password guessing and retry storms without delaying a fixed credential much.

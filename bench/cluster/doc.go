@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package clusterbench measures the Service figures of budgets.md on the sandbox cluster of
+// Package clusterbench measures the Service figures of docs/budgets.md on the sandbox cluster of
 // hack/sandbox.sh (3 zones × 2 kwok nodes, real kube-apiserver, scheduler and
 // controller-manager): P1–P5 with build tag "bench" (`make bench`), R1–R2 with build tag
 // "soak" (`make soak`). berth-controller runs as a separate process built from ./cmd/manager,

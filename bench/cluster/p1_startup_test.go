@@ -43,7 +43,7 @@ import (
 
 const (
 	startupTasks = 300
-	// floorWorkers is how many Pods the floor client creates at once (budgets.md).
+	// floorWorkers is how many Pods the floor client creates at once (docs/budgets.md).
 	floorWorkers = 16
 	// controllerQPS and controllerBurst are cmd/manager's default client limits; the floor
 	// client gets the same, so P1b compares the controller's work, not a bigger rate limit.

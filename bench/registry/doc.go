@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package registrybench produces the registry figures of budgets.md: P6 (push and pull
+// Package registrybench produces the registry figures of docs/budgets.md: P6 (push and pull
 // throughput against the stock distribution registry), P6b (authorization latency), P7
 // (concurrent pulls) with build tag "bench", and R3 (restarts during concurrent pushes) with
 // build tag "soak". berth-registry and the reference run as processes on loopback, against a

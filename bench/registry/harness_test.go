@@ -231,7 +231,7 @@ func (s *suite) serviceAccount(t *testing.T, ns, saName string, clusterRoles ...
 	return token
 }
 
-// repository creates a Repository (registry.md: pushes and pulls need one).
+// repository creates a Repository (docs/registry-internals.md: pushes and pulls need one).
 func (s *suite) repository(t *testing.T, ns, repoName string) {
 	t.Helper()
 	r := &ecrv1alpha1.Repository{

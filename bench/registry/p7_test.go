@@ -37,7 +37,7 @@ import (
 
 const p7Clients = 32
 
-// p7Duration is 60 s (budgets.md); BERTH_P7_DURATION shortens it for trying the test out.
+// p7Duration is 60 s (docs/budgets.md); BERTH_P7_DURATION shortens it for trying the test out.
 func p7Duration(t *testing.T) time.Duration {
 	t.Helper()
 	if v := os.Getenv("BERTH_P7_DURATION"); v != "" {

@@ -360,8 +360,9 @@ func TestApplyTo(t *testing.T) {
 	}
 }
 
-// TestTranslateGolden pins the full scheduling fields of the design's sample Service and
-// task definition, as the controller would put them on a task Pod.
+// TestTranslateGolden pins the full scheduling fields of a Service with zone spread, binpack,
+// distinctInstance and a memberOf constraint, on a task definition with a memberOf constraint
+// of its own, as the controller would put them on a task Pod.
 func TestTranslateGolden(t *testing.T) {
 	s, err := Translate(
 		[]ecsv1alpha1.PlacementStrategy{spread("attribute:ecs.availability-zone"), binpack("memory")},

@@ -157,7 +157,7 @@ func nodeSkews(members []Member, nodes []string) map[string]int {
 	return out
 }
 
-// TestChooseVictimsBudgetScenario is budgets.md P2 without a cluster: 300 tasks over 3 zones
+// TestChooseVictimsBudgetScenario is docs/budgets.md P2 without a cluster: 300 tasks over 3 zones
 // × 2 nodes, scaled to 7, 4, 10 (new tasks placed by spread) and 3; per-zone counts must stay
 // within one of each other every time (a Deployment was seen at 2 / 0 / 5).
 func TestChooseVictimsBudgetScenario(t *testing.T) {

@@ -40,9 +40,10 @@ type outcome struct {
 	mountDropped bool
 }
 
-// authorize is the whole decision registry.md describes, as the registry is expected to
-// assemble it from this package: map the request, then for each requirement explicit Deny →
-// deny, Allow → allow, otherwise RBAC, otherwise deny; a denied mount source drops the mount.
+// authorize is the whole decision docs/registry-internals.md describes, as the registry is
+// expected to assemble it from this package: map the request, then for each requirement
+// explicit Deny → deny, Allow → allow, otherwise RBAC, otherwise deny; a denied mount source
+// drops the mount.
 func authorize(t *testing.T, policies []ecrv1alpha1.RepositoryPolicy, r rbac, c Caller, method, path, mountFrom string) outcome {
 	t.Helper()
 	e, err := ParsePath(path)

@@ -67,7 +67,7 @@ type Result struct {
 }
 
 // Evaluate applies the RepositoryPolicies to one request: may caller perform action on
-// Repository repository in namespace? It follows ECR (registry.md):
+// Repository repository in namespace? It follows ECR (docs/registry-internals.md):
 //
 //  1. a Deny statement that matches the caller and the action, in any policy for the
 //     repository, decides DecisionDeny, whatever else says;

@@ -80,7 +80,7 @@ func TestEvaluate(t *testing.T) {
 	alice := NewCaller("alice", []string{"devs"})
 	anonymous := AnonymousCaller()
 
-	// The api.md example policy.
+	// The example policy of docs/policies.md.
 	crossTeam := pol("team-a", "web-app-cross-team", "web-app",
 		allow("TeamBPull", who(sa("team-b", "builder"), group("system:serviceaccounts:team-c")), pullActions...),
 		deny("NobodyDeletes", who(group(GroupAuthenticated)), ActionBatchDeleteImage),

@@ -23,7 +23,8 @@ import (
 )
 
 // Verb is the RBAC verb on resource repositories.ecr.berth.dev that plays the part of IAM
-// identity policies when no RepositoryPolicy statement decides (registry.md, step 3).
+// identity policies when no RepositoryPolicy statement decides (docs/registry-internals.md,
+// step 2 of the decision).
 type Verb string
 
 // RBAC verbs of the bundled registry, as granted by the chart's ClusterRoles.
@@ -51,7 +52,7 @@ type Requirement struct {
 	Verb Verb
 	// MountSource marks the pull on the source of a cross-repository blob mount. When it is
 	// denied the registry drops the mount and lets the client upload normally, rather than
-	// failing the request (registry.md; containerd aborts a push on 403 here).
+	// failing the request (docs/registry-internals.md; containerd aborts a push on 403 here).
 	MountSource bool
 }
 
@@ -59,7 +60,7 @@ type Requirement struct {
 // mount source on a request that cannot mount; the registry refuses such requests.
 var ErrUnsupportedRequest = errors.New("unsupported registry request")
 
-// RequiredActions returns what a request needs, following registry.md's table:
+// RequiredActions returns what a request needs, following docs/registry-internals.md's table:
 //
 //	GET/HEAD manifest                 ecr:BatchGetImage                 pull
 //	PUT manifest                      ecr:PutImage                      push

@@ -24,8 +24,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestRequiredActions has one row per row of registry.md's request table, plus the rows the
-// table leaves implicit (blob DELETE, upload status and cancel) and the mount case.
+// TestRequiredActions has one row per row of docs/registry-internals.md's request table of the
+// OCI routes (blob DELETE, upload status and cancel included), plus mount and multi-component
+// name cases.
 func TestRequiredActions(t *testing.T) {
 	const repo = "team-a/web-app"
 	req := func(action string, verb Verb) []Requirement {

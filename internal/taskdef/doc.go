@@ -19,11 +19,11 @@ limitations under the License.
 // Options always give byte-identical output, and the golden files under testdata/ are the
 // specification of the mapping.
 //
-// Translate applies the mapping table of the design's api.md ("Container definition → Pod
-// mapping"). Where Kubernetes has no exact equivalent the definition is still accepted, the
-// nearest behaviour is applied and an Approximation names the field and says what was done;
-// the TaskDefinition controller turns them into the Translated=Approximated condition. Input
-// that would give an invalid Pod, or that ECS itself rejects, is a *FieldError instead.
+// Translate applies the mapping table of docs/task-definition-mapping.md. Where Kubernetes
+// has no exact equivalent the definition is still accepted, the nearest behaviour is applied
+// and an Approximation names the field and says what was done; the TaskDefinition controller
+// turns them into the Translated=Approximated condition. Input that would give an invalid
+// Pod, or that ECS itself rejects, is a *FieldError instead.
 //
 // Decisions worth knowing when reading the goldens:
 //

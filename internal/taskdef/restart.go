@@ -91,7 +91,7 @@ func (t *translator) containerRestart(i int, c *corev1.Container) error {
 	return nil
 }
 
-// podRestart sets the Pod's restartPolicy: Never, as scheduling.md fixes for task Pods,
+// podRestart sets the Pod's restartPolicy: Never, as docs/scheduling.md says of task Pods,
 // unless a container asks for in-place restarts and the cluster has no container restart
 // rules. Then the whole Pod restarts its containers: OnFailure when every such container
 // ignores exit code 0, Always otherwise.

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package report prints the figures of budgets.md in one line format, so `make bench` and
+// Package report prints the figures of docs/budgets.md in one line format, so `make bench` and
 // `make soak` can collect them from any benchmark: `ID value unit reference ratio budget
 // PASS|FAIL`. Speed figures are ratios against a reference measured in the same run,
 // because the machines are shared and noisy.
@@ -33,7 +33,7 @@ import (
 // Prefix starts every figure line, so hack/bench.sh can pick them out of `go test -v`.
 const Prefix = "FIGURE "
 
-// Line is one figure of budgets.md.
+// Line is one figure of docs/budgets.md.
 type Line struct {
 	// ID is the budget's id: P1, P1b, … R3.
 	ID string
@@ -49,7 +49,7 @@ type Line struct {
 	// HasRatio false prints "-".
 	Ratio    float64
 	HasRatio bool
-	// Budget is the budget as budgets.md writes it, without spaces: "<=0.5x", "p99<=1ms".
+	// Budget is the budget as docs/budgets.md writes it, without spaces: "<=0.5x", "p99<=1ms".
 	Budget string
 	// Pass says whether the budget is met.
 	Pass bool
