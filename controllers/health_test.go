@@ -319,7 +319,7 @@ func TestHealthTaskDefinition(t *testing.T) {
 	t.Logf("registered: %s", h)
 
 	// A dependency cycle passes the schema but cannot become a Pod: Ready=False,
-	// InvalidTaskDefinition. kstatus cannot tell that from progress (no Stalled condition).
+	// InvalidTaskDefinition, and Stalled (only a spec change helps), which kstatus reads as Failed.
 	cur := getTD(t, ns, "app")
 	patch := client.MergeFrom(cur.DeepCopy())
 	cur.Spec.ContainerDefinitions[0].DependsOn = []ecsv1alpha1.ContainerDependency{{ContainerName: "proxy", Condition: ecsv1alpha1.DependencyStart}}
@@ -327,7 +327,7 @@ func TestHealthTaskDefinition(t *testing.T) {
 	if err := k8s.Patch(ctx, cur, patch); err != nil {
 		t.Fatal(err)
 	}
-	h = waitHealth(t, taskDefinitionGVK, ns, "app", status.InProgressStatus, "Degraded", ecsv1alpha1.InvalidTaskDefinitionReason)
+	h = waitHealth(t, taskDefinitionGVK, ns, "app", status.FailedStatus, "Degraded", ecsv1alpha1.InvalidTaskDefinitionReason)
 	t.Logf("invalid: %s", h)
 	if !strings.Contains(h.argoMsg, "revision 1 stays in use") {
 		t.Errorf("Argo CD message %q should say which revision stays in use", h.argoMsg)

@@ -162,32 +162,43 @@ func TestServiceFailingStartsDoNotStopTheOtherSteps(t *testing.T) {
 	if first == nil {
 		t.Fatal("no PRIMARY deployment recorded")
 	}
+	ids := []string{first.ID}
 
-	// New revisions push the first deployment out of the history (5 INACTIVE are kept); its
-	// stored template must go with it although every start keeps failing.
+	// New revisions push deployments out of the history (5 INACTIVE are kept); their stored
+	// templates must go with them although every start keeps failing.
 	for i := 2; i <= 8; i++ {
 		setImage(t, ns, "web", fmt.Sprintf("nginx:1.%d", 26+i))
 		waitRevision(t, ns, "web", int64(i))
 		kubetest.Eventually(t, waitFor, func() error {
-			if d := primary(getService(t, ns, "web")); d == nil || d.TaskDefinition != fmt.Sprintf("web:%d", i) {
+			d := primary(getService(t, ns, "web"))
+			if d == nil || d.TaskDefinition != fmt.Sprintf("web:%d", i) {
 				return fmt.Errorf("PRIMARY = %+v, want web:%d", d, i)
 			}
+			ids = append(ids, d.ID)
 			return nil
 		})
 	}
 	kubetest.Eventually(t, waitFor, func() error {
-		cur := getService(t, ns, "web")
-		for _, d := range cur.Status.Deployments {
-			if d.ID == first.ID {
-				return fmt.Errorf("deployment %s still in the history", first.ID)
+		kept := map[string]bool{}
+		for _, d := range getService(t, ns, "web").Status.Deployments {
+			kept[d.ID] = true
+		}
+		gone := 0
+		for _, id := range ids {
+			if kept[id] {
+				continue
+			}
+			gone++
+			list := &appsv1.ControllerRevisionList{}
+			if err := k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web", ecsv1alpha1.DeploymentLabel: id}); err != nil {
+				return err
+			}
+			if len(list.Items) != 0 {
+				return fmt.Errorf("the template of deployment %s, no longer in the history, is still stored", id)
 			}
 		}
-		list := &appsv1.ControllerRevisionList{}
-		if err := k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web", ecsv1alpha1.DeploymentLabel: first.ID}); err != nil {
-			return err
-		}
-		if len(list.Items) != 0 {
-			return fmt.Errorf("the template of deployment %s is still stored", first.ID)
+		if gone == 0 {
+			return fmt.Errorf("all %d deployments are still in the history", len(ids))
 		}
 		return nil
 	})

@@ -131,7 +131,7 @@ func TestP6bAuthorizationLatency(t *testing.T) {
 	pass := float64(within) >= 0.99*float64(h.count)
 	report.Print(nil, report.Line{
 		ID: "P6b", Value: p99 * 1e3, Unit: "ms", Budget: "p99<=1ms", Pass: pass,
-		Detail: fmt.Sprintf("%d warm decisions (RBAC pull, policy pull from another namespace, anonymous via policy; 20 policies in the namespace) from berth-registry's own histogram, p99 interpolated in bucket ≤%s s, %.2f%% ≤ 1 ms, p50 %.3f ms; client round trips HEAD p50 %.3f / p99 %.3f ms over %s; reference: distribution's htpasswd bcrypt ≈76 ms CPU per request (budgets.md), not measured here: golang.org/x/crypto is not in go.sum",
+		Detail: fmt.Sprintf("%d warm decisions (RBAC pull, policy pull from another namespace, anonymous via policy; 20 policies in the namespace) from berth-registry's own histogram, p99 interpolated in bucket ≤%s s, %.2f%% ≤ 1 ms, p50 %.3f ms; client round trips HEAD p50 %.3f / p99 %.3f ms over %s; reference: distribution's htpasswd bcrypt ≈76 ms CPU per request (docs/budgets.md), not measured here: golang.org/x/crypto is not in go.sum",
 			h.count, formatLe(h.bucketOf(0.99)), 100*float64(within)/float64(h.count), h.quantile(0.5)*1e3,
 			ms(report.Percentile(roundTrips, 50)), ms(report.Percentile(roundTrips, 99)), elapsed.Round(time.Millisecond)),
 	})
