@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -107,12 +106,7 @@ func TestTaskDefinitionRegistersOnceUnderCacheLag(t *testing.T) {
 func TestTaskDefinitionKeepsRevisionsOfServicesTheCacheMisses(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	td := newTaskDefinition(ns, "web", "app:1")
-	td.Spec.RevisionHistoryLimit = ptr.To[int32](0)
-	if err := k8s.Create(ctx, td); err != nil {
-		t.Fatal(err)
-	}
-	waitRevision(t, ns, "web", 1)
+	createLimitedFamily(t, ns, 0)
 	svc := &ecsv1alpha1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
 		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web:1"},

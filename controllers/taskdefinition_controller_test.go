@@ -88,6 +88,18 @@ func revisions(t *testing.T, ns, family string) []int64 {
 	return out
 }
 
+// createLimitedFamily creates family "web" (image app:1) keeping limit unused revisions, and
+// waits for revision 1.
+func createLimitedFamily(t *testing.T, ns string, limit int32) {
+	t.Helper()
+	td := newTaskDefinition(ns, "web", "app:1")
+	td.Spec.RevisionHistoryLimit = ptr.To(limit)
+	if err := k8s.Create(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+}
+
 // setImage changes the first container's image: a spec change.
 func setImage(t *testing.T, ns, name, image string) {
 	t.Helper()
@@ -194,12 +206,7 @@ func TestControllerRevisionsAreImmutable(t *testing.T) {
 func TestRevisionNumbersSurvivePruning(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	td := newTaskDefinition(ns, "web", "app:1")
-	td.Spec.RevisionHistoryLimit = ptr.To[int32](1)
-	if err := k8s.Create(ctx, td); err != nil {
-		t.Fatal(err)
-	}
-	waitRevision(t, ns, "web", 1)
+	createLimitedFamily(t, ns, 1)
 	for i := 2; i <= 4; i++ {
 		setImage(t, ns, "web", fmt.Sprintf("app:%d", i))
 		waitRevision(t, ns, "web", int64(i))
@@ -347,12 +354,7 @@ func TestResolveRevisionErrors(t *testing.T) {
 func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	td := newTaskDefinition(ns, "web", "app:1")
-	td.Spec.RevisionHistoryLimit = ptr.To[int32](0)
-	if err := k8s.Create(ctx, td); err != nil {
-		t.Fatal(err)
-	}
-	waitRevision(t, ns, "web", 1)
+	createLimitedFamily(t, ns, 0)
 	svc := &ecsv1alpha1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
 		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web:1"},
