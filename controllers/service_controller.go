@@ -122,6 +122,10 @@ type serviceScope struct {
 	rebalanceZone string
 	// rebalanceBlocked says why the bounds allow no rebalancing move, for the conditions.
 	rebalanceBlocked string
+	// rebalancing is the AZ rebalancing state to keep in status, once rebalanced is set
+	// (the decision ran this pass).
+	rebalancing *ecsv1alpha1.RebalancingStatus
+	rebalanced  bool
 	// isolated is set once the deny-all NetworkPolicy is known to be in force in this pass;
 	// tasks without networking are started only then.
 	isolated bool

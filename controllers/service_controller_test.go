@@ -620,7 +620,12 @@ func TestServiceRebalancesZonesStopFirst(t *testing.T) {
 func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
 	var zoneC atomic.Bool // whether the simulated scheduler can place in zone-c
 	ns, nodes := rebalancingService(t, nil, func(zone string) bool { return zone != "zone-c" || zoneC.Load() })
-	waitEvent(t, ns, "web", "(service web) was unable to place a task in zone-c to rebalance Availability Zones; retrying in 5m0s or when the eligible nodes change.")
+	svc := waitEvent(t, ns, "web", "(service web) was unable to place a task in zone-c to rebalance Availability Zones; retrying in 5m0s or when the eligible nodes change.")
+	// The wait is in status (it survives a restart), not in the controller's memory.
+	if r := svc.Status.Rebalancing; r == nil || r.State != ecsv1alpha1.RebalancingInProgress || r.RetryAfter == nil ||
+		time.Until(r.RetryAfter.Time) < 4*time.Minute || r.RetryNodesHash == "" {
+		t.Fatalf("status.rebalancing = %+v, want InProgress with a retry about 5m ahead and the nodes' hash", r)
+	}
 
 	inZoneC := func() error {
 		for _, p := range livePods(t, ns, "web") {
@@ -639,6 +644,9 @@ func TestServiceRebalanceRetriesWhenNodesChange(t *testing.T) {
 	createNodes(t, map[string]string{ns + "-c2": "zone-c"}, map[string]string{"pool": ns})
 	waitEvent(t, ns, "web", "(service web) is AZ balanced with 1 task in zone-a, 1 task in zone-b and 1 task in zone-c.")
 	waitRebalanced(t, ns)
+	if r := getService(t, ns, "web").Status.Rebalancing; r != nil {
+		t.Errorf("status.rebalancing = %+v once balanced, want none", r)
+	}
 }
 
 func TestServiceTasksPullFromTheBundledRegistry(t *testing.T) {

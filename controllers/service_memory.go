@@ -58,16 +58,6 @@ type serviceMemory struct {
 	healthy map[types.UID]bool
 	// reported are the Pods (by UID) whose stop was reported as a service event.
 	reported map[types.UID]bool
-	// rebalancing is true from the "not AZ balanced" event to the "AZ balanced" one.
-	rebalancing bool
-	// rebalanceBlocked is true while the deployment bounds block rebalancing (its event was
-	// emitted); a move after it is announced again.
-	rebalanceBlocked bool
-	// rebalanceRetry is when rebalancing may be tried again after a task could not be placed,
-	// and rebalanceRetryNodes the eligible nodes then: a change to them (a zone's nodes back,
-	// a node added) ends the wait at once, since it is what a retry was waiting for.
-	rebalanceRetry      time.Time
-	rebalanceRetryNodes []string
 }
 
 // expectedTask is a task Pod the controller created.

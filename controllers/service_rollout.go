@@ -18,11 +18,14 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
-	"time"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/conditions"
@@ -30,9 +33,6 @@ import (
 	"github.com/berth-dev/berth/internal/rollout"
 	"github.com/berth-dev/berth/internal/tasks"
 )
-
-// rebalanceBackoff is how long rebalancing waits after its task could not be placed.
-const rebalanceBackoff = 5 * time.Minute
 
 // victimChooser is how the planner picks tasks to stop: DAEMON services by node; REPLICA
 // services by the planner's own default (rollout.ZoneBalancedVictims, ECS's zone-balanced
@@ -79,12 +79,11 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 		Tasks:       make([]rollout.Task, 0, len(s.tasks)),
 		Steady:      conditions.IsTrue(s.svc.Status.Conditions, ecsv1alpha1.ReadyCondition),
 		Now:         s.now,
+		// The one place the planner's victim chooser is decided (see victimChooser).
+		ChooseVictims: victimChooser(s),
 	}
 	for _, t := range s.tasks {
 		in.Tasks = append(in.Tasks, t.task)
-	}
-	if s.svc.Spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
-		in.ChooseVictims = daemonVictims(s)
 	}
 	s.plan = rollout.Compute(in)
 	s.planned = true
@@ -99,19 +98,17 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 			s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: rebalancing.task.Name,
 				Deployment: rebalancing.task.Deployment, Reason: rebalanceStopReason(rebalancing.task.Deployment)})
 		}
-		if !s.rebalanceWaiting() {
-			s.mem.rebalanceRetry, s.mem.rebalanceRetryNodes = s.now.Add(rebalanceBackoff), slices.Clone(s.eligible)
-			s.event(rollout.EventWarning, reasonRebalancing, fmt.Sprintf(
-				"(service %s) was unable to place a task in %s to rebalance Availability Zones; retrying in %s or when the eligible nodes change.",
-				s.svc.Name, rebalancing.rebalanceZone, rebalanceBackoff))
-		}
 	}
 	if p, ok := s.plan.Primary(); ok && rebalancingEnabled(s.svc) {
 		if _, err := r.loadTemplate(ctx, s, p.ID); err != nil { // rebalancing reads its spread
 			return err
 		}
 	}
-	s.rebalance(rebalancing != nil)
+	unplaced := ""
+	if rebalancing != nil && rebalancing.obs.Unschedulable != "" {
+		unplaced = rebalancing.rebalanceZone
+	}
+	s.rebalance(rebalancing != nil, unplaced)
 	return nil
 }
 
@@ -161,21 +158,19 @@ func (s *serviceScope) reportUnplaced() {
 	}
 }
 
-// rebalance starts AZ rebalancing when the service is steady and its zones differ by more
-// than one task, one task at a time, the ECS way (placement.PlanMove): start a task pinned
-// to the emptiest zone first when the upper bound has room for it, so the healthy count never
-// drops; otherwise stop a task in the fullest zone first and start its replacement in the
-// same pass when the lower bound allows one healthy task fewer; otherwise say, in an event and
-// the conditions, that the bounds block rebalancing. busy says a rebalancing task exists.
-func (s *serviceScope) rebalance(busy bool) {
-	primary, ok := s.plan.Primary()
-	if !ok || !rebalancingEnabled(s.svc) || primary.RolloutState != ecsv1alpha1.RolloutCompleted || !zoneSpread(s.templates[primary.ID]) {
-		s.mem.rebalancing, s.mem.rebalanceBlocked = false, false
-		return
+// rebalance decides AZ rebalancing (rollout.DecideRebalance) from what the pass observed and
+// the state the last pass kept in status, and applies the decision: its events, the stop of a
+// stop-first move's victim, the zone this pass's extra task is pinned to, and the state for
+// status. busy says a rebalancing task is live; unplaced is its zone when the scheduler could
+// not place it.
+func (s *serviceScope) rebalance(busy bool, unplaced string) {
+	o := rollout.RebalanceObserved{
+		Service: s.svc.Name, Now: s.now, Healthy: map[string]bool{}, Steady: s.plan.SteadyState,
+		Desired: s.desired, Lower: s.plan.Lower, Upper: s.plan.Upper, Zones: s.zones,
+		Nodes: nodesHash(s.eligible), UnplacedZone: unplaced,
 	}
-	var members []placement.Member
-	healthy := map[string]bool{}
-	others := false
+	primary, ok := s.plan.Primary()
+	o.Enabled = ok && rebalancingEnabled(s.svc) && primary.RolloutState == ecsv1alpha1.RolloutCompleted && zoneSpread(s.templates[primary.ID])
 	stopping := map[string]bool{}
 	for _, st := range s.plan.Stop {
 		stopping[st.Task] = true
@@ -185,81 +180,68 @@ func (s *serviceScope) rebalance(busy bool) {
 			continue
 		}
 		if t.task.Deployment != primary.ID {
-			others = true
+			o.OtherDeployments = true
 		}
-		members = append(members, placement.Member{Name: t.task.Name, Zone: t.task.Zone, Node: t.task.Node})
-		healthy[t.task.Name] = t.task.State == rollout.TaskRunning && t.task.Healthy
+		o.Members = append(o.Members, placement.Member{Name: t.task.Name, Zone: t.task.Zone, Node: t.task.Node})
+		o.Healthy[t.task.Name] = t.task.State == rollout.TaskRunning && t.task.Healthy
 	}
-	if others {
-		return
-	}
-	if busy || len(s.plan.Stop) > 0 || int32(len(members)) > s.desired { //nolint:gosec // a task count
-		// Moving a task: the service stays steady while its extra task starts and the
-		// surplus one stops.
-		s.steady = s.steady || s.mem.rebalancing
-		return
-	}
-	if !s.plan.SteadyState || s.desired < 2 || len(s.zones) < 2 {
-		return
-	}
-	d := placement.Rebalance(members, s.zones)
-	if d.Unplaced > 0 {
-		// A task whose node is unknown (deleted, or not yet in the cache) is in no zone:
-		// counting without it would move tasks on a picture about to change — the Pod
-		// garbage collector deletes such Pods and the planner replaces them.
-		return
-	}
-	if !d.Unbalanced {
-		if s.mem.rebalancing {
-			s.mem.rebalancing, s.mem.rebalanceBlocked = false, false
-			s.event(rollout.EventNormal, reasonBalanced, d.Message(s.svc.Name))
-		}
-		return
-	}
-	if s.rebalanceWaiting() {
-		s.requeue(s.mem.rebalanceRetry)
-		return
-	}
-	s.move(d, placement.PlanMove(d, members, healthy, s.plan.Lower, s.plan.Upper), primary.ID)
-}
+	o.Moving = busy || len(s.plan.Stop) > 0 || int32(len(o.Members)) > s.desired //nolint:gosec // a task count
 
-// rebalanceWaiting says rebalancing is backing off after a task could not be placed: until
-// the retry time, unless the eligible nodes changed since (a zone whose nodes were missing
-// when the task was pinned to it may be back, so the wait would only delay the move).
-func (s *serviceScope) rebalanceWaiting() bool {
-	return s.now.Before(s.mem.rebalanceRetry) && slices.Equal(s.eligible, s.mem.rebalanceRetryNodes)
-}
-
-// move carries out a rebalancing move of decision d: it records why a blocked move cannot
-// proceed, stops the victim of a stop-first move, and pins this pass's extra task to the
-// move's zone. The ECS-style events announce a move once, and again after being blocked.
-func (s *serviceScope) move(d placement.RebalanceDecision, move placement.Move, primary string) {
-	switch move.Kind {
+	d := rollout.DecideRebalance(o, rebalanceStateFrom(s.svc.Status.Rebalancing))
+	s.rebalancing, s.rebalanced = rebalancingStatus(d.Next), true
+	s.steady = d.Steady
+	s.events = append(s.events, d.Events...)
+	s.requeue(d.RetryAt)
+	switch d.Move.Kind {
 	case placement.MoveBlocked:
-		s.rebalanceBlocked = move.Reason
-		if !s.mem.rebalancing || !s.mem.rebalanceBlocked {
-			s.mem.rebalancing, s.mem.rebalanceBlocked = true, true
-			s.event(rollout.EventWarning, reasonRebalanceBlocked, d.Message(s.svc.Name)+
-				" AZ rebalancing is blocked: "+move.Reason+". Update the minimumHealthyPercent or maximumPercent value.")
-		}
-		return
+		s.rebalanceBlocked = d.Move.Reason
 	case placement.MoveStopFirst:
-		if !s.mem.rebalancing || s.mem.rebalanceBlocked {
-			s.mem.rebalancing, s.mem.rebalanceBlocked = true, false
-			s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+
-				" Starting AZ rebalancing: maximumPercent leaves no room to start a task first, so a task in "+d.Fullest+" stops first.")
-		}
-		s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: move.Victim, Deployment: primary, Reason: rebalanceStopReason(primary)})
-		s.event(rollout.EventNormal, rollout.ReasonTasksStopped, fmt.Sprintf("(service %s) has stopped 1 running tasks: (task %s).", s.svc.Name, move.Victim))
+		s.plan.Stop = append(s.plan.Stop, rollout.StopAction{Task: d.Move.Victim, Deployment: primary.ID, Reason: rebalanceStopReason(primary.ID)})
+		s.rebalanceZone = d.Move.Zone
 	case placement.MoveStartFirst:
-		if !s.mem.rebalancing || s.mem.rebalanceBlocked {
-			s.mem.rebalancing, s.mem.rebalanceBlocked = true, false
-			s.event(rollout.EventNormal, reasonRebalancing, d.Message(s.svc.Name)+" Starting AZ rebalancing.")
-		}
-	case placement.MoveNone:
-		return
+		s.rebalanceZone = d.Move.Zone
 	}
-	s.rebalanceZone = move.Zone
+}
+
+// nodesHash identifies a set of node names (sorted), for the rebalancing back-off.
+func nodesHash(nodes []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(nodes, "\n")))
+	return hex.EncodeToString(sum[:16])
+}
+
+// rebalanceStateFrom reads the rebalancing state kept in status.
+func rebalanceStateFrom(st *ecsv1alpha1.RebalancingStatus) rollout.RebalanceState {
+	if st == nil {
+		return rollout.RebalanceState{}
+	}
+	out := rollout.RebalanceState{
+		InProgress: st.State != "",
+		Blocked:    st.State == ecsv1alpha1.RebalancingBlocked,
+		RetryNodes: st.RetryNodesHash,
+	}
+	if st.RetryAfter != nil {
+		out.RetryAfter = st.RetryAfter.Time
+	}
+	return out
+}
+
+// rebalancingStatus is the status form of a rebalancing state: nil when there is nothing to
+// keep (no move under way, no wait pending).
+func rebalancingStatus(r rollout.RebalanceState) *ecsv1alpha1.RebalancingStatus {
+	st := &ecsv1alpha1.RebalancingStatus{RetryNodesHash: r.RetryNodes}
+	switch {
+	case r.Blocked:
+		st.State = ecsv1alpha1.RebalancingBlocked
+	case r.InProgress:
+		st.State = ecsv1alpha1.RebalancingInProgress
+	}
+	if !r.RetryAfter.IsZero() {
+		st.RetryAfter = &metav1.Time{Time: r.RetryAfter}
+	}
+	if st.State == "" && st.RetryAfter == nil {
+		return nil
+	}
+	return st
 }
 
 // rebalanceStopReason is the stoppedReason of a task stopped to rebalance the zones.

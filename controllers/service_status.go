@@ -72,6 +72,9 @@ func computeServiceStatus(s *serviceScope, reconcileErr error) {
 		}
 	}
 	st.Events = prependEvents(st.Events, s.events, s.now)
+	if s.rebalanced {
+		st.Rebalancing = s.rebalancing
+	}
 	setServiceConditions(s, reconcileErr)
 	if reconcileErr == nil {
 		st.ObservedGeneration = gen
@@ -212,7 +215,7 @@ func eventAction(reason string) string {
 		return "StopTasks"
 	case rollout.ReasonUnableToPlace:
 		return "PlaceTask"
-	case reasonRebalancing, reasonBalanced, reasonRebalanceBlocked:
+	case rollout.ReasonAZRebalancing, rollout.ReasonAZBalanced, rollout.ReasonAZRebalancingBlocked:
 		return "Rebalance"
 	default:
 		return "Deploy"

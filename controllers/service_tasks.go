@@ -42,13 +42,6 @@ import (
 const (
 	// reasonTaskStopped: a task ended by itself or was stopped by the cluster.
 	reasonTaskStopped = "TaskStopped"
-	// reasonRebalancing: the service's zones are out of balance and a task is moved.
-	reasonRebalancing = "AZRebalancing"
-	// reasonBalanced: the service's zones are balanced again.
-	reasonBalanced = "AZBalanced"
-	// reasonRebalanceBlocked: the zones are out of balance and the deployment bounds allow no
-	// task to be moved.
-	reasonRebalanceBlocked = "AZRebalancingBlocked"
 )
 
 // observedTask is one task of the pass: its Pod (nil for a Pod created but not yet in the

@@ -64,10 +64,7 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 		}
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.DeletingReason, msg)
 	case s.invalid != nil:
-		msg := s.invalid.Error()
-		if st.Revision > 0 {
-			msg += fmt.Sprintf("; revision %d stays in use", st.Revision)
-		}
+		msg := invalidMessage(s)
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.InvalidTaskDefinitionReason, msg)
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.TranslatedCondition, ecsv1alpha1.InvalidTaskDefinitionReason, msg)
 	default:
@@ -85,12 +82,21 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 	stalled := reconcileErr == nil && td.DeletionTimestamp.IsZero() && s.invalid != nil
 	stalledMessage := ""
 	if stalled {
-		stalledMessage = s.invalid.Error()
+		stalledMessage = invalidMessage(s)
 	}
 	conditions.SetAbnormal(&st.Conditions, gen, ecsv1alpha1.StalledCondition, stalled, ecsv1alpha1.InvalidTaskDefinitionReason, stalledMessage)
 	if reconcileErr == nil && td.DeletionTimestamp.IsZero() {
 		st.ObservedGeneration = gen
 	}
+}
+
+// invalidMessage says why the spec does not translate and which revision stays in use.
+func invalidMessage(s *taskDefinitionScope) string {
+	msg := s.invalid.Error()
+	if n := s.td.Status.Revision; n > 0 {
+		msg += fmt.Sprintf("; revision %d stays in use", n)
+	}
+	return msg
 }
 
 // approximationsMessage lists each approximated field and what was done, bounded in size.

@@ -435,6 +435,41 @@ type ServiceStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
 	Events []ServiceEvent `json:"events,omitempty"`
+
+	// rebalancing is where Availability Zone rebalancing stands, kept here so that a
+	// controller restart or a new leader carries on where it was (the events are not
+	// repeated, a back-off is kept); absent while nothing is under way or waiting.
+	// +optional
+	Rebalancing *RebalancingStatus `json:"rebalancing,omitempty"`
+}
+
+// RebalancingState is the phase of AZ rebalancing.
+// +kubebuilder:validation:Enum=InProgress;Blocked
+type RebalancingState string
+
+const (
+	// RebalancingInProgress: the zones are unbalanced and tasks are being moved, from the
+	// "is not AZ balanced" event until the "is AZ balanced" one.
+	RebalancingInProgress RebalancingState = "InProgress"
+	// RebalancingBlocked: the zones are unbalanced and the deployment bounds allow no move.
+	RebalancingBlocked RebalancingState = "Blocked"
+)
+
+// RebalancingStatus is the state AZ rebalancing carries from one pass to the next.
+type RebalancingStatus struct {
+	// state is the phase; empty while only a retry is pending.
+	// +optional
+	State RebalancingState `json:"state,omitempty"`
+
+	// retryAfter is set when a task started to rebalance could not be placed: no further
+	// move is tried before it, unless the eligible nodes change (retryNodesHash).
+	// +optional
+	RetryAfter *metav1.Time `json:"retryAfter,omitempty"`
+
+	// retryNodesHash identifies the nodes tasks were eligible for when the wait began.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	RetryNodesHash string `json:"retryNodesHash,omitempty"`
 }
 
 // Deployment is an ECS deployment: the tasks started from one task definition revision and
