@@ -206,162 +206,23 @@ func primary(svc *ecsv1alpha1.Service) *ecsv1alpha1.Deployment {
 // createNodes creates Ready nodes (name → zone) with extra labels, removed when the test ends.
 func createNodes(t *testing.T, zones map[string]string, extra map[string]string) {
 	t.Helper()
-	ctx := context.Background()
-	for name, zone := range zones {
-		labels := map[string]string{corev1.LabelTopologyZone: zone, corev1.LabelHostname: name}
-		for k, v := range extra {
-			labels[k] = v
-		}
-		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-		if err := k8s.Create(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-		// Admission taints a new node not-ready; the node lifecycle controller, which
-		// envtest lacks, lifts the taint once the node is Ready.
-		n.Spec.Taints = nil
-		if err := k8s.Update(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}
-		if err := k8s.Status().Update(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = k8s.Delete(context.Background(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}) })
-	}
+	kubetest.CreateNodes(t, k8s, zones, extra)
 }
 
-// fate is what the simulated kubelet does with a bound task Pod.
-type fate int
+// The simulated kubelet's fates (kubetest.Kubelet).
+type fate = kubetest.Fate
 
 const (
-	runReady    fate = iota // all containers running and ready
-	runNotReady             // running, never ready
-	exitAtStart             // the essential container exits with code 1 before being ready
-	leave                   // nothing
+	runReady    = kubetest.RunReady
+	runNotReady = kubetest.RunNotReady
+	exitAtStart = kubetest.ExitAtStart
+	leave       = kubetest.Leave
 )
 
-// kubelet plays kube-scheduler and the kubelet for one namespace, which envtest lacks: it
-// binds unscheduled task Pods to the node place returns (or marks them unschedulable when it
-// returns ""), then sets their status as fate says, and finishes deletions (grace 0).
-type kubelet struct {
-	t     *testing.T
-	ns    string
-	place func(*corev1.Pod) string
-	fate  func(*corev1.Pod) fate
-	stop  chan struct{}
-	done  chan struct{}
-}
-
-// startKubelet starts the simulation; it stops when the test ends.
-func startKubelet(t *testing.T, ns string, place func(*corev1.Pod) string, fateOf func(*corev1.Pod) fate) *kubelet {
+// startKubelet plays kube-scheduler and the kubelet for the namespace (kubetest.Kubelet).
+func startKubelet(t *testing.T, ns string, place func(*corev1.Pod) string, fateOf func(*corev1.Pod) fate) *kubetest.Kubelet {
 	t.Helper()
-	k := &kubelet{t: t, ns: ns, place: place, fate: fateOf, stop: make(chan struct{}), done: make(chan struct{})}
-	go k.run()
-	t.Cleanup(k.halt)
-	return k
-}
-
-func (k *kubelet) halt() {
-	select {
-	case <-k.stop:
-	default:
-		close(k.stop)
-		<-k.done
-	}
-}
-
-func (k *kubelet) run() {
-	defer close(k.done)
-	ticker := time.NewTicker(50 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-k.stop:
-			return
-		case <-ticker.C:
-			k.step()
-		}
-	}
-}
-
-func (k *kubelet) step() {
-	ctx := context.Background()
-	list := &corev1.PodList{}
-	if err := k8s.List(ctx, list, client.InNamespace(k.ns)); err != nil {
-		return
-	}
-	fateOf := k.fate
-	for i := range list.Items {
-		pod := &list.Items[i]
-		switch {
-		case pod.DeletionTimestamp != nil:
-			_ = k8s.Delete(ctx, pod, client.GracePeriodSeconds(0))
-		case pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded:
-		case pod.Spec.NodeName == "":
-			node := k.place(pod)
-			if node == "" {
-				markUnschedulable(pod)
-				continue
-			}
-			_ = k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
-				ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
-				Target:     corev1.ObjectReference{Kind: "Node", Name: node},
-			})
-		case len(pod.Status.ContainerStatuses) == 0:
-			switch fateOf(pod) {
-			case runReady:
-				setPodStatus(pod, true, false)
-			case runNotReady:
-				setPodStatus(pod, false, false)
-			case exitAtStart:
-				setPodStatus(pod, false, true)
-			case leave:
-			}
-		}
-	}
-}
-
-// markUnschedulable reports the Pod unschedulable, as kube-scheduler does.
-func markUnschedulable(pod *corev1.Pod) {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			return
-		}
-	}
-	pod.Status.Phase = corev1.PodPending
-	pod.Status.Conditions = []corev1.PodCondition{{
-		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
-		Message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.", LastTransitionTime: metav1.Now(),
-	}}
-	_ = k8s.Status().Update(context.Background(), pod)
-}
-
-// setPodStatus marks a bound Pod's containers running (ready or not), or its essential
-// container "web" exited with code 1 without ever being ready.
-func setPodStatus(pod *corev1.Pod, ready, exited bool) {
-	start := metav1.NewTime(time.Now().Add(-time.Second).Truncate(time.Second))
-	readyStatus := corev1.ConditionFalse
-	if ready && !exited {
-		readyStatus = corev1.ConditionTrue
-	}
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.Conditions = []corev1.PodCondition{
-		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: start},
-		{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: start},
-		{Type: corev1.ContainersReady, Status: readyStatus, LastTransitionTime: start},
-		{Type: corev1.PodReady, Status: readyStatus, LastTransitionTime: start},
-	}
-	pod.Status.ContainerStatuses = nil
-	for _, c := range pod.Spec.Containers {
-		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: c.Image, Ready: ready && !exited, Started: ptr.To(true),
-			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: start}}}
-		if exited && c.Name == "web" {
-			cs.Started = ptr.To(false)
-			cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: start, FinishedAt: start}}
-		}
-		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, cs)
-	}
-	_ = k8s.Status().Update(context.Background(), pod)
+	return kubetest.StartKubelet(t, k8s, ns, place, fateOf)
 }
 
 // exitAfterReady makes a running, ready Pod's "web" container exit, as a crash would.
