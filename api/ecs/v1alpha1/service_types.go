@@ -448,10 +448,10 @@ type ServiceStatus struct {
 type RebalancingState string
 
 const (
-	// RebalancingInProgress: the zones are unbalanced and tasks are being moved, from the
+	// RebalancingInProgress means the zones are unbalanced and tasks are being moved, from the
 	// "is not AZ balanced" event until the "is AZ balanced" one.
 	RebalancingInProgress RebalancingState = "InProgress"
-	// RebalancingBlocked: the zones are unbalanced and the deployment bounds allow no move.
+	// RebalancingBlocked means the zones are unbalanced and the deployment bounds allow no move.
 	RebalancingBlocked RebalancingState = "Blocked"
 )
 

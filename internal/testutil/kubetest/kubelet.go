@@ -57,6 +57,7 @@ func CreateNodes(t testing.TB, c client.Client, zones map[string]string, extra m
 // Fate is what the simulated kubelet does with a bound task Pod.
 type Fate int
 
+// The fates of a bound Pod.
 const (
 	RunReady    Fate = iota // all containers running and ready
 	RunNotReady             // running, never ready
@@ -77,7 +78,7 @@ type Kubelet struct {
 	done  chan struct{}
 }
 
-// Hold, returned by a place function, leaves a Pod unbound and not marked for now.
+// Hold is returned by a place function to leave a Pod unbound and not marked for now.
 const Hold = "\x00hold"
 
 // StartKubelet starts the simulation; it stops when the test ends (or at Halt).
