@@ -24,7 +24,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -106,14 +105,7 @@ func TestTaskDefinitionRegistersOnceUnderCacheLag(t *testing.T) {
 func TestTaskDefinitionKeepsRevisionsOfServicesTheCacheMisses(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	createLimitedFamily(t, ns, 0)
-	svc := &ecsv1alpha1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web:1"},
-	}
-	if err := k8s.Create(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
+	svc := createPinnedService(t, ns)
 	setImage(t, ns, "web", "app:2")
 	waitRevision(t, ns, "web", 2)
 	kubetest.Eventually(t, waitFor, func() error {

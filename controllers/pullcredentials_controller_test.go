@@ -177,19 +177,29 @@ func TestPullCredentials(t *testing.T) {
 // the manager's real (label-scoped) cache.
 func startPullCredentialsManager(t *testing.T, e *repoEnv) {
 	t.Helper()
+	startTaskDefinitionManager(t, e, func(_ context.Context, mgr ctrl.Manager) error {
+		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
+			Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
+	})
+}
+
+// startTaskDefinitionManager runs, against e's control plane, a manager with the real
+// (label-scoped) cache, the field indexes, the TaskDefinition controller and what more
+// registers; stop ends it (also at the end of the test).
+func startTaskDefinitionManager(t *testing.T, e *repoEnv, more func(context.Context, ctrl.Manager) error) (stop func()) {
+	t.Helper()
 	cacheOpts, err := CacheOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	startTestManager(t, e, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
+	return startTestManager(t, e, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
 		if err := SetupIndexes(ctx, mgr); err != nil {
 			return err
 		}
 		if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
 			return err
 		}
-		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
-			Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
+		return more(ctx, mgr)
 	})
 }
 

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
@@ -84,10 +84,8 @@ func computeRepositoryStatus(s *repositoryScope, host string) {
 
 // readyMessage is the Ready condition's message, repeated on Reconciling or Stalled.
 func readyMessage(st *ecrv1alpha1.RepositoryStatus) string {
-	for _, c := range st.Conditions {
-		if c.Type == ecrv1alpha1.ReadyCondition {
-			return c.Message
-		}
+	if c := meta.FindStatusCondition(st.Conditions, ecrv1alpha1.ReadyCondition); c != nil {
+		return c.Message
 	}
 	return ""
 }

@@ -27,7 +27,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -56,17 +55,7 @@ func TestRebalancingSurvivesRestarts(t *testing.T) {
 	c := env.Client
 	ctx := context.Background()
 	start := func() (stop func()) {
-		cacheOpts, err := CacheOptions()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return startTestManager(t, e, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
-			if err := SetupIndexes(ctx, mgr); err != nil {
-				return err
-			}
-			if err := (&TaskDefinitionReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: &events.FakeRecorder{}}).SetupWithManager(mgr); err != nil {
-				return err
-			}
+		return startTaskDefinitionManager(t, e, func(_ context.Context, mgr ctrl.Manager) error {
 			return NewServiceReconciler(mgr, Options{}).SetupWithManager(mgr)
 		})
 	}

@@ -100,6 +100,21 @@ func createLimitedFamily(t *testing.T, ns string, limit int32) {
 	waitRevision(t, ns, "web", 1)
 }
 
+// createPinnedService creates family "web" keeping no unused revision, and Service "web"
+// pinned to its revision 1.
+func createPinnedService(t *testing.T, ns string) *ecsv1alpha1.Service {
+	t.Helper()
+	createLimitedFamily(t, ns, 0)
+	svc := &ecsv1alpha1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web:1"},
+	}
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 // setImage changes the first container's image: a spec change.
 func setImage(t *testing.T, ns, name, image string) {
 	t.Helper()
@@ -354,14 +369,7 @@ func TestResolveRevisionErrors(t *testing.T) {
 func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	createLimitedFamily(t, ns, 0)
-	svc := &ecsv1alpha1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web:1"},
-	}
-	if err := k8s.Create(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
+	svc := createPinnedService(t, ns)
 	for i := 2; i <= 3; i++ {
 		setImage(t, ns, "web", fmt.Sprintf("app:%d", i))
 		waitRevision(t, ns, "web", int64(i))

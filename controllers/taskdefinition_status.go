@@ -54,6 +54,7 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 		st.ActiveRevisions = nil
 	}
 
+	stalledMessage := "" // set when the spec does not translate
 	switch {
 	case reconcileErr != nil:
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.ReconcileErrorReason, reconcileErr.Error())
@@ -64,7 +65,11 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 		}
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.DeletingReason, msg)
 	case s.invalid != nil:
-		msg := invalidMessage(s)
+		msg := s.invalid.Error()
+		if st.Revision > 0 {
+			msg += fmt.Sprintf("; revision %d stays in use", st.Revision)
+		}
+		stalledMessage = msg
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.ReadyCondition, ecsv1alpha1.InvalidTaskDefinitionReason, msg)
 		conditions.False(&st.Conditions, gen, ecsv1alpha1.TranslatedCondition, ecsv1alpha1.InvalidTaskDefinitionReason, msg)
 	default:
@@ -79,24 +84,10 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 	}
 	// A spec that does not translate waits for a spec change: Stalled, so kstatus, kubectl
 	// wait and Argo CD report it failed instead of in progress forever.
-	stalled := reconcileErr == nil && td.DeletionTimestamp.IsZero() && s.invalid != nil
-	stalledMessage := ""
-	if stalled {
-		stalledMessage = invalidMessage(s)
-	}
-	conditions.SetAbnormal(&st.Conditions, gen, ecsv1alpha1.StalledCondition, stalled, ecsv1alpha1.InvalidTaskDefinitionReason, stalledMessage)
+	conditions.SetAbnormal(&st.Conditions, gen, ecsv1alpha1.StalledCondition, stalledMessage != "", ecsv1alpha1.InvalidTaskDefinitionReason, stalledMessage)
 	if reconcileErr == nil && td.DeletionTimestamp.IsZero() {
 		st.ObservedGeneration = gen
 	}
-}
-
-// invalidMessage says why the spec does not translate and which revision stays in use.
-func invalidMessage(s *taskDefinitionScope) string {
-	msg := s.invalid.Error()
-	if n := s.td.Status.Revision; n > 0 {
-		msg += fmt.Sprintf("; revision %d stays in use", n)
-	}
-	return msg
 }
 
 // approximationsMessage lists each approximated field and what was done, bounded in size.
