@@ -45,7 +45,7 @@ import (
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
-	"github.com/berth-dev/berth/registry"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // TestPullCredentials runs the pull credentials controller against a real API server and the
@@ -179,7 +179,7 @@ func startPullCredentialsManager(t *testing.T, e *repoEnv) {
 	t.Helper()
 	startTaskDefinitionManager(t, e, func(_ context.Context, mgr ctrl.Manager) error {
 		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
-			Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
+			Repository: RepositoryOptions{TokenAudience: options.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
 	})
 }
 

@@ -61,6 +61,7 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 	"github.com/berth-dev/berth/registry"
 	"github.com/berth-dev/berth/registry/imageapi"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // repoEnv is TestRepository's control plane (with ServiceAccount tokens, which the registry
@@ -390,7 +391,7 @@ func startRepoEnv(t *testing.T) *repoEnv {
 func (e *repoEnv) token(t *testing.T, ns, name string) string {
 	t.Helper()
 	tr, err := e.kube.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name, &authnv1.TokenRequest{
-		Spec: authnv1.TokenRequestSpec{Audiences: []string{registry.DefaultAudience}, ExpirationSeconds: ptr.To[int64](3600)},
+		Spec: authnv1.TokenRequestSpec{Audiences: []string{options.DefaultAudience}, ExpirationSeconds: ptr.To[int64](3600)},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -413,10 +414,10 @@ func startTestRegistry(t *testing.T, e *repoEnv, notifyURL string) string {
 		t.Fatal(err)
 	}
 	cfg.BearerToken = tr.Status.Token
-	o := registry.DefaultOptions()
+	o := options.DefaultOptions()
 	o.Addr = "127.0.0.1:0"
 	o.MetricsAddr = "0"
-	o.Storage.Driver = registry.DriverInMemory
+	o.Storage.Driver = options.DriverInMemory
 	o.HTTPSecret = "repository-test"
 	// Long enough for net/http's shutdown, which waits up to 5 s for connections a client
 	// opened without sending a request yet (go-containerregistry opens them in parallel).
@@ -464,7 +465,7 @@ func startRepositoryManager(t *testing.T, e *repoEnv, o RepositoryOptions) (stop
 	o.RegistryHost = "registry.test"
 	o.RegistryURL = "http://" + e.regAddr
 	o.ServiceAccount = "berth-system/berth-controller"
-	o.TokenAudience = registry.DefaultAudience
+	o.TokenAudience = options.DefaultAudience
 	o.TokenLifetime = time.Hour
 	o.Concurrency = 2
 	return startTestManager(t, e, cache.Options{}, func(ctx context.Context, mgr ctrl.Manager) error {

@@ -29,6 +29,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/registry/handlers"
+	"github.com/berth-dev/berth/registry/metrics"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // BenchmarkAuthorize measures one full authorization decision with warm caches, as the
@@ -41,9 +45,17 @@ func BenchmarkAuthorize(b *testing.B) {
 	s := needSuite(b)
 	const ns = "bench-a"
 	createBenchFixtures(b, s, ns)
-	owner := caller{namespace: ns, name: "puller", token: s.token(b, ns, "puller", DefaultAudience)}
-	outsider := caller{namespace: "bench-b", name: "deployer", token: s.token(b, "bench-b", "deployer", DefaultAudience)}
-	g := &gate{authn: s.server.authn, authz: s.server.authz, store: s.server.store, realm: "berth-registry", metrics: newMetrics(), log: logr.Discard()}
+	owner := caller{namespace: ns, name: "puller", token: s.token(b, ns, "puller", options.DefaultAudience)}
+	outsider := caller{namespace: "bench-b", name: "deployer", token: s.token(b, "bench-b", "deployer", options.DefaultAudience)}
+	// The gate serves in front of a handler that only answers 200: what is measured is the
+	// decision, with the gate's metrics.
+	allowed := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	g := &handlers.Gate{Authn: s.server.authn, Authz: s.server.authz, Store: s.server.store, Realm: "berth-registry", Metrics: metrics.New(), Log: logr.Discard(), Next: allowed}
+	decide := func(req *http.Request) bool {
+		var w statusWriter
+		g.ServeHTTP(&w, req)
+		return w.status == http.StatusOK
+	}
 
 	cases := []struct {
 		name, method, path, token string
@@ -59,10 +71,9 @@ func BenchmarkAuthorize(b *testing.B) {
 			if c.token != "" {
 				req.SetBasicAuth("berth", c.token)
 			}
-			ctx := context.Background()
 			// Warm up until the informers have the fixtures and the caches are filled.
 			deadline := time.Now().Add(10 * time.Second)
-			for g.check(ctx, req).verdict == nil {
+			for !decide(req) {
 				if time.Now().After(deadline) {
 					b.Fatalf("%s %s is not allowed", c.method, c.path)
 				}
@@ -73,7 +84,7 @@ func BenchmarkAuthorize(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				start := time.Now()
-				if g.check(ctx, req).verdict == nil {
+				if !decide(req) {
 					b.Fatal("denied")
 				}
 				if len(durations) < cap(durations) {
@@ -105,8 +116,30 @@ func createBenchFixtures(b *testing.B, s *testSuite, ns string) {
 	s.repository(b, ns, "app", ecrv1alpha1.Immutable)
 	s.repository(b, ns, "public", ecrv1alpha1.Mutable)
 	for i := range 18 {
-		s.policy(b, ns, fmt.Sprintf("team-%02d", i), "app", ecrv1alpha1.EffectAllow, saPrincipal(fmt.Sprintf("other-%d", i), "ci"), pullActions...)
+		s.policy(b, ns, fmt.Sprintf("team-%02d", i), "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount(fmt.Sprintf("other-%d", i), "ci"), pullActions...)
 	}
-	s.policy(b, ns, "deployer", "app", ecrv1alpha1.EffectAllow, saPrincipal("bench-b", "deployer"), pullActions...)
+	s.policy(b, ns, "deployer", "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("bench-b", "deployer"), pullActions...)
 	s.policy(b, ns, "public", "public", ecrv1alpha1.EffectAllow, ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalGroup, Name: "system:unauthenticated"}, pullActions...)
+}
+
+// statusWriter is a ResponseWriter that keeps only the status.
+type statusWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *statusWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
+	}
+	return w.header
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code }
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(b), nil
 }

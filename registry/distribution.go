@@ -26,12 +26,15 @@ import (
 	"sync/atomic"
 
 	"github.com/distribution/distribution/v3/configuration"
-	"github.com/distribution/distribution/v3/registry/auth"
+	distauth "github.com/distribution/distribution/v3/registry/auth"
 	"github.com/distribution/distribution/v3/registry/handlers"
 	regmw "github.com/distribution/distribution/v3/registry/middleware/registry"
 	repomw "github.com/distribution/distribution/v3/registry/middleware/repository"
 	"github.com/go-logr/logr"
 	"github.com/sirupsen/logrus"
+
+	"github.com/berth-dev/berth/registry/auth"
+	"github.com/berth-dev/berth/registry/middleware"
 
 	// Storage drivers register themselves with distribution's driver factory.
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
@@ -57,9 +60,9 @@ var (
 func registerExtensions() error {
 	registerOnce.Do(func() {
 		errRegister = errors.Join(
-			auth.Register(accessControllerName, newAccessController),
-			regmw.Register(registryMiddlewareName, newNamespace),
-			repomw.Register(repositoryMiddlewareName, newImmutableRepository),
+			distauth.Register(accessControllerName, auth.NewAccessController),
+			regmw.Register(registryMiddlewareName, middleware.NewNamespace),
+			repomw.Register(repositoryMiddlewareName, middleware.NewImmutableRepository),
 		)
 		logrus.SetOutput(io.Discard)
 		logrus.SetLevel(logrus.WarnLevel)

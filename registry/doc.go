@@ -16,25 +16,36 @@ limitations under the License.
 
 // Package registry is berth-registry: github.com/distribution/distribution/v3 embedded as a
 // library (handlers.NewApp behind our own http.Server), with Kubernetes identities and ECR
-// access rules (docs/registry-internals.md).
+// access rules (docs/registry-internals.md). This package wires the parts (server.go) and
+// holds what distribution forces to be process-global (distribution.go) and the
+// distribution configuration built from the options (configuration.go). The parts:
 //
-// A request goes through, in order:
+//   - options: the flags, file and defaults;
+//   - store: Repositories and RepositoryPolicies from a read-only informer cache;
+//   - auth: identities (TokenReview), decisions (RepositoryPolicy, then RBAC), the verdict
+//     and distribution's access controller;
+//   - middleware: distribution's registry and repository middleware;
+//   - handlers: the gate, the image listing and the pull recorder;
+//   - metrics: the registry's Prometheus metrics;
+//   - imageapi: the wire types of the image listing, shared with berth-controller.
 //
-//  1. the gate (auth.go): the caller is the identity a TokenReview gives the Basic password
-//     (tokenreview.go, cached by the token's SHA-256), or anonymous without credentials; the
-//     request is mapped to ECR actions by internal/policy and each is decided by explicit
-//     Deny, policy Allow, then RBAC (authorizer.go, SubjectAccessReview cached briefly). A
-//     refusal is 401 with a Basic challenge for anonymous or failed credentials, 403 DENIED
-//     for authenticated callers; a denied mount source only drops the mount;
-//  2. distribution's App, whose access controller (a backstop) checks that the gate's verdict
-//     covers what distribution itself derived from the request;
-//  3. the registry middleware (middleware.go): NAME_UNKNOWN for names without a Repository
-//     resource (the gate answers this first, after authorization, so that callers without
-//     rights learn nothing about which repositories exist); the catalog filtered to what the
-//     caller may pull;
-//  4. the repository middleware: TAG_INVALID when a push would move a tag that the
-//     Repository's imageTagMutability protects, checked before the manifest is stored and
-//     again, under a per-tag lock, when the tag is written.
+// A request goes through, in order (Server.Serve builds this chain):
+//
+//  1. the gate (handlers.Gate): the caller is the identity a TokenReview gives the Basic
+//     password (auth.TokenAuthenticator), or anonymous without credentials; the request is
+//     mapped to ECR actions by internal/policy and each is decided by explicit Deny, policy
+//     Allow, then RBAC (auth.Authorizer, SubjectAccessReview cached briefly). A refusal is 401
+//     with a Basic challenge for anonymous or failed credentials, 403 DENIED for
+//     authenticated callers; a denied mount source only drops the mount;
+//  2. distribution's App, whose access controller (auth.AccessController, a backstop) checks
+//     that the gate's verdict covers what distribution itself derived from the request;
+//  3. the registry middleware (middleware.NewNamespace): NAME_UNKNOWN for names without a
+//     Repository resource (the gate answers this first, after authorization, so that callers
+//     without rights learn nothing about which repositories exist); the catalog filtered to
+//     what the caller may pull;
+//  4. the repository middleware (middleware.NewImmutableRepository): TAG_INVALID when a push
+//     would move a tag that the Repository's imageTagMutability protects, checked before the
+//     manifest is stored and again, under a per-tag lock, when the tag is written.
 //
 // The catalog (/v2/_catalog, ecr:DescribeRepositories) is a registry-level action, which no
 // RepositoryPolicy governs: it needs RBAC verb list on repositories.ecr.berth.dev cluster-wide
@@ -53,7 +64,7 @@ limitations under the License.
 //
 // A protected tag (IMMUTABLE, or not excluded) is checked and written under a lock per tag: in
 // the process, and across replicas a coordination.k8s.io Lease in the lease namespace
-// (taglease.go), so two replicas cannot both write one new tag.
+// (middleware.TagLeases), so two replicas cannot both write one new tag.
 //
 // Known limit: a token stays accepted for up to the token cache TTL after it is revoked.
 package registry

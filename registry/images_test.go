@@ -146,18 +146,3 @@ func (s *testSuite) images(t *testing.T, path, token string) []imageapi.Image {
 	}
 	return l.Images
 }
-
-func TestParseImagesPath(t *testing.T) {
-	for path, want := range map[string][2]string{
-		"/berth/v1/repositories/a/b/images":   {"a", "b"},
-		"/berth/v1/repositories/a/b/images/":  {},
-		"/berth/v1/repositories/a/b/c/images": {},
-		"/berth/v1/repositories//b/images":    {},
-		"/v2/a/b/images":                      {},
-	} {
-		ns, n, ok := parseImagesPath(path)
-		if ok != (want[0] != "") || ns != want[0] || n != want[1] {
-			t.Errorf("parseImagesPath(%q) = %q, %q, %v; want %v", path, ns, n, ok, want)
-		}
-	}
-}

@@ -39,6 +39,8 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // pullActions are what `docker pull` needs from a RepositoryPolicy.
@@ -128,12 +130,12 @@ func TestCrossNamespacePullNeedsPolicy(t *testing.T) {
 	wantRefused(t, "cross-namespace pull without a policy", err, http.StatusForbidden, "DENIED")
 
 	// A policy in the caller's own namespace naming every repository grants nothing in cross-a.
-	s.policy(t, "cross-b", "reach-out", "*", ecrv1alpha1.EffectAllow, saPrincipal("cross-b", "deployer"), "ecr:*")
+	s.policy(t, "cross-b", "reach-out", "*", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cross-b", "deployer"), "ecr:*")
 	time.Sleep(200 * time.Millisecond)
 	_, err = pull(ref, deployer.token)
 	wantRefused(t, "pull granted only by a policy in another namespace", err, http.StatusForbidden, "DENIED")
 
-	allow := s.policy(t, "cross-a", "deployer-pulls", "app", ecrv1alpha1.EffectAllow, saPrincipal("cross-b", "deployer"), pullActions...)
+	allow := s.policy(t, "cross-a", "deployer-pulls", "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cross-b", "deployer"), pullActions...)
 	took := eventually(t, time.Second, func() error {
 		_, err := pull(ref, deployer.token)
 		return err
@@ -215,7 +217,7 @@ func TestRejectedTokens(t *testing.T) {
 		token, err := s.env.SignServiceAccountToken(map[string]any{
 			"iss": envtest.ServiceAccountIssuer,
 			"sub": sa.user(),
-			"aud": []string{DefaultAudience},
+			"aud": []string{options.DefaultAudience},
 			"iat": exp.Add(-time.Hour).Unix(),
 			"nbf": exp.Add(-time.Hour).Unix(),
 			"exp": exp.Unix(),
@@ -241,7 +243,7 @@ func TestRejectedTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := eventually(t, 30*time.Second, func() error {
-		if s.reviewToken(t, doomed.token, DefaultAudience) {
+		if s.reviewToken(t, doomed.token, options.DefaultAudience) {
 			return errors.New("the API server still accepts the deleted ServiceAccount's token")
 		}
 		return nil
@@ -261,7 +263,9 @@ func TestRejectedTokens(t *testing.T) {
 			if resp.status != http.StatusUnauthorized || !strings.HasPrefix(resp.header.Get("WWW-Authenticate"), "Basic realm=") {
 				t.Errorf("status %d, challenge %q; want 401 with a Basic challenge", resp.status, resp.header.Get("WWW-Authenticate"))
 			}
-			var body ociBody
+			var body struct {
+				Errors []struct{ Code string } `json:"errors"`
+			}
 			if err := json.Unmarshal(resp.body, &body); err != nil || len(body.Errors) != 1 || body.Errors[0].Code != "UNAUTHORIZED" {
 				t.Errorf("body %+v (%v), want one UNAUTHORIZED error", body, err)
 			}
@@ -397,7 +401,7 @@ func TestCatalogFiltered(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.policy(t, "cat-c", "lister-pulls-two", "two", ecrv1alpha1.EffectAllow, saPrincipal("cat-a", "lister"), "ecr:BatchGetImage")
+	s.policy(t, "cat-c", "lister-pulls-two", "two", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cat-a", "lister"), "ecr:BatchGetImage")
 	// A repository whose resource is gone stays in storage but leaves the catalog.
 	if err := s.c.Delete(ctx, &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: "cat-a", Name: "two"}}); err != nil {
 		t.Fatal(err)
@@ -451,7 +455,7 @@ func TestMountDeniedBecomesUpload(t *testing.T) {
 	if resp.status != http.StatusAccepted {
 		t.Fatalf("mount from a repository the caller may not pull: %d, want 202 (a plain upload)", resp.status)
 	}
-	s.policy(t, "mnt-b", "share", "src", ecrv1alpha1.EffectAllow, saPrincipal("mnt-a", "builder"), pullActions...)
+	s.policy(t, "mnt-b", "share", "src", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("mnt-a", "builder"), pullActions...)
 	eventually(t, time.Second, func() error {
 		resp := s.do(t, http.MethodPost, mount, a.token)
 		if resp.status != http.StatusCreated {
@@ -474,7 +478,7 @@ func TestMetricsCountDecisions(t *testing.T) {
 	if err := push(s.ref("met-a/app", "v1"), randomImage(t), builder.token); err != nil {
 		t.Fatal(err)
 	}
-	families, err := s.server.metrics.registry.Gather()
+	families, err := s.server.metrics.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

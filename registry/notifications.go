@@ -20,6 +20,8 @@ import (
 	"net/http"
 
 	"github.com/distribution/distribution/v3/configuration"
+
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // notificationEndpointName names the controller's endpoint in distribution's logs and metrics.
@@ -45,7 +47,7 @@ var ignoredEventMediaTypes = []string{
 // notifications configures distribution to post events to the controller. Delivery is
 // at-least-once while the process lives and lost on restart (distribution keeps the queue in
 // memory), which is why the controller treats events as hints and resyncs periodically.
-func notifications(o NotificationOptions) configuration.Notifications {
+func notifications(o options.NotificationOptions) configuration.Notifications {
 	if o.URL == "" {
 		return configuration.Notifications{}
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // TestRestartDuringConcurrentPushes restarts the registry (graceful shutdown, then a new
@@ -46,7 +47,7 @@ func TestRestartDuringConcurrentPushes(t *testing.T) {
 	s.repository(t, "rst-a", "app", ecrv1alpha1.Mutable)
 
 	opts := testOptions()
-	opts.Storage.Driver = DriverFilesystem
+	opts.Storage.Driver = options.DriverFilesystem
 	opts.Storage.RootDirectory = t.TempDir()
 	log := testr.NewWithOptions(t, testr.Options{Verbosity: 0})
 

@@ -35,7 +35,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 
 	"github.com/berth-dev/berth/internal/scheme"
+	"github.com/berth-dev/berth/registry/auth"
+	"github.com/berth-dev/berth/registry/handlers"
 	"github.com/berth-dev/berth/registry/imageapi"
+	"github.com/berth-dev/berth/registry/metrics"
+	"github.com/berth-dev/berth/registry/middleware"
+	"github.com/berth-dev/berth/registry/options"
+	"github.com/berth-dev/berth/registry/store"
 )
 
 // cacheSyncTimeout bounds the wait for the informer cache at start.
@@ -44,37 +50,38 @@ const cacheSyncTimeout = 2 * time.Minute
 // Server is berth-registry: distribution's App behind Berth's gate, served by our own
 // http.Server with /healthz, /readyz and (on its own address) Prometheus metrics.
 type Server struct {
-	opts       Options
+	opts       options.Options
 	httpSecret string
 	cache      crcache.Cache
-	store      store
-	authn      *tokenAuthenticator
-	authz      *authorizer
-	metrics    *metrics
+	store      store.Store
+	authn      *auth.TokenAuthenticator
+	authz      *auth.Authorizer
+	metrics    *metrics.Metrics
 	ready      atomic.Bool
 	started    atomic.Bool
 	// leases lock protected tags across replicas; nil without a lease namespace.
-	leases *tagLeases
-	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write.
+	leases *middleware.TagLeases
+	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write
+	// (middleware.Deps.AfterTagCheck).
 	afterTagCheck func()
 }
 
 // New prepares a server: it validates the options, builds the API clients and the informer
 // cache, and registers Berth's extensions with distribution. Nothing runs until Run or Serve.
-// restConfig is the API server connection (see RESTConfig); the server applies the options'
-// rate limits to a copy.
-func New(opts Options, restConfig *rest.Config) (*Server, error) {
+// restConfig is the API server connection (see options.RESTConfig); the server applies the
+// options' rate limits to a copy.
+func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid registry options: %w", err)
 	}
-	secret, err := opts.httpSecret()
+	secret, err := opts.ResolveHTTPSecret()
 	if err != nil {
 		return nil, err
 	}
 	if err := registerExtensions(); err != nil {
 		return nil, fmt.Errorf("registering with distribution: %w", err)
 	}
-	cfg := opts.withLimits(restConfig)
+	cfg := opts.WithLimits(restConfig)
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating the API client: %w", err)
@@ -83,19 +90,19 @@ func New(opts Options, restConfig *rest.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := newInformerCache(cfg, s)
+	c, err := store.NewInformerCache(cfg, s)
 	if err != nil {
 		return nil, err
 	}
-	m := newMetrics()
-	st := cacheStore{reader: c}
-	authn := newTokenAuthenticator(kube.AuthenticationV1().TokenReviews(), opts.Auth.Audiences, opts.Auth.TokenCacheTTL.Duration, time.Now)
-	authn.observe = m.tokenReview
-	authz := newAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
-	authz.observe = m.accessReview
+	m := metrics.New()
+	st := store.CacheStore{Reader: c}
+	authn := auth.NewTokenAuthenticator(kube.AuthenticationV1().TokenReviews(), opts.Auth.Audiences, opts.Auth.TokenCacheTTL.Duration, time.Now)
+	authn.Observe = m.TokenReview
+	authz := auth.NewAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
+	authz.Observe = m.AccessReview
 	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}
 	if opts.LeaseNamespace != "" {
-		srv.leases = &tagLeases{leases: kube.CoordinationV1().Leases(opts.LeaseNamespace), holder: opts.instanceID(), now: time.Now}
+		srv.leases = middleware.NewTagLeases(kube.CoordinationV1().Leases(opts.LeaseNamespace), opts.ID())
 	}
 	return srv, nil
 }
@@ -153,18 +160,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
-	deps := &middlewareDeps{store: s.store, authz: s.authz, locks: &tagLocks{}, leases: s.leases, afterTagCheck: s.afterTagCheck}
 	if s.leases == nil {
 		log.Info("no lease namespace: IMMUTABLE tags are checked under a lock of this process only; run one replica, or set --lease-namespace")
 	}
-	for _, kind := range []string{"registry", "repository"} {
-		for i := range cfg.Middleware[kind] {
-			cfg.Middleware[kind][i].Options[depsOption] = deps
-		}
-	}
-	instance := s.opts.instanceID()
+	// The handler chain, outermost first:
+	//   gate (handlers.Gate: authentication, ECR actions, policy + RBAC, the verdict)
+	//   → distribution's App (routing; its access controller auth.AccessController checks
+	//     the verdict covers what it routed)
+	//   → registry middleware (middleware.NewNamespace: NAME_UNKNOWN, catalog filter)
+	//   → repository middleware (middleware.NewImmutableRepository: tag mutability)
+	//   → storage.
+	deps := &middleware.Deps{Store: s.store, Authz: s.authz, Leases: s.leases, AfterTagCheck: s.afterTagCheck}
+	withMiddlewareDeps(cfg, deps)
 	// distribution reads the instance ID for notifications from this plain string key.
-	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", instance) //nolint:staticcheck // distribution's own key
+	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", s.opts.ID()) //nolint:staticcheck // distribution's own key
 	app, err := newApp(appCtx, cfg)
 	if err != nil {
 		_ = ln.Close()
@@ -173,11 +182,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	checks := health.NewRegistry() // not distribution's global one
 	app.RegisterHealthChecks(checks)
 
-	g := &gate{authn: s.authn, authz: s.authz, store: s.store, realm: s.opts.Auth.Realm, metrics: s.metrics, next: app, log: log,
-		pulls: newPullRecorder(deps, log.WithName("pulls"))}
+	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Realm: s.opts.Auth.Realm, Metrics: s.metrics, Next: app, Log: log,
+		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls"))}
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", g)
-	mux.Handle(imageapi.PathPrefix, &imagesHandler{gate: g, deps: deps})
+	mux.Handle("/v2/", gate)
+	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {
@@ -209,7 +218,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			err = fmt.Errorf("listening for metrics on %s: %w", s.opts.MetricsAddr, err)
 			return errors.Join(err, s.shutdown(log, servers, app))
 		}
-		msrv := &http.Server{Handler: s.metrics.handler(), ReadHeaderTimeout: 10 * time.Second}
+		msrv := &http.Server{Handler: s.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, msrv)
 		go func() { errc <- serve(msrv, mln) }()
 	}
@@ -226,7 +235,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // startCache starts the informer cache and waits until it has synced (or ctx ends).
 func (s *Server) startCache(ctx, cacheCtx context.Context, log logr.Logger) (<-chan struct{}, error) {
-	if err := startInformers(cacheCtx, s.cache); err != nil {
+	if err := store.StartInformers(cacheCtx, s.cache); err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})

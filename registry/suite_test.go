@@ -48,6 +48,8 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // The integration tests run the real registry on a loopback port against a real
@@ -142,11 +144,11 @@ func startSuite() (_ *testSuite, err error) {
 }
 
 // testOptions are the options of test registries: inmemory storage, loopback, no metrics port.
-func testOptions() Options {
-	o := DefaultOptions()
+func testOptions() options.Options {
+	o := options.DefaultOptions()
 	o.Addr = "127.0.0.1:0"
 	o.MetricsAddr = "0"
-	o.Storage.Driver = DriverInMemory
+	o.Storage.Driver = options.DriverInMemory
 	o.HTTPSecret = "integration-test-secret"
 	o.DrainTimeout = metav1.Duration{Duration: 10 * time.Second}
 	o.LeaseNamespace = "berth-system" // tag leases with the Role of config/registry
@@ -242,7 +244,7 @@ func (s *testSuite) serviceAccount(t testing.TB, ns, name string, clusterRoles .
 	for _, role := range clusterRoles {
 		s.bind(t, ns, role, ns, name)
 	}
-	return caller{namespace: ns, name: name, token: s.token(t, ns, name, DefaultAudience)}
+	return caller{namespace: ns, name: name, token: s.token(t, ns, name, options.DefaultAudience)}
 }
 
 // bind binds clusterRole to ServiceAccount saNS/saName in namespace ns.
@@ -312,7 +314,7 @@ func (s *testSuite) repository(t testing.TB, ns, name string, mode ecrv1alpha1.I
 func (s *testSuite) waitForRepository(t testing.TB, ns, name string, present bool) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() error {
-		r, err := s.server.store.repository(context.Background(), ns, name)
+		r, err := s.server.store.Repository(context.Background(), ns, name)
 		if err != nil {
 			return err
 		}
@@ -326,7 +328,7 @@ func (s *testSuite) waitForRepository(t testing.TB, ns, name string, present boo
 // policy creates a RepositoryPolicy with one statement.
 func (s *testSuite) policy(t testing.TB, ns, name, repo string, effect ecrv1alpha1.Effect, principal ecrv1alpha1.Principal, actions ...ecrv1alpha1.Action) *ecrv1alpha1.RepositoryPolicy {
 	t.Helper()
-	p := policyFor(ns, repo, name, effect, principal, actions...)
+	p := registrytest.Policy(ns, repo, name, effect, principal, actions...)
 	if err := s.c.Create(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}
@@ -479,3 +481,6 @@ func closeClientConnections() {
 		}
 	}
 }
+
+// hex64 is a well-formed sha256 hex digest.
+const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

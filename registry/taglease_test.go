@@ -30,6 +30,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/registry/middleware"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // startReplicas serves n registries on one filesystem store, as the registry's own
@@ -41,7 +43,7 @@ func startReplicas(t *testing.T, s *testSuite, n int) []string {
 	var addrs []string
 	for i := range n {
 		o := testOptions()
-		o.Storage.Driver, o.Storage.RootDirectory = DriverFilesystem, dir
+		o.Storage.Driver, o.Storage.RootDirectory = options.DriverFilesystem, dir
 		o.InstanceID = fmt.Sprintf("replica-%d", i)
 		srv, err := New(o, s.registryConfig)
 		if err != nil {
@@ -103,8 +105,8 @@ func TestImmutableTagAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range leases.Items {
-		if l.Labels[tagLeaseLabel] != "" {
-			t.Errorf("tag lease %s/%s (%s) left behind", l.Namespace, l.Name, l.Annotations[tagLeaseLabel])
+		if l.Labels[middleware.TagLeaseLabel] != "" {
+			t.Errorf("tag lease %s/%s (%s) left behind", l.Namespace, l.Name, l.Annotations[middleware.TagLeaseLabel])
 		}
 	}
 }
@@ -121,7 +123,7 @@ func TestTagLeaseOfDeadReplica(t *testing.T) {
 	leaseOf := func(tag string, renewed time.Time) *coordinationv1.Lease {
 		at := metav1.NewMicroTime(renewed)
 		return &coordinationv1.Lease{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "berth-system", Name: tagLeaseName("lease-b/app:" + tag)},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "berth-system", Name: middleware.TagLeaseName("lease-b/app:" + tag)},
 			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("dead-replica"), LeaseDurationSeconds: ptr.To[int32](15),
 				AcquireTime: &at, RenewTime: &at},
 		}

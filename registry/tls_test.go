@@ -39,6 +39,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // TestRunServesTLS runs the registry as cmd/registry does (Run, with --tls-cert-file and
@@ -52,7 +53,7 @@ func TestRunServesTLS(t *testing.T) {
 	dir := t.TempDir()
 	pool := writeServingCert(t, dir)
 	opts := testOptions()
-	opts.TLS = TLSOptions{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}
+	opts.TLS = options.TLSOptions{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}
 	opts.Addr = freeAddr(t)
 	srv, err := New(opts, s.registryConfig)
 	if err != nil {

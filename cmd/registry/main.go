@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/berth-dev/berth/registry"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 func main() {
@@ -39,15 +40,15 @@ func main() {
 }
 
 func run(args []string) error {
-	opts := registry.DefaultOptions()
+	opts := options.DefaultOptions()
 	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
-	registry.BindFlags(fs, &opts)
+	options.BindFlags(fs, &opts)
 	zo := &zap.Options{}
 	zo.BindFlags(fs) // --zap-log-level, --zap-devel, --zap-encoder, ...
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := registry.LoadConfigFile(fs, &opts); err != nil {
+	if err := options.LoadConfigFile(fs, &opts); err != nil {
 		return err
 	}
 	if err := opts.Validate(); err != nil {
@@ -56,7 +57,7 @@ func run(args []string) error {
 	log := zap.New(zap.UseFlagOptions(zo))
 	ctrl.SetLogger(log)
 
-	cfg, err := registry.RESTConfig(opts)
+	cfg, err := options.RESTConfig(opts)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package handlers
 
 import (
 	"context"
@@ -33,6 +33,8 @@ import (
 
 	"github.com/berth-dev/berth/internal/policy"
 	"github.com/berth-dev/berth/registry/imageapi"
+	"github.com/berth-dev/berth/registry/metrics"
+	"github.com/berth-dev/berth/registry/middleware"
 )
 
 // actionDescribeImages is the ECR action of the image listing. A RepositoryPolicy grants it
@@ -40,21 +42,17 @@ import (
 // does.
 const actionDescribeImages = "ecr:DescribeImages"
 
-// storageAccess is the App's storage: the namespace under Berth's middleware (so listing
-// does not go through it again) and the driver, for revision-link modification times.
-type storageAccess struct {
-	ns     distribution.Namespace
-	driver storagedriver.StorageDriver
-}
-
-// imagesHandler serves imageapi.ImagesPath. The listing reads distribution's storage
+// Images serves imageapi.ImagesPath. The listing reads distribution's storage
 // directly, because the OCI API has neither push times nor a way to list untagged manifests.
-type imagesHandler struct {
-	gate *gate
-	deps *middlewareDeps
+type Images struct {
+	// Gate authenticates and authorizes, as for the registry API.
+	Gate *Gate
+	// Deps give the App's storage.
+	Deps *middleware.Deps
 }
 
-func (h *imagesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers GET imageapi.ImagesPath with the repository's images.
+func (h *Images) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
 		writeError(w, errcode.ErrorCodeUnsupported.WithMessage("the image listing answers GET only"))
@@ -70,7 +68,7 @@ func (h *imagesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errcode.ErrorCodeNameInvalid.WithMessage(err.Error()))
 		return
 	}
-	g := h.gate
+	g := h.Gate
 	ctx := r.Context()
 	id, err := g.authenticate(ctx, r)
 	if err != nil {
@@ -79,33 +77,33 @@ func (h *imagesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := policy.Requirement{Repository: repo, Action: actionDescribeImages, Verb: policy.VerbPull}
-	d, err := g.authz.decide(ctx, id, req)
+	d, err := g.Authz.Decide(ctx, id, req)
 	if err != nil {
 		g.failure(r, req, actionDescribeImages, err).fail(w)
 		return
 	}
-	if !d.allowed {
+	if !d.Allowed {
 		g.refuse(id, req, d, actionDescribeImages).fail(w)
 		return
 	}
-	g.metrics.requests.WithLabelValues(actionDescribeImages, decisionAllow).Inc()
+	g.Metrics.Decided(actionDescribeImages, metrics.DecisionAllow, 0)
 	exists, err := g.exists(ctx, ns, name)
 	if err != nil {
 		g.failure(r, req, actionDescribeImages, err).fail(w)
 		return
 	}
 	if !exists {
-		writeError(w, nameUnknownError(repo, fmt.Sprintf("there is no Repository %s in namespace %s", name, ns)))
+		writeError(w, middleware.NameUnknownError(repo, fmt.Sprintf("there is no Repository %s in namespace %s", name, ns)))
 		return
 	}
-	sa := h.deps.storage.Load()
+	sa := h.Deps.Storage()
 	if sa == nil {
 		unavailable(w, "the registry's storage is not ready")
 		return
 	}
 	images, err := listImages(ctx, sa, repo)
 	if err != nil {
-		g.log.Error(err, "listing images", "repository", repo)
+		g.Log.Error(err, "listing images", "repository", repo)
 		unavailable(w, "cannot list the images: "+err.Error())
 		return
 	}
@@ -128,12 +126,12 @@ func parseImagesPath(path string) (namespace, name string, ok bool) {
 
 // listImages reads every manifest of repo with its tags, size and push time. A repository
 // nothing was pushed to has no images.
-func listImages(ctx context.Context, sa *storageAccess, repo string) ([]imageapi.Image, error) {
+func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]imageapi.Image, error) {
 	named, err := reference.WithName(repo)
 	if err != nil {
 		return nil, fmt.Errorf("repository name %q: %w", repo, err)
 	}
-	r, err := sa.ns.Repository(ctx, named)
+	r, err := sa.Namespace.Repository(ctx, named)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", repo, err)
 	}
@@ -159,7 +157,7 @@ func listImages(ctx context.Context, sa *storageAccess, repo string) ([]imageapi
 	byDigest := make(map[string]*imageapi.Image, len(digests))
 	images := make([]imageapi.Image, 0, len(digests))
 	for _, d := range digests {
-		img, err := describe(ctx, sa.driver, ms, repo, d)
+		img, err := describe(ctx, sa.Driver, ms, repo, d)
 		if errors.As(err, new(distribution.ErrManifestUnknownRevision)) || isNotFound(err) {
 			continue // deleted while listing
 		}

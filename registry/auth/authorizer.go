@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package auth
 
 import (
 	"context"
@@ -29,6 +29,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/store"
 )
 
 // RBAC coordinates of the registry's SubjectAccessReviews: the verbs of policy.Verb on
@@ -40,35 +41,37 @@ const (
 	accessCacheSize = 50000
 )
 
-// decision is the authorizer's answer to one requirement.
-type decision struct {
-	allowed bool
-	// reason says why, in words a user can act on.
-	reason string
+// Decision is the Authorizer's answer to one requirement.
+type Decision struct {
+	Allowed bool
+	// Reason says why, in words a user can act on.
+	Reason string
 }
 
-// authorizer decides requirements in ECR's order (docs/registry-internals.md): an explicit
+// Authorizer decides requirements in ECR's order (docs/registry-internals.md): an explicit
 // Deny in a RepositoryPolicy, then an Allow, then RBAC through a SubjectAccessReview (cached
 // for ttl), otherwise deny. Policies are read from the informer cache on every decision, so a
 // changed RepositoryPolicy applies to the next request.
-type authorizer struct {
-	store   store
+type Authorizer struct {
+	store   store.Store
 	reviews authzv1client.SubjectAccessReviewInterface
 	ttl     time.Duration
 	cache   *ttlCache[string, bool]
 	flight  singleflight.Group
 	now     func() time.Time
 	// observe counts SubjectAccessReviews by result (metrics); may be nil.
-	observe func(result string)
+	Observe func(result string)
 }
 
-func newAuthorizer(s store, reviews authzv1client.SubjectAccessReviewInterface, ttl time.Duration, now func() time.Time) *authorizer {
-	return &authorizer{store: s, reviews: reviews, ttl: ttl, cache: newTTLCache[string, bool](accessCacheSize, now), now: now}
+// NewAuthorizer decides with the policies of s and the SubjectAccessReviews of reviews,
+// remembering RBAC answers for ttl.
+func NewAuthorizer(s store.Store, reviews authzv1client.SubjectAccessReviewInterface, ttl time.Duration, now func() time.Time) *Authorizer {
+	return &Authorizer{store: s, reviews: reviews, ttl: ttl, cache: newTTLCache[string, bool](accessCacheSize, now), now: now}
 }
 
-// decide answers one requirement for id. An error means the decision could not be made (the
+// Decide answers one requirement for id. An error means the Decision could not be made (the
 // cache or the API server failed); it is never a denial.
-func (a *authorizer) decide(ctx context.Context, id *identity, req policy.Requirement) (decision, error) {
+func (a *Authorizer) Decide(ctx context.Context, id *Identity, req policy.Requirement) (Decision, error) {
 	if req.Repository == "" {
 		// Registry-level actions (the catalog) have no repository, so no policy: RBAC
 		// decides, cluster-wide.
@@ -76,34 +79,34 @@ func (a *authorizer) decide(ctx context.Context, id *identity, req policy.Requir
 	}
 	namespace, name, err := policy.SplitRepository(req.Repository)
 	if err != nil {
-		return decision{reason: err.Error()}, nil //nolint:nilerr // a name that cannot be a Repository is a denial, not a failure
+		return Decision{Reason: err.Error()}, nil //nolint:nilerr // a name that cannot be a Repository is a denial, not a failure
 	}
-	policies, err := a.store.policies(ctx, namespace)
+	policies, err := a.store.Policies(ctx, namespace)
 	if err != nil {
-		return decision{}, err
+		return Decision{}, err
 	}
-	r := policy.Evaluate(policies, id.caller, req.Action, namespace, name)
+	r := policy.Evaluate(policies, id.Caller, req.Action, namespace, name)
 	switch r.Decision {
 	case policy.DecisionAllow:
-		return decision{allowed: true, reason: r.Reason}, nil
+		return Decision{Allowed: true, Reason: r.Reason}, nil
 	case policy.DecisionNoOpinion:
 		return a.rbac(ctx, id, req, namespace, name)
 	default:
-		return decision{reason: "explicit Deny: " + r.Reason}, nil
+		return Decision{Reason: "explicit Deny: " + r.Reason}, nil
 	}
 }
 
-// mayPull reports whether id may pull repository namespace/name, as the catalog filter
+// MayPull reports whether id may pull repository namespace/name, as the catalog filter
 // needs; errors count as no.
-func (a *authorizer) mayPull(ctx context.Context, id *identity, repository string) bool {
-	d, err := a.decide(ctx, id, policy.Requirement{Repository: repository, Action: policy.ActionBatchGetImage, Verb: policy.VerbPull})
-	return err == nil && d.allowed
+func (a *Authorizer) MayPull(ctx context.Context, id *Identity, repository string) bool {
+	d, err := a.Decide(ctx, id, policy.Requirement{Repository: repository, Action: policy.ActionBatchGetImage, Verb: policy.VerbPull})
+	return err == nil && d.Allowed
 }
 
 // rbac asks (or remembers) whether RBAC grants req.Verb on the repository; an empty
 // namespace asks cluster-wide.
-func (a *authorizer) rbac(ctx context.Context, id *identity, req policy.Requirement, namespace, name string) (decision, error) {
-	key := id.key + "\x02" + string(req.Verb) + "\x00" + namespace + "\x00" + name
+func (a *Authorizer) rbac(ctx context.Context, id *Identity, req policy.Requirement, namespace, name string) (Decision, error) {
+	key := id.Key + "\x02" + string(req.Verb) + "\x00" + namespace + "\x00" + name
 	allowed, ok := a.cache.get(key)
 	if !ok {
 		v, err, _ := a.flight.Do(key, func() (any, error) {
@@ -120,7 +123,7 @@ func (a *authorizer) rbac(ctx context.Context, id *identity, req policy.Requirem
 			return allowed, nil
 		})
 		if err != nil {
-			return decision{}, err
+			return Decision{}, err
 		}
 		allowed = v.(bool)
 	}
@@ -129,19 +132,19 @@ func (a *authorizer) rbac(ctx context.Context, id *identity, req policy.Requirem
 		where = "cluster-wide"
 	}
 	if allowed {
-		return decision{allowed: true, reason: fmt.Sprintf("RBAC grants verb %s on %s.%s %s", req.Verb, rbacResource, ecrv1alpha1.GroupVersion.Group, where)}, nil
+		return Decision{Allowed: true, Reason: fmt.Sprintf("RBAC grants verb %s on %s.%s %s", req.Verb, rbacResource, ecrv1alpha1.GroupVersion.Group, where)}, nil
 	}
-	return decision{reason: fmt.Sprintf("no RepositoryPolicy allows %s and RBAC grants no verb %s on %s.%s %s", req.Action, req.Verb, rbacResource, ecrv1alpha1.GroupVersion.Group, where)}, nil
+	return Decision{Reason: fmt.Sprintf("no RepositoryPolicy allows %s and RBAC grants no verb %s on %s.%s %s", req.Action, req.Verb, rbacResource, ecrv1alpha1.GroupVersion.Group, where)}, nil
 }
 
 // review creates the SubjectAccessReview.
-func (a *authorizer) review(ctx context.Context, id *identity, verb policy.Verb, namespace, name string) (bool, error) {
+func (a *Authorizer) review(ctx context.Context, id *Identity, verb policy.Verb, namespace, name string) (bool, error) {
 	sar, err := a.reviews.Create(ctx, &authzv1.SubjectAccessReview{
 		Spec: authzv1.SubjectAccessReviewSpec{
-			User:   id.caller.User,
-			Groups: id.caller.Groups,
-			UID:    id.uid,
-			Extra:  id.extra,
+			User:   id.Caller.User,
+			Groups: id.Caller.Groups,
+			UID:    id.UID,
+			Extra:  id.Extra,
 			ResourceAttributes: &authzv1.ResourceAttributes{
 				Namespace: namespace,
 				Verb:      string(verb),
@@ -163,8 +166,8 @@ func (a *authorizer) review(ctx context.Context, id *identity, verb policy.Verb,
 	return false, nil
 }
 
-func (a *authorizer) count(result string) {
-	if a.observe != nil {
-		a.observe(result)
+func (a *Authorizer) count(result string) {
+	if a.Observe != nil {
+		a.Observe(result)
 	}
 }

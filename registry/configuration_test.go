@@ -18,22 +18,22 @@ package registry
 
 import (
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/google/go-cmp/cmp"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/berth-dev/berth/registry/auth"
+	"github.com/berth-dev/berth/registry/middleware"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 func TestBuildConfigurationDefaults(t *testing.T) {
-	o := DefaultOptions()
+	o := options.DefaultOptions()
 	o.HTTPSecret = ""
 	cfg, err := BuildConfiguration(o, "shared-secret")
 	if err != nil {
@@ -51,7 +51,7 @@ func TestBuildConfigurationDefaults(t *testing.T) {
 	if diff := cmp.Diff(wantStorage, cfg.Storage); diff != "" {
 		t.Errorf("storage mismatch (-want +got):\n%s", diff)
 	}
-	if cfg.Storage.Type() != DriverFilesystem {
+	if cfg.Storage.Type() != options.DriverFilesystem {
 		t.Errorf("storage type = %q, want filesystem", cfg.Storage.Type())
 	}
 	if diff := cmp.Diff(configuration.Auth{"berth": {"realm": "berth-registry"}}, cfg.Auth); diff != "" {
@@ -86,14 +86,14 @@ func TestBuildConfigurationDefaults(t *testing.T) {
 }
 
 func TestBuildConfigurationS3RedisNotifications(t *testing.T) {
-	o := DefaultOptions()
-	o.Storage = StorageOptions{
-		Driver:        DriverS3,
+	o := options.DefaultOptions()
+	o.Storage = options.StorageOptions{
+		Driver:        options.DriverS3,
 		RootDirectory: "/registry",
-		S3:            S3Options{Bucket: "images", Region: "us-east-1", RegionEndpoint: "http://minio:9000", ForcePathStyle: true},
+		S3:            options.S3Options{Bucket: "images", Region: "us-east-1", RegionEndpoint: "http://minio:9000", ForcePathStyle: true},
 		Parameters:    map[string]any{"chunksize": float64(10 << 20), "secure": false},
 	}
-	o.Redis = RedisOptions{Addrs: []string{"redis:6379"}, DB: 2, Password: "pw"}
+	o.Redis = options.RedisOptions{Addrs: []string{"redis:6379"}, DB: 2, Password: "pw"}
 	o.Notifications.URL = "https://berth-controller.berth-system.svc:9443/registry/events"
 	o.Notifications.Headers = map[string]string{"authorization": "Bearer x"}
 	o.Host = "https://registry.example.com"
@@ -145,99 +145,17 @@ func TestBuildConfigurationS3RedisNotifications(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	cases := []struct {
-		name   string
-		modify func(o *Options)
-		want   string // substring of the error; empty for valid
-	}{
-		{"defaults", func(*Options) {}, ""},
-		{"inmemory", func(o *Options) { o.Storage.Driver = DriverInMemory }, ""},
-		{"unknown driver", func(o *Options) { o.Storage.Driver = "gcs" }, "unknown storage driver"},
-		{"s3 without bucket", func(o *Options) { o.Storage.Driver = DriverS3; o.Storage.S3.Region = "x" }, "needs a bucket"},
-		{"cert without key", func(o *Options) { o.TLS.CertFile = "tls.crt" }, "TLS certificate and key"},
-		{"relative host", func(o *Options) { o.Host = "registry.example.com" }, "absolute URL"},
-		{"no audience", func(o *Options) { o.Auth.Audiences = nil }, "audience"},
-		{"token TTL above a minute", func(o *Options) { o.Auth.TokenCacheTTL.Duration = 2 * time.Minute }, "at most 1m0s"},
-		{"notification URL", func(o *Options) { o.Notifications.URL = "ftp://x" }, "http or https"},
-		{"secret twice", func(o *Options) { o.HTTPSecret = "a"; o.HTTPSecretFile = "/f" }, "not both"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			o := DefaultOptions()
-			tc.modify(&o)
-			err := o.Validate()
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestLoadConfigFileFlagsWin(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "registry.yaml")
-	yaml := `
-addr: ":6000"
-storage:
-  driver: inmemory
-auth:
-  audiences: [berth-registry, https://oidc.example.com]
-  accessCacheTTL: 3s
-notifications:
-  url: http://controller:9443/events
-`
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	o := DefaultOptions()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	BindFlags(fs, &o)
-	if err := fs.Parse([]string{"--config", file, "--listen-address", ":7000", "--audiences", "only-this"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := LoadConfigFile(fs, &o); err != nil {
-		t.Fatal(err)
-	}
-	want := DefaultOptions()
-	want.ConfigFile = file
-	want.Addr = ":7000"                  // flag over file
-	want.Storage.Driver = DriverInMemory // file over default
-	want.Auth.Audiences = []string{"only-this"}
-	want.Auth.AccessCacheTTL = metav1.Duration{Duration: 3 * time.Second}
-	want.Notifications.URL = "http://controller:9443/events"
-	if diff := cmp.Diff(want, o); diff != "" {
-		t.Errorf("options mismatch (-want +got):\n%s", diff)
-	}
-
-	if err := os.WriteFile(file, []byte("unknownKey: 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := LoadConfigFile(fs, &o); err == nil || !strings.Contains(err.Error(), "unknownKey") {
-		t.Errorf("unknown key: err = %v, want an error naming it", err)
-	}
-}
-
-// TestBuildConfigurationAcceptedByNewApp checks that the configuration built in code is one
-// distribution's NewApp accepts (it panics otherwise) and serves the base route.
 func TestBuildConfigurationAcceptedByNewApp(t *testing.T) {
 	if err := registerExtensions(); err != nil {
 		t.Fatal(err)
 	}
-	o := DefaultOptions()
-	o.Storage.Driver = DriverInMemory
+	o := options.DefaultOptions()
+	o.Storage.Driver = options.DriverInMemory
 	cfg, err := BuildConfiguration(o, "secret")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := &middlewareDeps{store: staticStore{}, locks: &tagLocks{}}
-	for _, kind := range []string{"registry", "repository"} {
-		for i := range cfg.Middleware[kind] {
-			cfg.Middleware[kind][i].Options[depsOption] = deps
-		}
-	}
+	withMiddlewareDeps(cfg, &middleware.Deps{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	app, err := newApp(ctx, cfg)
@@ -255,7 +173,7 @@ func TestBuildConfigurationAcceptedByNewApp(t *testing.T) {
 	// With one, distribution answers.
 	rec = httptest.NewRecorder()
 	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/v2/", nil)
-	app.ServeHTTP(rec, req.WithContext(withVerdict(req.Context(), &verdict{id: anonymous})))
+	app.ServeHTTP(rec, req.WithContext(auth.WithVerdict(req.Context(), &auth.Verdict{ID: auth.Anonymous})))
 	if rec.Code != http.StatusOK {
 		t.Errorf("GET /v2/ with a verdict: %d, want 200", rec.Code)
 	}

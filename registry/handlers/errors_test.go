@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package handlers
 
 import (
 	"encoding/json"
@@ -30,6 +30,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/registry/middleware"
 )
 
 // ociBody is the OCI distribution error body, decoded loosely for comparison.
@@ -44,7 +45,7 @@ type ociBody struct {
 func TestErrorBodies(t *testing.T) {
 	tagErr := func() error {
 		current := v1.Descriptor{Digest: digest.Digest("sha256:" + strings.Repeat("a", 64))}
-		return tagError("team-a/app", ecrv1alpha1.Immutable, nil, "v1", current, digest.Digest("sha256:"+strings.Repeat("b", 64)))
+		return middleware.TagError("team-a/app", ecrv1alpha1.Immutable, nil, "v1", current, digest.Digest("sha256:"+strings.Repeat("b", 64)))
 	}
 	cases := []struct {
 		name          string
@@ -75,8 +76,10 @@ func TestErrorBodies(t *testing.T) {
 			wantBody:   `{"errors":[{"code":"UNAVAILABLE","message":"cannot authenticate the request now"}]}`,
 		},
 		{
-			name:       "name unknown",
-			write:      func(w http.ResponseWriter) { writeError(w, nameUnknownError("team-a/nope", "create a Repository")) },
+			name: "name unknown",
+			write: func(w http.ResponseWriter) {
+				writeError(w, middleware.NameUnknownError("team-a/nope", "create a Repository"))
+			},
 			wantStatus: http.StatusNotFound,
 			wantBody:   `{"errors":[{"code":"NAME_UNKNOWN","message":"repository team-a/nope does not exist: create a Repository","detail":{"name":"team-a/nope"}}]}`,
 		},
@@ -86,7 +89,7 @@ func TestErrorBodies(t *testing.T) {
 				// As distribution's manifest handler serves an errcode.Error from Put.
 				var e errcode.Error
 				if !errors.As(tagErr(), &e) {
-					t.Fatal("tagError is not an errcode.Error")
+					t.Fatal("TagError is not an errcode.Error")
 				}
 				writeError(w, e)
 			},
@@ -119,21 +122,5 @@ func TestErrorBodies(t *testing.T) {
 				t.Errorf("body mismatch (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestTagErrorAllowsSameDigestAndMutableTags(t *testing.T) {
-	d := digest.Digest("sha256:" + strings.Repeat("a", 64))
-	current := v1.Descriptor{Digest: d}
-	if err := tagError("a/b", ecrv1alpha1.Immutable, nil, "v1", current, d); err != nil {
-		t.Errorf("re-pushing the same digest: %v", err)
-	}
-	filters := []ecrv1alpha1.ImageTagMutabilityExclusionFilter{{FilterType: "WILDCARD", Filter: "latest"}}
-	other := digest.Digest("sha256:" + strings.Repeat("c", 64))
-	if err := tagError("a/b", ecrv1alpha1.ImmutableWithExclusion, filters, "latest", current, other); err != nil {
-		t.Errorf("moving an excluded tag: %v", err)
-	}
-	if err := tagError("a/b", ecrv1alpha1.MutableWithExclusion, filters, "latest", current, other); err == nil {
-		t.Error("moving a tag matching an exclusion filter of MUTABLE_WITH_EXCLUSION was allowed")
 	}
 }

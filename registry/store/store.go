@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+// Package store is the registry's read-only view of the API server: Repositories and
+// RepositoryPolicies from an informer cache that serves both kinds and nothing else.
+package store
 
 import (
 	"context"
@@ -30,20 +32,20 @@ import (
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 )
 
-// store is what the registry reads from the API server: Repositories and RepositoryPolicies.
+// Store is what the registry reads from the API server: Repositories and RepositoryPolicies.
 // Objects it returns are shared with the informer cache and must not be modified.
-type store interface {
-	// repository returns the Repository namespace/name, or nil when there is none.
-	repository(ctx context.Context, namespace, name string) (*ecrv1alpha1.Repository, error)
-	// policies returns the RepositoryPolicies of namespace.
-	policies(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error)
+type Store interface {
+	// Repository returns the Repository namespace/name, or nil when there is none.
+	Repository(ctx context.Context, namespace, name string) (*ecrv1alpha1.Repository, error)
+	// Policies returns the RepositoryPolicies of namespace.
+	Policies(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error)
 }
 
-// newInformerCache builds the registry's read-only informer cache: Repositories and
+// NewInformerCache builds the registry's read-only informer cache: Repositories and
 // RepositoryPolicies in every namespace, shared rather than copied on read (the registry never
 // writes them), without managed fields. Reading any other kind is an error rather than a new
 // informer, so the registry's RBAC (get/list/watch on the two kinds) stays sufficient.
-func newInformerCache(cfg *rest.Config, scheme *runtime.Scheme) (crcache.Cache, error) {
+func NewInformerCache(cfg *rest.Config, scheme *runtime.Scheme) (crcache.Cache, error) {
 	c, err := crcache.New(cfg, crcache.Options{
 		Scheme:                       scheme,
 		DefaultTransform:             crcache.TransformStripManagedFields(),
@@ -56,8 +58,8 @@ func newInformerCache(cfg *rest.Config, scheme *runtime.Scheme) (crcache.Cache, 
 	return c, nil
 }
 
-// startInformers registers the two informers, so that the cache starts them.
-func startInformers(ctx context.Context, c crcache.Cache) error {
+// StartInformers registers the two informers, so that the cache starts them.
+func StartInformers(ctx context.Context, c crcache.Cache) error {
 	for _, obj := range []client.Object{&ecrv1alpha1.Repository{}, &ecrv1alpha1.RepositoryPolicy{}} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {
 			return fmt.Errorf("registering the %T informer: %w", obj, err)
@@ -66,14 +68,15 @@ func startInformers(ctx context.Context, c crcache.Cache) error {
 	return nil
 }
 
-// cacheStore reads from the informer cache.
-type cacheStore struct {
-	reader client.Reader
+// CacheStore reads from the informer cache.
+type CacheStore struct {
+	Reader client.Reader
 }
 
-func (s cacheStore) repository(ctx context.Context, namespace, name string) (*ecrv1alpha1.Repository, error) {
+// Repository returns the cached Repository namespace/name, or nil when there is none.
+func (s CacheStore) Repository(ctx context.Context, namespace, name string) (*ecrv1alpha1.Repository, error) {
 	var r ecrv1alpha1.Repository
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &r); err != nil {
+	if err := s.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &r); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}
@@ -82,9 +85,10 @@ func (s cacheStore) repository(ctx context.Context, namespace, name string) (*ec
 	return &r, nil
 }
 
-func (s cacheStore) policies(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error) {
+// Policies returns the cached RepositoryPolicies of namespace.
+func (s CacheStore) Policies(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error) {
 	var l ecrv1alpha1.RepositoryPolicyList
-	if err := s.reader.List(ctx, &l, client.InNamespace(namespace)); err != nil {
+	if err := s.Reader.List(ctx, &l, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("listing RepositoryPolicies in %s from the cache: %w", namespace, err)
 	}
 	return l.Items, nil

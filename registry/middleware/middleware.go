@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package middleware
 
 import (
 	"context"
@@ -34,6 +34,8 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/auth"
+	"github.com/berth-dev/berth/registry/store"
 )
 
 // The repository rules are distribution middleware rather than HTTP wrapping, because they
@@ -42,40 +44,56 @@ import (
 // included) and the catalog's storage walk; the repository middleware sees the manifest
 // being stored with its tag, before storage, and the tag being written.
 
-// middlewareDeps are what the middleware needs from its server. They reach the middleware
-// through the options of the configuration built in code, so that each App (and each test
-// server) has its own, although distribution keeps the middleware registry process-global.
-type middlewareDeps struct {
-	store store
-	authz *authorizer
-	locks *tagLocks
-	// leases, when set, make protected tag writes atomic across replicas (taglease.go).
-	leases *tagLeases
-	// afterTagCheck, when set (tests), runs between a tag's check and its write.
-	afterTagCheck func()
-	// storage is the App's own storage namespace and driver, captured when the App builds its
-	// registry middleware, for the image listing (images.go).
-	storage atomic.Pointer[storageAccess]
+// Deps are what the middleware needs from its server. distribution builds its middleware by
+// name from its configuration, so Deps reach the middleware as the value of option DepsOption
+// in the configuration the server builds in code: each App (and each test server) has its
+// own, although distribution keeps the middleware registry process-global.
+type Deps struct {
+	// Store reads Repositories (NAME_UNKNOWN, tag mutability).
+	Store store.Store
+	// Authz filters the catalog to what the caller may pull.
+	Authz *auth.Authorizer
+	// Leases, when set, make protected tag writes atomic across replicas (taglease.go).
+	Leases *TagLeases
+	// AfterTagCheck, when set, runs between a tag's check and its write: a seam for the
+	// tests that race two replicas on one tag. Production leaves it nil.
+	AfterTagCheck func()
+
+	locks tagLocks
+	// storage is the App's own storage, captured when the App builds its registry middleware.
+	storage atomic.Pointer[Storage]
 }
 
-// depsOption is the middleware option key that carries *middlewareDeps.
-const depsOption = "berth.dependencies"
+// Storage is the App's storage: the namespace under Berth's middleware (so a listing does
+// not go through it again) and the driver, for what the OCI API does not expose (push and
+// pull times).
+type Storage struct {
+	Namespace distribution.Namespace
+	Driver    storagedriver.StorageDriver
+}
 
-func depsFrom(options map[string]any) (*middlewareDeps, error) {
-	d, ok := options[depsOption].(*middlewareDeps)
+// Storage is the App's storage once the App has been built (distribution creates the driver
+// and hands it only to its middleware), else nil.
+func (d *Deps) Storage() *Storage { return d.storage.Load() }
+
+// DepsOption is the middleware option key that carries *Deps.
+const DepsOption = "berth.dependencies"
+
+func depsFrom(options map[string]any) (*Deps, error) {
+	d, ok := options[DepsOption].(*Deps)
 	if !ok || d == nil {
-		return nil, fmt.Errorf("berth middleware needs option %q: configure it through registry.New, not a configuration file", depsOption)
+		return nil, fmt.Errorf("berth middleware needs option %q: configure it through registry.New, not a configuration file", DepsOption)
 	}
 	return d, nil
 }
 
-// newNamespace is the registry middleware: it wraps distribution's repository namespace.
-func newNamespace(_ context.Context, ns distribution.Namespace, driver storagedriver.StorageDriver, options map[string]any) (distribution.Namespace, error) {
+// NewNamespace is the registry middleware: it wraps distribution's repository namespace.
+func NewNamespace(_ context.Context, ns distribution.Namespace, driver storagedriver.StorageDriver, options map[string]any) (distribution.Namespace, error) {
 	d, err := depsFrom(options)
 	if err != nil {
 		return nil, err
 	}
-	d.storage.Store(&storageAccess{ns: ns, driver: driver})
+	d.storage.Store(&Storage{Namespace: ns, Driver: driver})
 	return &namespace{Namespace: ns, deps: d}, nil
 }
 
@@ -83,7 +101,7 @@ func newNamespace(_ context.Context, ns distribution.Namespace, driver storagedr
 // catalog to what the caller may pull.
 type namespace struct {
 	distribution.Namespace
-	deps *middlewareDeps
+	deps *Deps
 }
 
 var (
@@ -97,14 +115,14 @@ func (n *namespace) Repository(ctx context.Context, named reference.Named) (dist
 	name := named.Name()
 	ns, repo, err := policy.SplitRepository(name)
 	if err != nil {
-		return nil, nameUnknownError(name, "Berth repositories are named <namespace>/<name>, after a Repository resource")
+		return nil, NameUnknownError(name, "Berth repositories are named <namespace>/<name>, after a Repository resource")
 	}
-	r, err := n.deps.store.repository(ctx, ns, repo)
+	r, err := n.deps.Store.Repository(ctx, ns, repo)
 	if err != nil {
 		return nil, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
 	}
 	if r == nil {
-		return nil, nameUnknownError(name, fmt.Sprintf("create a Repository named %s in namespace %s to push to it", repo, ns))
+		return nil, NameUnknownError(name, fmt.Sprintf("create a Repository named %s in namespace %s to push to it", repo, ns))
 	}
 	return n.Namespace.Repository(ctx, named)
 }
@@ -114,7 +132,7 @@ func (n *namespace) Repository(ctx context.Context, named reference.Named) (dist
 // could not read anyway. It returns io.EOF once storage is exhausted, and never (0, nil),
 // which distribution's catalog handler cannot page from.
 func (n *namespace) Repositories(ctx context.Context, repos []string, last string) (int, error) {
-	v := verdictFrom(ctx)
+	v := auth.VerdictFrom(ctx)
 	if v == nil || len(repos) == 0 {
 		return 0, io.EOF
 	}
@@ -129,7 +147,7 @@ func (n *namespace) Repositories(ctx context.Context, repos []string, last strin
 		}
 		for i, name := range buf[:k] {
 			last = name
-			if !n.listable(ctx, v.id, name) {
+			if !n.listable(ctx, v.ID, name) {
 				continue
 			}
 			repos[filled] = name
@@ -148,15 +166,15 @@ func (n *namespace) Repositories(ctx context.Context, repos []string, last strin
 }
 
 // listable reports whether name belongs in id's catalog.
-func (n *namespace) listable(ctx context.Context, id *identity, name string) bool {
+func (n *namespace) listable(ctx context.Context, id *auth.Identity, name string) bool {
 	ns, repo, err := policy.SplitRepository(name)
 	if err != nil {
 		return false
 	}
-	if r, err := n.deps.store.repository(ctx, ns, repo); err != nil || r == nil {
+	if r, err := n.deps.Store.Repository(ctx, ns, repo); err != nil || r == nil {
 		return false
 	}
-	return n.deps.authz.mayPull(ctx, id, name)
+	return n.deps.Authz.MayPull(ctx, id, name)
 }
 
 // Remove deletes a repository's storage, as distribution's own namespace does (NewApp looks
@@ -178,8 +196,8 @@ func (n *namespace) Enumerate(ctx context.Context, ingester func(string) error) 
 	return re.Enumerate(ctx, ingester)
 }
 
-// newImmutableRepository is the repository middleware: it wraps one repository for one request.
-func newImmutableRepository(_ context.Context, repo distribution.Repository, options map[string]any) (distribution.Repository, error) {
+// NewImmutableRepository is the repository middleware: it wraps one repository for one request.
+func NewImmutableRepository(_ context.Context, repo distribution.Repository, options map[string]any) (distribution.Repository, error) {
 	d, err := depsFrom(options)
 	if err != nil {
 		return nil, err
@@ -187,7 +205,7 @@ func newImmutableRepository(_ context.Context, repo distribution.Repository, opt
 	name := repo.Named().Name()
 	ns, short, err := policy.SplitRepository(name)
 	if err != nil {
-		return nil, nameUnknownError(name, err.Error())
+		return nil, NameUnknownError(name, err.Error())
 	}
 	return &immutableRepository{Repository: repo, deps: d, namespace: ns, short: short}, nil
 }
@@ -197,7 +215,7 @@ func newImmutableRepository(_ context.Context, repo distribution.Repository, opt
 // the digest a tag already has is fine.
 type immutableRepository struct {
 	distribution.Repository
-	deps      *middlewareDeps
+	deps      *Deps
 	namespace string
 	short     string
 	// tagged is the tag and digest this request's manifest PUT wrote under the tag's lock
@@ -223,12 +241,12 @@ func (r *immutableRepository) Tags(ctx context.Context) distribution.TagService 
 
 // resource is the Repository resource behind this repository, from the cache.
 func (r *immutableRepository) resource(ctx context.Context) (*ecrv1alpha1.Repository, error) {
-	repo, err := r.deps.store.repository(ctx, r.namespace, r.short)
+	repo, err := r.deps.Store.Repository(ctx, r.namespace, r.short)
 	if err != nil {
 		return nil, errcode.ErrorCodeUnavailable.WithMessage(err.Error())
 	}
 	if repo == nil {
-		return nil, nameUnknownError(r.Named().Name(), "its Repository resource was deleted")
+		return nil, NameUnknownError(r.Named().Name(), "its Repository resource was deleted")
 	}
 	return repo, nil
 }
@@ -253,7 +271,7 @@ func (r *immutableRepository) checkTag(ctx context.Context, tag string, newDiges
 	case err != nil:
 		return fmt.Errorf("reading tag %s of %s: %w", tag, name, err)
 	}
-	return tagError(name, mode, filters, tag, current, newDigest)
+	return TagError(name, mode, filters, tag, current, newDigest)
 }
 
 // protected reports whether the Repository's mutability mode keeps tag from moving.
@@ -265,8 +283,8 @@ func (r *immutableRepository) protected(ctx context.Context, tag string) (bool, 
 	return !policy.TagMutable(repo.Spec.ImageTagMutability, repo.Spec.ImageTagMutabilityExclusionFilters, tag), nil
 }
 
-// tagError applies policy.CheckTagMutability and words a refusal as TAG_INVALID.
-func tagError(name string, mode ecrv1alpha1.ImageTagMutability, filters []ecrv1alpha1.ImageTagMutabilityExclusionFilter, tag string, current v1.Descriptor, newDigest digest.Digest) error {
+// TagError applies policy.CheckTagMutability and words a refusal as TAG_INVALID.
+func TagError(name string, mode ecrv1alpha1.ImageTagMutability, filters []ecrv1alpha1.ImageTagMutabilityExclusionFilter, tag string, current v1.Descriptor, newDigest digest.Digest) error {
 	err := policy.CheckTagMutability(mode, filters, tag, current.Digest.String(), newDigest.String())
 	if err == nil {
 		return nil
@@ -307,7 +325,7 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	if err := m.repo.checkTag(ctx, tag, dgst); err != nil {
 		return "", err
 	}
-	if hook := m.repo.deps.afterTagCheck; hook != nil {
+	if hook := m.repo.deps.AfterTagCheck; hook != nil {
 		hook()
 	}
 	stored, err := m.ManifestService.Put(ctx, manifest, options...)
@@ -350,7 +368,7 @@ func (t *immutableTags) Tag(ctx context.Context, tag string, desc v1.Descriptor)
 func (r *immutableRepository) lockTag(ctx context.Context, tag string) (release func(), err error) {
 	key := r.Named().Name() + ":" + tag
 	unlock := r.deps.locks.lock(key)
-	leases := r.deps.leases
+	leases := r.deps.Leases
 	if leases == nil {
 		return unlock, nil
 	}
@@ -381,4 +399,11 @@ func (l *tagLocks) lock(key string) (unlock func()) {
 	mu := &l.stripes[h.Sum32()%uint32(len(l.stripes))]
 	mu.Lock()
 	return mu.Unlock
+}
+
+// NameUnknownError is the NAME_UNKNOWN error for a repository without a Repository resource
+// (ECR's RepositoryNotFoundException).
+func NameUnknownError(repository, why string) errcode.Error {
+	return errcode.ErrorCodeNameUnknown.WithMessage(fmt.Sprintf("repository %s does not exist: %s", repository, why)).
+		WithDetail(map[string]string{"name": repository})
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package auth
 
 import (
 	"context"
@@ -36,14 +36,11 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // Limits of the TokenReview cache.
 const (
-	// MaxTokenCacheTTL is the longest a TokenReview result is trusted
-	// (docs/registry-internals.md): a token revoked by deleting its ServiceAccount or Pod stops
-	// working within this time.
-	MaxTokenCacheTTL = 60 * time.Second
 	// negativeTokenCacheTTL is how long a rejected token stays rejected without asking again,
 	// which blunts password guessing and retry storms without delaying a fixed credential much.
 	negativeTokenCacheTTL = 5 * time.Second
@@ -53,26 +50,28 @@ const (
 	reviewTimeout = 10 * time.Second
 )
 
-// errUnauthenticated is what authenticate returns (wrapped, with the API server's reason) when
+// ErrUnauthenticated is what authenticate returns (wrapped, with the API server's reason) when
 // the API server does not accept a token for our audiences. Any other error is a failure to
 // ask, which says nothing about the token.
-var errUnauthenticated = errors.New("the API server does not accept the token for the registry's audiences")
+var ErrUnauthenticated = errors.New("the API server does not accept the token for the registry's audiences")
 
-// identity is an authenticated (or anonymous) caller: the policy.Caller that RepositoryPolicy
+// Identity is an authenticated (or Anonymous) caller: the policy.Caller that RepositoryPolicy
 // statements are matched against, plus what a SubjectAccessReview needs to name the same user.
-type identity struct {
-	caller policy.Caller
-	uid    string
-	extra  map[string]authzv1.ExtraValue
-	// key identifies the identity in the access cache: user, uid, groups and extra.
-	key string
+type Identity struct {
+	// Caller is what RepositoryPolicy statements are matched against.
+	Caller policy.Caller
+	// UID and Extra complete the user for SubjectAccessReviews.
+	UID   string
+	Extra map[string]authzv1.ExtraValue
+	// Key identifies the Identity in the access cache: user, uid, groups and extra.
+	Key string
 }
 
-// anonymous is the identity of requests without credentials.
-var anonymous = newIdentity(policy.AnonymousCaller(), "", nil)
+// Anonymous is the Identity of requests without credentials.
+var Anonymous = NewIdentity(policy.AnonymousCaller(), "", nil)
 
-// newIdentity builds an identity and its cache key.
-func newIdentity(c policy.Caller, uid string, extra map[string]authzv1.ExtraValue) *identity {
+// NewIdentity builds an Identity and its cache key.
+func NewIdentity(c policy.Caller, uid string, extra map[string]authzv1.ExtraValue) *Identity {
 	var b strings.Builder
 	b.WriteString(c.User)
 	b.WriteByte(0)
@@ -94,19 +93,19 @@ func newIdentity(c policy.Caller, uid string, extra map[string]authzv1.ExtraValu
 			b.WriteString(v)
 		}
 	}
-	return &identity{caller: c, uid: uid, extra: extra, key: b.String()}
+	return &Identity{Caller: c, UID: uid, Extra: extra, Key: b.String()}
 }
 
-// tokenResult is a cached TokenReview answer: an identity, or nil for a rejected token.
+// tokenResult is a cached TokenReview answer: an Identity, or nil for a rejected token.
 type tokenResult struct {
-	id     *identity
+	id     *Identity
 	reason string
 }
 
-// tokenAuthenticator checks bearer tokens with TokenReview for the registry's audiences and
+// TokenAuthenticator checks bearer tokens with TokenReview for the registry's audiences and
 // caches the answers by the token's SHA-256, for at most ttl and never past the token's own
 // expiry. Concurrent requests with the same uncached token share one TokenReview.
-type tokenAuthenticator struct {
+type TokenAuthenticator struct {
 	reviews   authnv1client.TokenReviewInterface
 	audiences []string
 	ttl       time.Duration
@@ -114,26 +113,28 @@ type tokenAuthenticator struct {
 	flight    singleflight.Group
 	now       func() time.Time
 	// observe counts TokenReviews by result (metrics); may be nil.
-	observe func(result string)
+	Observe func(result string)
 }
 
-func newTokenAuthenticator(reviews authnv1client.TokenReviewInterface, audiences []string, ttl time.Duration, now func() time.Time) *tokenAuthenticator {
-	return &tokenAuthenticator{
+// NewTokenAuthenticator reviews tokens for audiences through reviews, trusting an answer
+// for ttl (at most options.MaxTokenCacheTTL, and never past the token's own expiry).
+func NewTokenAuthenticator(reviews authnv1client.TokenReviewInterface, audiences []string, ttl time.Duration, now func() time.Time) *TokenAuthenticator {
+	return &TokenAuthenticator{
 		reviews:   reviews,
 		audiences: audiences,
-		ttl:       min(ttl, MaxTokenCacheTTL),
+		ttl:       min(ttl, options.MaxTokenCacheTTL),
 		cache:     newTTLCache[[sha256.Size]byte, tokenResult](tokenCacheSize, now),
 		now:       now,
 	}
 }
 
-// authenticate returns the identity the API server gives token. An error wrapping
-// errUnauthenticated means the token is not accepted; any other error means the API server
+// Authenticate returns the Identity the API server gives token. An error wrapping
+// ErrUnauthenticated means the token is not accepted; any other error means the API server
 // could not be asked.
-func (a *tokenAuthenticator) authenticate(ctx context.Context, token string) (*identity, error) {
+func (a *TokenAuthenticator) Authenticate(ctx context.Context, token string) (*Identity, error) {
 	sum := sha256.Sum256([]byte(token))
 	if r, ok := a.cache.get(sum); ok {
-		return r.identity()
+		return r.Identity()
 	}
 	v, err, _ := a.flight.Do(string(sum[:]), func() (any, error) {
 		if r, ok := a.cache.get(sum); ok {
@@ -153,19 +154,19 @@ func (a *tokenAuthenticator) authenticate(ctx context.Context, token string) (*i
 	if err != nil {
 		return nil, err
 	}
-	return v.(tokenResult).identity()
+	return v.(tokenResult).Identity()
 }
 
-func (r tokenResult) identity() (*identity, error) {
+func (r tokenResult) Identity() (*Identity, error) {
 	if r.id == nil {
-		return nil, fmt.Errorf("%w: %s", errUnauthenticated, r.reason)
+		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, r.reason)
 	}
 	return r.id, nil
 }
 
 // expiry is when a TokenReview answer stops being trusted: after ttl for an accepted token
 // (sooner if the token's exp claim says so), after negativeTokenCacheTTL for a rejected one.
-func (a *tokenAuthenticator) expiry(token string, r tokenResult) time.Time {
+func (a *TokenAuthenticator) expiry(token string, r tokenResult) time.Time {
 	now := a.now()
 	if r.id == nil {
 		return now.Add(min(negativeTokenCacheTTL, a.ttl))
@@ -178,7 +179,7 @@ func (a *tokenAuthenticator) expiry(token string, r tokenResult) time.Time {
 }
 
 // review asks the API server about token.
-func (a *tokenAuthenticator) review(ctx context.Context, token string) (tokenResult, error) {
+func (a *TokenAuthenticator) review(ctx context.Context, token string) (tokenResult, error) {
 	tr, err := a.reviews.Create(ctx, &authnv1.TokenReview{
 		Spec: authnv1.TokenReviewSpec{Token: token, Audiences: a.audiences},
 	}, metav1.CreateOptions{})
@@ -210,10 +211,10 @@ func (a *tokenAuthenticator) review(ctx context.Context, token string) (tokenRes
 			extra[k] = authzv1.ExtraValue(v)
 		}
 	}
-	return tokenResult{id: newIdentity(c, st.User.UID, extra)}, nil
+	return tokenResult{id: NewIdentity(c, st.User.UID, extra)}, nil
 }
 
-func (a *tokenAuthenticator) audienceMatches(got []string) bool {
+func (a *TokenAuthenticator) audienceMatches(got []string) bool {
 	for _, g := range got {
 		if slices.Contains(a.audiences, g) {
 			return true
@@ -222,9 +223,9 @@ func (a *tokenAuthenticator) audienceMatches(got []string) bool {
 	return false
 }
 
-func (a *tokenAuthenticator) count(result string) {
-	if a.observe != nil {
-		a.observe(result)
+func (a *TokenAuthenticator) count(result string) {
+	if a.Observe != nil {
+		a.Observe(result)
 	}
 }
 

@@ -14,20 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package options
 
 import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/distribution/distribution/v3/configuration"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -53,6 +50,10 @@ const (
 // EnvPodNamespace is the registry Pod's namespace (the downward API), the default lease
 // namespace.
 const EnvPodNamespace = "POD_NAMESPACE"
+
+// MaxTokenCacheTTL is the longest a TokenReview result is trusted (docs/registry-internals.md):
+// a token revoked by deleting its ServiceAccount or Pod stops working within this time.
+const MaxTokenCacheTTL = 60 * time.Second
 
 // DefaultAudience is the token audience the registry accepts unless configured otherwise:
 // tokens made with `kubectl create token <sa> --audience berth-registry`.
@@ -198,8 +199,8 @@ type KubeOptions struct {
 	Burst int     `json:"burst,omitempty"`
 }
 
-// instanceID is this replica's name: InstanceID, else the host name.
-func (o Options) instanceID() string {
+// ID is this replica's name: InstanceID, else the host name.
+func (o Options) ID() string {
 	if o.InstanceID != "" {
 		return o.InstanceID
 	}
@@ -370,100 +371,8 @@ func (o *Options) validateAuth() []error {
 	return errs
 }
 
-// Names under which Berth's extension points are registered with distribution.
-const (
-	accessControllerName     = "berth"
-	registryMiddlewareName   = "berth-repositories"
-	repositoryMiddlewareName = "berth-tag-immutability"
-)
-
-// BuildConfiguration turns options into distribution's configuration, setting what
-// configuration.Parse would default and NewApp relies on. httpSecret is the resolved HTTP
-// secret (empty: distribution makes a random one). The result names Berth's access
-// controller and middleware; registry.New adds the objects they need before NewApp.
-func BuildConfiguration(o Options, httpSecret string) (*configuration.Configuration, error) {
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	cfg := &configuration.Configuration{Version: configuration.MajorMinorVersion(0, 1)}
-
-	params := configuration.Parameters{}
-	switch o.Storage.Driver {
-	case DriverFilesystem:
-		params["rootdirectory"] = o.Storage.RootDirectory
-	case DriverS3:
-		params["bucket"] = o.Storage.S3.Bucket
-		params["region"] = o.Storage.S3.Region
-		params["forcepathstyle"] = o.Storage.S3.ForcePathStyle
-		if o.Storage.S3.RegionEndpoint != "" {
-			params["regionendpoint"] = o.Storage.S3.RegionEndpoint
-		}
-		if o.Storage.RootDirectory != "" {
-			params["rootdirectory"] = o.Storage.RootDirectory
-		}
-	}
-	for k, v := range o.Storage.Parameters {
-		params[k] = normalizeParameter(v)
-	}
-	cfg.Storage = configuration.Storage{
-		o.Storage.Driver: params,
-		// Deleting is allowed in storage and decided by policy and RBAC (ecr:BatchDeleteImage,
-		// verb delete); lifecycle expiry needs it.
-		"delete":   configuration.Parameters{"enabled": true},
-		"redirect": configuration.Parameters{"disable": !o.Storage.Redirect},
-		// NewApp type-asserts these sub-maps as map[any]any (the YAML v2 shape).
-		"maintenance": configuration.Parameters{
-			"uploadpurging": map[any]any{"enabled": true, "age": "168h", "interval": "24h", "dryrun": false},
-			"readonly":      map[any]any{"enabled": false},
-		},
-	}
-	if len(o.Redis.Addrs) > 0 {
-		cfg.Storage["cache"] = configuration.Parameters{"blobdescriptor": "redis"}
-		cfg.Redis.Options.Addrs = o.Redis.Addrs
-		cfg.Redis.Options.MasterName = o.Redis.MasterName
-		cfg.Redis.Options.Username = o.Redis.Username
-		cfg.Redis.Options.Password = o.Redis.Password
-		cfg.Redis.Options.DB = o.Redis.DB
-		cfg.Redis.Options.DialTimeout = 5 * time.Second
-	}
-
-	cfg.Auth = configuration.Auth{accessControllerName: configuration.Parameters{"realm": o.Auth.Realm}}
-	cfg.Middleware = map[string][]configuration.Middleware{
-		"registry":   {{Name: registryMiddlewareName, Options: configuration.Parameters{}}},
-		"repository": {{Name: repositoryMiddlewareName, Options: configuration.Parameters{}}},
-	}
-
-	cfg.HTTP.Addr = o.Addr
-	cfg.HTTP.Host = o.Host
-	cfg.HTTP.Secret = httpSecret
-	cfg.HTTP.DrainTimeout = o.DrainTimeout.Duration
-	cfg.HTTP.Headers = http.Header{"X-Content-Type-Options": {"nosniff"}}
-
-	// Defaults that configuration.Parse fills and a configuration built in code lacks: with
-	// MaxEntries 0 the catalog is always empty.
-	cfg.Catalog.MaxEntries = 1000
-	cfg.Tags.MaxTags = 1000
-	cfg.Log.Level = "info"
-	// Validation on, as NewApp would decide anyway; manifests may not point at foreign URLs.
-	cfg.Validation.Enabled = true
-
-	cfg.Health.StorageDriver = configuration.StorageDriver{Enabled: true, Interval: 10 * time.Second, Threshold: 3}
-
-	cfg.Notifications = notifications(o.Notifications)
-	return cfg, nil
-}
-
-// normalizeParameter turns the float64 that YAML numbers become into an int when integral,
-// because distribution's drivers parse integer parameters from ints or strings only.
-func normalizeParameter(v any) any {
-	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return int(f)
-	}
-	return v
-}
-
-// httpSecret resolves the HTTP secret from the options.
-func (o *Options) httpSecret() (string, error) {
+// ResolveHTTPSecret reads the HTTP secret: the file HTTPSecretFile names, else HTTPSecret.
+func (o *Options) ResolveHTTPSecret() (string, error) {
 	if o.HTTPSecretFile == "" {
 		return o.HTTPSecret, nil
 	}
@@ -496,8 +405,8 @@ func RESTConfig(o Options) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// withLimits copies cfg with the options' rate limits and user agent.
-func (o *Options) withLimits(cfg *rest.Config) *rest.Config {
+// WithLimits copies cfg with the options' rate limits and user agent.
+func (o *Options) WithLimits(cfg *rest.Config) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS = float32(o.Kube.QPS)
 	cfg.Burst = o.Kube.Burst

@@ -14,13 +14,14 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/distribution/distribution/v3/registry/api/errcode"
+
+	"github.com/berth-dev/berth/registry/auth"
 )
 
 // The OCI error responses Berth writes itself, before a request reaches distribution. They
@@ -28,12 +29,6 @@ import (
 // writes for its own errors: {"errors":[{"code":…,"message":…,"detail":…}]}, with the HTTP
 // status of the code (UNAUTHORIZED 401, DENIED 403, NAME_UNKNOWN 404, NAME_INVALID 400,
 // TAG_INVALID 400, UNSUPPORTED 405, UNAVAILABLE 503).
-
-// challenge sets the Basic challenge that makes docker, podman, skopeo and crane send (or ask
-// for) credentials.
-func challenge(w http.ResponseWriter, realm string) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", realm))
-}
 
 // writeError writes err as an OCI error response. Errors that cannot be written are the
 // client's connection failing; there is nobody left to tell.
@@ -44,7 +39,7 @@ func writeError(w http.ResponseWriter, err errcode.Error) {
 // unauthorized answers 401 UNAUTHORIZED with a Basic challenge: no credentials where they are
 // needed, or credentials the API server does not accept.
 func unauthorized(w http.ResponseWriter, realm, message string) {
-	challenge(w, realm)
+	auth.Challenge(w, realm)
 	writeError(w, errcode.ErrorCodeUnauthorized.WithMessage(message))
 }
 
@@ -59,11 +54,4 @@ func denied(w http.ResponseWriter, message string) {
 func unavailable(w http.ResponseWriter, message string) {
 	w.Header().Set("Retry-After", "1")
 	writeError(w, errcode.ErrorCodeUnavailable.WithMessage(message))
-}
-
-// nameUnknownError is the NAME_UNKNOWN error for a repository without a Repository resource
-// (ECR's RepositoryNotFoundException).
-func nameUnknownError(repository, why string) errcode.Error {
-	return errcode.ErrorCodeNameUnknown.WithMessage(fmt.Sprintf("repository %s does not exist: %s", repository, why)).
-		WithDetail(map[string]string{"name": repository})
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package middleware
 
 import (
 	"context"
@@ -38,26 +38,32 @@ const (
 	tagLeaseDuration = 15 * time.Second
 	// tagLeaseWait bounds how long a push waits for another replica's write of the same tag.
 	tagLeaseWait = 20 * time.Second
-	// tagLeaseLabel marks the registry's tag Leases (kubectl get leases -l …).
-	tagLeaseLabel = "berth.dev/tag-lease"
+	// TagLeaseLabel marks the registry's tag Leases (kubectl get leases -l …).
+	TagLeaseLabel = "berth.dev/tag-lease"
 )
 
 // errTagBusy says another replica held the tag's lease for the whole wait.
 var errTagBusy = errors.New("another push of this tag is in progress")
 
-// tagLeases makes the check and the write of a protected tag one step across registry
+// TagLeases makes the check and the write of a protected tag one step across registry
 // replicas: the per-process tagLocks cover one replica, and storage drivers have no
 // compare-and-swap, so two replicas could both find an IMMUTABLE tag free and both write it.
 // A replica holds a coordination.k8s.io Lease named after the repository and tag, in the
 // registry's own namespace (so its RBAC is a Role there), while it checks and writes.
-type tagLeases struct {
+type TagLeases struct {
 	leases coordinationclient.LeaseInterface
 	holder string
 	now    func() time.Time
 }
 
-// tagLeaseName is a Lease name (a DNS label) for a repository:tag key.
-func tagLeaseName(key string) string {
+// NewTagLeases locks tags with Leases through leases, held in the name of holder (this
+// replica).
+func NewTagLeases(leases coordinationclient.LeaseInterface, holder string) *TagLeases {
+	return &TagLeases{leases: leases, holder: holder, now: time.Now}
+}
+
+// TagLeaseName is the Lease name (a DNS label) for a repository:tag key.
+func TagLeaseName(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "berth-tag-" + hex.EncodeToString(sum[:16])
 }
@@ -65,15 +71,15 @@ func tagLeaseName(key string) string {
 // lock takes the key's Lease, waiting while another holder's lease is valid; a lease past its
 // duration (its holder died) is deleted, guarded by its resourceVersion, and taken. release
 // deletes the Lease this call created (guarded by its UID), so it never frees another's.
-func (l *tagLeases) lock(ctx context.Context, key string) (release func(), err error) {
+func (l *TagLeases) lock(ctx context.Context, key string) (release func(), err error) {
 	ctx, cancel := context.WithTimeout(ctx, tagLeaseWait)
 	defer cancel()
-	name := tagLeaseName(key)
+	name := TagLeaseName(key)
 	for {
 		now := metav1.NewMicroTime(l.now())
 		lease := &coordinationv1.Lease{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{tagLeaseLabel: "true"},
-				Annotations: map[string]string{tagLeaseLabel: key}},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{TagLeaseLabel: "true"},
+				Annotations: map[string]string{TagLeaseLabel: key}},
 			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(l.holder), LeaseDurationSeconds: ptr.To(int32(tagLeaseDuration / time.Second)),
 				AcquireTime: &now, RenewTime: &now},
 		}
@@ -106,7 +112,7 @@ func (l *tagLeases) lock(ctx context.Context, key string) (release func(), err e
 }
 
 // expired reports whether a lease's holder stopped renewing it more than its duration ago.
-func (l *tagLeases) expired(lease *coordinationv1.Lease) bool {
+func (l *TagLeases) expired(lease *coordinationv1.Lease) bool {
 	renewed, d := lease.Spec.RenewTime, lease.Spec.LeaseDurationSeconds
 	if renewed == nil || d == nil {
 		return true
@@ -115,13 +121,13 @@ func (l *tagLeases) expired(lease *coordinationv1.Lease) bool {
 }
 
 // release deletes the lease this replica created; if that fails, it expires on its own.
-func (l *tagLeases) release(lease *coordinationv1.Lease) {
+func (l *TagLeases) release(lease *coordinationv1.Lease) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = l.leases.Delete(ctx, lease.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &lease.UID}})
 }
 
-func (l *tagLeases) waitError(ctx context.Context, key string, err error) error {
+func (l *TagLeases) waitError(ctx context.Context, key string, err error) error {
 	if ctx.Err() != nil && !errors.Is(err, errTagBusy) {
 		err = fmt.Errorf("%w (%w)", errTagBusy, err)
 	}

@@ -14,10 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+// Package metrics holds berth-registry's own Prometheus metrics: authorization decisions and
+// their latency, and the reviews sent to the API server.
+package metrics
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,18 +29,18 @@ import (
 
 // Decision labels of berth_registry_requests_total.
 const (
-	decisionAllow           = "allow"
-	decisionDeny            = "deny"
-	decisionUnauthenticated = "unauthenticated"
-	decisionError           = "error"
-	// actionNone labels requests that need no ECR action (the /v2/ ping).
-	actionNone = "none"
+	DecisionAllow           = "allow"
+	DecisionDeny            = "deny"
+	DecisionUnauthenticated = "unauthenticated"
+	DecisionError           = "error"
+	// ActionNone labels requests that need no ECR action (the /v2/ ping).
+	ActionNone = "none"
 )
 
-// metrics are the registry's own Prometheus metrics, on a registry of their own: distribution
+// Metrics are the registry's own Prometheus metrics, on a registry of their own: distribution
 // registers metrics on the global default registry in init functions, and several servers may
 // live in one process (tests), so nothing here is global.
-type metrics struct {
+type Metrics struct {
 	registry *prometheus.Registry
 	// requests counts authorization decisions by ECR action and decision.
 	requests *prometheus.CounterVec
@@ -48,8 +51,9 @@ type metrics struct {
 	reviews *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// New creates the metrics on a Prometheus registry of their own.
+func New() *Metrics {
+	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_registry_requests_total",
@@ -74,15 +78,29 @@ func newMetrics() *metrics {
 	return m
 }
 
-// handler serves the metrics in the Prometheus text format.
-func (m *metrics) handler() http.Handler {
+// Gatherer gathers the metrics, as Handler serves them.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.registry }
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-func (m *metrics) tokenReview(result string) {
+// TokenReview counts one TokenReview by result.
+func (m *Metrics) TokenReview(result string) {
 	m.reviews.WithLabelValues("tokenreview", result).Inc()
 }
 
-func (m *metrics) accessReview(result string) {
+// AccessReview counts one SubjectAccessReview by result.
+func (m *Metrics) AccessReview(result string) {
 	m.reviews.WithLabelValues("subjectaccessreview", result).Inc()
+}
+
+// Decided counts one authorization decision of the gate and how long it took; an empty
+// action (a request the gate does not count) is only timed.
+func (m *Metrics) Decided(action, decision string, took time.Duration) {
+	m.authorization.Observe(took.Seconds())
+	if action != "" {
+		m.requests.WithLabelValues(action, decision).Inc()
+	}
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package auth
 
 import (
 	"context"
@@ -22,17 +22,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	authnv1 "k8s.io/api/authentication/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/registry/options"
 )
 
 // fakeClock is a settable time source.
@@ -55,42 +52,6 @@ func (c *fakeClock) Step(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// fakeTokenReviews answers TokenReviews from a table of token → username ("" rejects) and
-// counts the reviews.
-type fakeTokenReviews struct {
-	users     map[string]string
-	audiences []string
-	calls     atomic.Int32
-	fail      error
-}
-
-func (f *fakeTokenReviews) clientset() *fake.Clientset {
-	cs := fake.NewClientset()
-	cs.PrependReactor("create", "tokenreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		f.calls.Add(1)
-		if f.fail != nil {
-			return true, nil, f.fail
-		}
-		tr := a.(k8stesting.CreateAction).GetObject().(*authnv1.TokenReview).DeepCopy()
-		user, ok := f.users[tr.Spec.Token]
-		if !ok || user == "" {
-			tr.Status = authnv1.TokenReviewStatus{Error: "invalid bearer token"}
-			return true, tr, nil
-		}
-		aud := f.audiences
-		if aud == nil {
-			aud = tr.Spec.Audiences
-		}
-		tr.Status = authnv1.TokenReviewStatus{
-			Authenticated: true,
-			Audiences:     aud,
-			User:          authnv1.UserInfo{Username: user, UID: "uid-" + user, Groups: []string{"system:authenticated"}},
-		}
-		return true, tr, nil
-	})
-	return cs
-}
-
 // jwtWithExp is a token shaped like a JWT whose payload carries exp (unsigned: the registry
 // reads exp without verifying, and the fake review accepts it by value).
 func jwtWithExp(exp time.Time) string {
@@ -101,16 +62,16 @@ func jwtWithExp(exp time.Time) string {
 func TestTokenCacheHonoursTTLAndExpiry(t *testing.T) {
 	clock := newFakeClock()
 	shortLived := jwtWithExp(clock.Now().Add(10 * time.Second))
-	reviews := &fakeTokenReviews{users: map[string]string{
+	reviews := &registrytest.TokenReviews{Users: map[string]string{
 		"opaque":   "system:serviceaccount:team-a:builder",
 		shortLived: "system:serviceaccount:team-a:short",
 	}}
-	a := newTokenAuthenticator(reviews.clientset().AuthenticationV1().TokenReviews(), []string{DefaultAudience}, 60*time.Second, clock.Now)
+	a := NewTokenAuthenticator(reviews.Clientset().AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, 60*time.Second, clock.Now)
 	ctx := context.Background()
 
-	auth := func(token string) *identity {
+	auth := func(token string) *Identity {
 		t.Helper()
-		id, err := a.authenticate(ctx, token)
+		id, err := a.Authenticate(ctx, token)
 		if err != nil {
 			t.Fatalf("authenticate(%.10s…): %v", token, err)
 		}
@@ -118,90 +79,90 @@ func TestTokenCacheHonoursTTLAndExpiry(t *testing.T) {
 	}
 	id := auth("opaque")
 	want := policy.NewCaller("system:serviceaccount:team-a:builder", []string{"system:authenticated"})
-	if diff := cmp.Diff(want, id.caller); diff != "" {
+	if diff := cmp.Diff(want, id.Caller); diff != "" {
 		t.Errorf("caller mismatch (-want +got):\n%s", diff)
 	}
 	auth("opaque")
-	if n := reviews.calls.Load(); n != 1 {
+	if n := reviews.Calls.Load(); n != 1 {
 		t.Fatalf("two uses of one token made %d TokenReviews, want 1 (cached)", n)
 	}
 
 	auth(shortLived)
 	clock.Step(9 * time.Second)
 	auth(shortLived)
-	if n := reviews.calls.Load(); n != 2 {
+	if n := reviews.Calls.Load(); n != 2 {
 		t.Fatalf("TokenReviews = %d, want 2 (the short-lived token is cached until its exp)", n)
 	}
 	clock.Step(2 * time.Second) // past the short token's exp, well within the 60s TTL
 	auth(shortLived)
-	if n := reviews.calls.Load(); n != 3 {
+	if n := reviews.Calls.Load(); n != 3 {
 		t.Fatalf("TokenReviews = %d, want 3: a token's answer must not be cached past its exp", n)
 	}
 
 	clock.Step(48 * time.Second) // 59s after the opaque token was reviewed
 	auth("opaque")
-	if n := reviews.calls.Load(); n != 3 {
+	if n := reviews.Calls.Load(); n != 3 {
 		t.Fatalf("TokenReviews = %d, want 3 (still within the TTL)", n)
 	}
 	clock.Step(2 * time.Second) // 61s
 	auth("opaque")
-	if n := reviews.calls.Load(); n != 4 {
+	if n := reviews.Calls.Load(); n != 4 {
 		t.Fatalf("TokenReviews = %d, want 4: answers are cached for at most the TTL", n)
 	}
 }
 
 func TestTokenCacheTTLIsCappedAtAMinute(t *testing.T) {
 	clock := newFakeClock()
-	reviews := &fakeTokenReviews{users: map[string]string{"t": "alice"}}
-	a := newTokenAuthenticator(reviews.clientset().AuthenticationV1().TokenReviews(), []string{DefaultAudience}, time.Hour, clock.Now)
+	reviews := &registrytest.TokenReviews{Users: map[string]string{"t": "alice"}}
+	a := NewTokenAuthenticator(reviews.Clientset().AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Hour, clock.Now)
 	for range 2 {
-		if _, err := a.authenticate(context.Background(), "t"); err != nil {
+		if _, err := a.Authenticate(context.Background(), "t"); err != nil {
 			t.Fatal(err)
 		}
 		clock.Step(61 * time.Second)
 	}
-	if n := reviews.calls.Load(); n != 2 {
+	if n := reviews.Calls.Load(); n != 2 {
 		t.Errorf("TokenReviews = %d, want 2: a TTL above 60s must be capped", n)
 	}
 }
 
 func TestTokenRejections(t *testing.T) {
 	clock := newFakeClock()
-	reviews := &fakeTokenReviews{users: map[string]string{"good": "alice"}}
-	a := newTokenAuthenticator(reviews.clientset().AuthenticationV1().TokenReviews(), []string{DefaultAudience}, time.Minute, clock.Now)
+	reviews := &registrytest.TokenReviews{Users: map[string]string{"good": "alice"}}
+	a := NewTokenAuthenticator(reviews.Clientset().AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Minute, clock.Now)
 	ctx := context.Background()
 
-	_, err := a.authenticate(ctx, "bad")
-	if !errors.Is(err, errUnauthenticated) {
-		t.Fatalf("unknown token: err = %v, want errUnauthenticated", err)
+	_, err := a.Authenticate(ctx, "bad")
+	if !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("unknown token: err = %v, want ErrUnauthenticated", err)
 	}
-	_, _ = a.authenticate(ctx, "bad")
-	if n := reviews.calls.Load(); n != 1 {
+	_, _ = a.Authenticate(ctx, "bad")
+	if n := reviews.Calls.Load(); n != 1 {
 		t.Errorf("a rejected token was reviewed %d times at once, want 1 (negative cache)", n)
 	}
 	clock.Step(negativeTokenCacheTTL + time.Second)
-	_, _ = a.authenticate(ctx, "bad")
-	if n := reviews.calls.Load(); n != 2 {
+	_, _ = a.Authenticate(ctx, "bad")
+	if n := reviews.Calls.Load(); n != 2 {
 		t.Errorf("a rejected token was not reviewed again after %s (reviews = %d)", negativeTokenCacheTTL, n)
 	}
 
 	// An authenticator that answers with other audiences did not accept the token for us.
-	reviews.audiences = []string{"https://kubernetes.default.svc"}
-	_, err = a.authenticate(ctx, "good")
-	if !errors.Is(err, errUnauthenticated) {
-		t.Errorf("token for another audience: err = %v, want errUnauthenticated", err)
+	reviews.Audiences = []string{"https://kubernetes.default.svc"}
+	_, err = a.Authenticate(ctx, "good")
+	if !errors.Is(err, ErrUnauthenticated) {
+		t.Errorf("token for another audience: err = %v, want ErrUnauthenticated", err)
 	}
 
 	// API failures are not rejections and are not cached.
-	reviews.fail = errors.New("connection refused")
-	before := reviews.calls.Load()
+	reviews.Fail = errors.New("connection refused")
+	before := reviews.Calls.Load()
 	for range 2 {
-		_, err = a.authenticate(ctx, "other")
-		if err == nil || errors.Is(err, errUnauthenticated) {
+		_, err = a.Authenticate(ctx, "other")
+		if err == nil || errors.Is(err, ErrUnauthenticated) {
 			t.Fatalf("API failure: err = %v, want a non-authentication error", err)
 		}
 	}
-	if n := reviews.calls.Load() - before; n != 2 {
+	if n := reviews.Calls.Load() - before; n != 2 {
 		t.Errorf("failed reviews were cached: %d calls for 2 attempts", n)
 	}
 }

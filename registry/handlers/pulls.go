@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package handlers
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/middleware"
 )
 
 // pullRecordInterval is how often at most a pull of one manifest is written down. ECR records
@@ -34,12 +35,12 @@ import (
 // days) exact while a hot image costs one small write an hour, not one per pull.
 const pullRecordInterval = time.Hour
 
-// pullRecorder writes down when manifests were last pulled, in the registry's own storage next
+// PullRecorder writes down when manifests were last pulled, in the registry's own storage next
 // to the repository (so every replica and a restarted registry see it, and deleting the
 // repository deletes it), for the images API's lastPulledAt and so for ECR's
 // sinceImagePulled lifecycle rules.
-type pullRecorder struct {
-	deps *middlewareDeps
+type PullRecorder struct {
+	deps *middleware.Deps
 	now  func() time.Time
 	log  logr.Logger
 
@@ -49,8 +50,9 @@ type pullRecorder struct {
 	slots chan struct{}
 }
 
-func newPullRecorder(deps *middlewareDeps, log logr.Logger) *pullRecorder {
-	return &pullRecorder{deps: deps, now: time.Now, log: log, last: map[string]time.Time{}, slots: make(chan struct{}, 8)}
+// NewPullRecorder records pulls in the storage deps give, logging failures to log.
+func NewPullRecorder(deps *middleware.Deps, log logr.Logger) *PullRecorder {
+	return &PullRecorder{deps: deps, now: time.Now, log: log, last: map[string]time.Time{}, slots: make(chan struct{}, 8)}
 }
 
 // pullRecordPath is where the last pull of manifest d of repo is kept: under the repository's
@@ -61,8 +63,8 @@ func pullRecordPath(repo string, d digest.Digest) string {
 
 // record notes a pull of manifest d of repo, unless one was written within pullRecordInterval.
 // The write happens in the background.
-func (p *pullRecorder) record(repo string, d digest.Digest) {
-	sa := p.deps.storage.Load()
+func (p *PullRecorder) record(repo string, d digest.Digest) {
+	sa := p.deps.Storage()
 	if sa == nil || d.Validate() != nil {
 		return
 	}
@@ -92,14 +94,14 @@ func (p *pullRecorder) record(repo string, d digest.Digest) {
 		defer func() { <-p.slots }()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := sa.driver.PutContent(ctx, pullRecordPath(repo, d), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
+		if err := sa.Driver.PutContent(ctx, pullRecordPath(repo, d), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
 			p.forget(key)
 			p.log.V(1).Info("could not record a pull", "repository", repo, "digest", d.String(), "error", err.Error())
 		}
 	}()
 }
 
-func (p *pullRecorder) forget(key string) {
+func (p *PullRecorder) forget(key string) {
 	p.mu.Lock()
 	delete(p.last, key)
 	p.mu.Unlock()
@@ -145,7 +147,7 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // servePull serves a manifest GET and records the pull when it succeeded.
-func (p *pullRecorder) servePull(next http.Handler, w http.ResponseWriter, r *http.Request, ep policy.Endpoint) {
+func (p *PullRecorder) servePull(next http.Handler, w http.ResponseWriter, r *http.Request, ep policy.Endpoint) {
 	rec := &statusRecorder{ResponseWriter: w}
 	next.ServeHTTP(rec, r)
 	if rec.status == http.StatusOK {

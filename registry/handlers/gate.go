@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package registry
+package handlers
 
 import (
 	"context"
@@ -25,133 +25,92 @@ import (
 	"time"
 
 	"github.com/distribution/distribution/v3/registry/api/errcode"
-	"github.com/distribution/distribution/v3/registry/auth"
 	"github.com/go-logr/logr"
 
+	"github.com/berth-dev/berth/registry/auth"
+
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/metrics"
+	"github.com/berth-dev/berth/registry/middleware"
+	"github.com/berth-dev/berth/registry/store"
 )
 
 // Access control happens in two places, on purpose:
 //
-//   - the gate, an http.Handler in front of distribution's App, authenticates the caller, maps
+//   - the Gate, an http.Handler in front of distribution's App, authenticates the caller, maps
 //     the request to its ECR actions (internal/policy) and decides them. Deciding before
 //     distribution sees the request is what lets a denial be a 403 DENIED rather than
 //     distribution's fixed 401, lets a denied mount source become a plain upload by removing
 //     mount and from from the URL, and lets the metrics see every decision;
 //   - the access controller registered with distribution (accessController) is a backstop: it
-//     lets a request through only if the gate's verdict, carried in the request context, covers
+//     lets a request through only if the Gate's verdict, carried in the request context, covers
 //     every access record distribution derived from the request by its own routing. A request
 //     that reaches the App without a verdict, or whose repository distribution reads
 //     differently, is refused. It also hands the user name to distribution, which puts it in
 //     logs and in the actor of notifications.
 
-// verdictKey is the request-context key of the gate's *verdict.
-type verdictKey struct{}
-
-// verdict is what the gate allowed for one request.
-type verdict struct {
-	id *identity
-	// access are the (repository, distribution action) pairs the gate allowed, in
-	// distribution's terms: pull for GET and HEAD, pull and push for POST, PUT and PATCH,
-	// delete for DELETE, and pull on a kept mount source.
-	access []auth.Access
-	// catalog is true when the catalog was allowed.
-	catalog bool
+// Gate authenticates and authorizes requests before distribution's App serves them.
+type Gate struct {
+	// Authn authenticates the token of the Authorization header.
+	Authn *auth.TokenAuthenticator
+	// Authz decides each ECR action.
+	Authz *auth.Authorizer
+	// Store says which Repositories exist.
+	Store store.Store
+	// Realm names the registry in Basic challenges.
+	Realm string
+	// Metrics counts and times the decisions.
+	Metrics *metrics.Metrics
+	// Next serves what the gate allows: distribution's App.
+	Next http.Handler
+	Log  logr.Logger
+	// Pulls records successful manifest pulls (lastPulledAt); nil records none.
+	Pulls *PullRecorder
 }
 
-func withVerdict(ctx context.Context, v *verdict) context.Context {
-	return context.WithValue(ctx, verdictKey{}, v)
-}
-
-// verdictFrom returns the gate's verdict for the request ctx belongs to, or nil.
-func verdictFrom(ctx context.Context) *verdict {
-	v, _ := ctx.Value(verdictKey{}).(*verdict)
-	return v
-}
-
-// allow records the distribution access records a request with method needs on repository.
-func (v *verdict) allow(method, repository string) {
-	res := auth.Resource{Type: "repository", Name: repository}
-	switch method {
-	case http.MethodGet, http.MethodHead:
-		v.access = append(v.access, auth.Access{Resource: res, Action: "pull"})
-	case http.MethodPost, http.MethodPut, http.MethodPatch:
-		v.access = append(v.access, auth.Access{Resource: res, Action: "pull"}, auth.Access{Resource: res, Action: "push"})
-	case http.MethodDelete:
-		v.access = append(v.access, auth.Access{Resource: res, Action: "delete"})
-	}
-}
-
-// covers reports whether the verdict allows access record a.
-func (v *verdict) covers(a auth.Access) bool {
-	if a.Type == "registry" && a.Name == "catalog" {
-		return v.catalog
-	}
-	for _, g := range v.access {
-		if g.Type == a.Type && g.Name == a.Name && g.Action == a.Action {
-			return true
-		}
-	}
-	return false
-}
-
-// gate authenticates and authorizes requests before distribution's App serves them.
-type gate struct {
-	authn   *tokenAuthenticator
-	authz   *authorizer
-	store   store
-	realm   string
-	metrics *metrics
-	next    http.Handler
-	log     logr.Logger
-	// pulls records successful manifest pulls (lastPulledAt); nil records none.
-	pulls *pullRecorder
-}
-
-// outcome is the gate's decision about one request.
+// outcome is the Gate's decision about one request.
 type outcome struct {
 	// verdict is set when the request may proceed.
-	verdict *verdict
+	verdict *auth.Verdict
 	// request is the request to hand on (the original, or one without a denied mount).
 	request *http.Request
 	// action and decision label the metrics; action is empty for requests not counted.
 	action, decision string
 	// fail answers a refused request.
 	fail func(w http.ResponseWriter)
-	// passThrough hands a request the gate cannot parse to distribution without a verdict,
+	// passThrough hands a request the Gate cannot parse to distribution without a verdict,
 	// where the backstop refuses it if distribution routes it to anything but a 404.
 	passThrough bool
 }
 
-func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP decides the request, then answers a refusal or hands the request on with its
+// verdict in the context.
+func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	o := g.check(r.Context(), r)
-	g.metrics.authorization.Observe(time.Since(start).Seconds())
-	if o.action != "" {
-		g.metrics.requests.WithLabelValues(o.action, o.decision).Inc()
-	}
+	g.Metrics.Decided(o.action, o.decision, time.Since(start))
 	switch {
 	case o.passThrough:
-		g.next.ServeHTTP(w, r)
+		g.Next.ServeHTTP(w, r)
 	case o.fail != nil:
 		// Refusals say which API they speak, as distribution's answers do: clients read it
 		// from the 401 of their first /v2/ ping.
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		o.fail(w)
 	default:
-		req := o.request.WithContext(withVerdict(o.request.Context(), o.verdict))
-		if g.pulls != nil && r.Method == http.MethodGet {
+		req := o.request.WithContext(auth.WithVerdict(o.request.Context(), o.verdict))
+		if g.Pulls != nil && r.Method == http.MethodGet {
 			if ep, err := policy.ParsePath(r.URL.Path); err == nil && ep.Route == policy.RouteManifest {
-				g.pulls.servePull(g.next, w, req, ep)
+				g.Pulls.servePull(g.Next, w, req, ep)
 				return
 			}
 		}
-		g.next.ServeHTTP(w, req)
+		g.Next.ServeHTTP(w, req)
 	}
 }
 
 // check decides a request; see the comment at the top of the file.
-func (g *gate) check(ctx context.Context, r *http.Request) outcome {
+func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 	ep, err := policy.ParsePath(r.URL.Path)
 	if err != nil {
 		if errors.Is(err, policy.ErrInvalidName) {
@@ -172,27 +131,27 @@ func (g *gate) check(ctx context.Context, r *http.Request) outcome {
 		}}
 	}
 	if len(reqs) == 0 { // the /v2/ ping: authentication only
-		if id.caller.Anonymous {
-			return outcome{action: actionNone, decision: decisionDeny, fail: func(w http.ResponseWriter) {
-				unauthorized(w, g.realm, "authentication required: log in with a Kubernetes token as the password")
+		if id.Caller.Anonymous {
+			return outcome{action: metrics.ActionNone, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) {
+				unauthorized(w, g.Realm, "authentication required: log in with a Kubernetes token as the password")
 			}}
 		}
-		return outcome{verdict: &verdict{id: id}, request: r, action: actionNone, decision: decisionAllow}
+		return outcome{verdict: &auth.Verdict{ID: id}, request: r, action: metrics.ActionNone, decision: metrics.DecisionAllow}
 	}
 	return g.decideAll(ctx, r, ep, id, reqs)
 }
 
 // authenticationFailure answers a request whose credentials could not be checked: 401 with a
 // challenge when they are wrong, 503 when the API server could not be asked.
-func (g *gate) authenticationFailure(r *http.Request, ep policy.Endpoint, err error) outcome {
-	if errors.Is(err, errUnauthenticated) || errors.Is(err, errBadCredentials) {
-		g.log.V(1).Info("authentication failed", "path", r.URL.Path, "reason", err.Error())
-		return outcome{action: actionOf(r, ep), decision: decisionUnauthenticated, fail: func(w http.ResponseWriter) {
-			unauthorized(w, g.realm, "authentication failed: "+err.Error())
+func (g *Gate) authenticationFailure(r *http.Request, ep policy.Endpoint, err error) outcome {
+	if errors.Is(err, auth.ErrUnauthenticated) || errors.Is(err, errBadCredentials) {
+		g.Log.V(1).Info("authentication failed", "path", r.URL.Path, "reason", err.Error())
+		return outcome{action: actionOf(r, ep), decision: metrics.DecisionUnauthenticated, fail: func(w http.ResponseWriter) {
+			unauthorized(w, g.Realm, "authentication failed: "+err.Error())
 		}}
 	}
-	g.log.Error(err, "cannot authenticate a registry request", "path", r.URL.Path)
-	return outcome{action: actionOf(r, ep), decision: decisionError, fail: func(w http.ResponseWriter) {
+	g.Log.Error(err, "cannot authenticate a registry request", "path", r.URL.Path)
+	return outcome{action: actionOf(r, ep), decision: metrics.DecisionError, fail: func(w http.ResponseWriter) {
 		unavailable(w, "cannot authenticate the request now: "+err.Error())
 	}}
 }
@@ -213,8 +172,8 @@ func requirements(r *http.Request, ep policy.Endpoint) (*http.Request, []policy.
 }
 
 // decideAll decides every requirement of a request and builds its verdict.
-func (g *gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoint, id *identity, reqs []policy.Requirement) outcome {
-	v := &verdict{id: id}
+func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoint, id *auth.Identity, reqs []policy.Requirement) outcome {
+	v := &auth.Verdict{ID: id}
 	action := reqs[0].Action
 	for _, req := range reqs {
 		var ns, name string
@@ -226,12 +185,12 @@ func (g *gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 					continue
 				}
 				// A valid OCI name that cannot be a Repository resource: nothing to authorize.
-				return outcome{action: action, decision: decisionDeny, fail: func(w http.ResponseWriter) {
-					writeError(w, nameUnknownError(req.Repository, "Berth repositories are named <namespace>/<name>, after a Repository resource"))
+				return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) {
+					writeError(w, middleware.NameUnknownError(req.Repository, "Berth repositories are named <namespace>/<name>, after a Repository resource"))
 				}}
 			}
 		}
-		d, err := g.authz.decide(ctx, id, req)
+		d, err := g.Authz.Decide(ctx, id, req)
 		if err != nil {
 			return g.failure(r, req, action, err)
 		}
@@ -241,71 +200,71 @@ func (g *gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 			if err != nil {
 				return g.failure(r, req, action, err)
 			}
-			if d.allowed && exists {
-				v.allow(http.MethodGet, req.Repository)
+			if d.Allowed && exists {
+				v.Allow(http.MethodGet, req.Repository)
 				continue
 			}
 			// Not an error: the client uploads the blob instead (containerd gives up on a
 			// 403 here), and a mount from the storage of a deleted Repository never happens.
-			g.log.V(1).Info("dropping a cross-repository mount", "from", req.Repository, "to", ep.Name, "allowed", d.allowed, "exists", exists)
+			g.Log.V(1).Info("dropping a cross-repository mount", "from", req.Repository, "to", ep.Name, "allowed", d.Allowed, "exists", exists)
 			r = withoutMount(r)
-		case !d.allowed:
+		case !d.Allowed:
 			return g.refuse(id, req, d, action)
 		case req.Repository == "":
-			v.catalog = true
+			v.Catalog = true
 		default:
 			// Existence is checked after authorization, so that callers without rights learn
 			// nothing about which repositories exist.
-			repo, err := g.store.repository(ctx, ns, name)
+			repo, err := g.Store.Repository(ctx, ns, name)
 			if err != nil {
 				return g.failure(r, req, action, err)
 			}
 			if repo == nil {
-				return outcome{action: action, decision: decisionAllow, fail: func(w http.ResponseWriter) {
-					writeError(w, nameUnknownError(req.Repository, fmt.Sprintf("create a Repository named %s in namespace %s", name, ns)))
+				return outcome{action: action, decision: metrics.DecisionAllow, fail: func(w http.ResponseWriter) {
+					writeError(w, middleware.NameUnknownError(req.Repository, fmt.Sprintf("create a Repository named %s in namespace %s", name, ns)))
 				}}
 			}
 			if !repo.DeletionTimestamp.IsZero() && pushAction(req.Action) {
 				// Reads and deletes go on (the controller empties a force-deleted repository
 				// through them), but nothing new is stored in a repository on its way out.
-				return outcome{action: action, decision: decisionDeny, fail: func(w http.ResponseWriter) {
-					writeError(w, nameUnknownError(req.Repository, "the Repository is being deleted; create it again once it is gone"))
+				return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) {
+					writeError(w, middleware.NameUnknownError(req.Repository, "the Repository is being deleted; create it again once it is gone"))
 				}}
 			}
-			v.allow(r.Method, req.Repository)
+			v.Allow(r.Method, req.Repository)
 		}
 	}
-	return outcome{verdict: v, request: r, action: action, decision: decisionAllow}
+	return outcome{verdict: v, request: r, action: action, decision: metrics.DecisionAllow}
 }
 
 // failure answers a decision that could not be made (the API server or the cache failed):
 // 503, never a denial.
-func (g *gate) failure(r *http.Request, req policy.Requirement, action string, err error) outcome {
-	g.log.Error(err, "cannot authorize a registry request", "path", r.URL.Path, "action", req.Action)
-	return outcome{action: action, decision: decisionError, fail: func(w http.ResponseWriter) {
+func (g *Gate) failure(r *http.Request, req policy.Requirement, action string, err error) outcome {
+	g.Log.Error(err, "cannot authorize a registry request", "path", r.URL.Path, "action", req.Action)
+	return outcome{action: action, decision: metrics.DecisionError, fail: func(w http.ResponseWriter) {
 		unavailable(w, "cannot authorize the request now: "+err.Error())
 	}}
 }
 
 // refuse answers a denied requirement: 401 with a challenge for anonymous callers, who may
 // have credentials to send, 403 DENIED for authenticated ones.
-func (g *gate) refuse(id *identity, req policy.Requirement, d decision, action string) outcome {
+func (g *Gate) refuse(id *auth.Identity, req policy.Requirement, d auth.Decision, action string) outcome {
 	target := "repository " + req.Repository
 	if req.Repository == "" {
 		target = "the registry"
 	}
-	g.log.V(1).Info("request denied", "user", id.caller.User, "action", req.Action, "repository", req.Repository, "reason", d.reason)
-	if id.caller.Anonymous {
+	g.Log.V(1).Info("request denied", "user", id.Caller.User, "action", req.Action, "repository", req.Repository, "reason", d.Reason)
+	if id.Caller.Anonymous {
 		msg := fmt.Sprintf("authentication required: anonymous callers may not perform %s on %s", req.Action, target)
-		return outcome{action: action, decision: decisionDeny, fail: func(w http.ResponseWriter) { unauthorized(w, g.realm, msg) }}
+		return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) { unauthorized(w, g.Realm, msg) }}
 	}
-	msg := fmt.Sprintf("%s is not authorized to perform %s on %s: %s", id.caller.User, req.Action, target, d.reason)
-	return outcome{action: action, decision: decisionDeny, fail: func(w http.ResponseWriter) { denied(w, msg) }}
+	msg := fmt.Sprintf("%s is not authorized to perform %s on %s: %s", id.Caller.User, req.Action, target, d.Reason)
+	return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) { denied(w, msg) }}
 }
 
 // exists reports whether the Repository namespace/name exists.
-func (g *gate) exists(ctx context.Context, namespace, name string) (bool, error) {
-	r, err := g.store.repository(ctx, namespace, name)
+func (g *Gate) exists(ctx context.Context, namespace, name string) (bool, error) {
+	r, err := g.Store.Repository(ctx, namespace, name)
 	return r != nil, err
 }
 
@@ -324,10 +283,10 @@ var errBadCredentials = errors.New("malformed credentials")
 // authenticate returns the caller: anonymous without an Authorization header, otherwise the
 // identity the API server gives the token sent as the Basic password (the user name is
 // ignored, as ECR ignores "AWS") or as a Bearer token.
-func (g *gate) authenticate(ctx context.Context, r *http.Request) (*identity, error) {
+func (g *Gate) authenticate(ctx context.Context, r *http.Request) (*auth.Identity, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return anonymous, nil
+		return auth.Anonymous, nil
 	}
 	var token string
 	if _, password, ok := r.BasicAuth(); ok {
@@ -340,7 +299,7 @@ func (g *gate) authenticate(ctx context.Context, r *http.Request) (*identity, er
 	if token == "" {
 		return nil, fmt.Errorf("%w: the password is empty; it must be a Kubernetes token", errBadCredentials)
 	}
-	return g.authn.authenticate(ctx, token)
+	return g.Authn.Authenticate(ctx, token)
 }
 
 // actionOf is the metrics label of a request that failed before its requirements were known.
@@ -350,7 +309,7 @@ func actionOf(r *http.Request, ep policy.Endpoint) string {
 	case err != nil:
 		return "invalid"
 	case len(reqs) == 0:
-		return actionNone
+		return metrics.ActionNone
 	default:
 		return reqs[0].Action
 	}
@@ -368,44 +327,4 @@ func withoutMount(r *http.Request) *http.Request {
 	r2.URL = &u
 	r2.RequestURI = u.RequestURI()
 	return r2
-}
-
-// accessController is the backstop registered with distribution; see the top of the file.
-type accessController struct {
-	realm string
-}
-
-func newAccessController(options map[string]any) (auth.AccessController, error) {
-	realm, _ := options["realm"].(string)
-	if realm == "" {
-		return nil, errors.New(`the berth access controller needs option "realm"`)
-	}
-	return accessController{realm: realm}, nil
-}
-
-// Authorized lets a request through when the gate's verdict covers every access record.
-func (c accessController) Authorized(r *http.Request, access ...auth.Access) (*auth.Grant, error) {
-	v := verdictFrom(r.Context())
-	if v == nil {
-		return nil, backstopChallenge{realm: c.realm, reason: "the request was not authorized by the registry's gate"}
-	}
-	for _, a := range access {
-		if !v.covers(a) {
-			return nil, backstopChallenge{realm: c.realm, reason: fmt.Sprintf("%s %s:%s was not authorized by the registry's gate", a.Type, a.Name, a.Action)}
-		}
-	}
-	return &auth.Grant{User: auth.UserInfo{Name: v.id.caller.User}}, nil
-}
-
-// backstopChallenge is the backstop's refusal. It must be an auth.Challenge: distribution
-// answers any other error with a bare 400.
-type backstopChallenge struct {
-	realm, reason string
-}
-
-func (e backstopChallenge) Error() string { return e.reason }
-
-// SetHeaders adds the Basic challenge to distribution's 401.
-func (e backstopChallenge) SetHeaders(_ *http.Request, w http.ResponseWriter) {
-	challenge(w, e.realm)
 }

@@ -1,0 +1,20 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package handlers holds berth-registry's own HTTP handlers: the Gate in front of
+// distribution's App (authentication, ECR actions, the decision, the OCI error answers, the
+// pull recorder behind lastPulledAt) and the image listing of imageapi (Images).
+package handlers
