@@ -183,7 +183,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	app.RegisterHealthChecks(checks)
 
 	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Realm: s.opts.Auth.Realm, Metrics: s.metrics, Next: app, Log: log,
-		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls"))}
+		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")}}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", gate)
 	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})

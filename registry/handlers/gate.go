@@ -66,6 +66,9 @@ type Gate struct {
 	Log  logr.Logger
 	// Pulls records successful manifest pulls (lastPulledAt); nil records none.
 	Pulls *PullRecorder
+	// Referrers answers the OCI referrers API, which distribution does not have; nil leaves
+	// it to distribution (404).
+	Referrers *Referrers
 }
 
 // outcome is the Gate's decision about one request.
@@ -98,14 +101,19 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		o.fail(w)
 	default:
-		req := o.request.WithContext(auth.WithVerdict(o.request.Context(), o.verdict))
-		if g.Pulls != nil && r.Method == http.MethodGet {
-			if ep, err := policy.ParsePath(r.URL.Path); err == nil && ep.Route == policy.RouteManifest {
-				g.Pulls.servePull(g.Next, w, req, ep)
-				return
-			}
+		ctx := auth.WithVerdict(o.request.Context(), o.verdict)
+		ep, _ := policy.ParsePath(r.URL.Path) // parsed by check already
+		switch {
+		case ep.Route == policy.RouteReferrers && g.Referrers != nil:
+			g.Referrers.serve(w, o.request.WithContext(ctx), ep)
+		case ep.Route == policy.RouteManifest && r.Method == http.MethodPut:
+			// The manifest middleware adds OCI-Subject when it recorded a subject.
+			g.Next.ServeHTTP(w, o.request.WithContext(middleware.WithResponseHeader(ctx, w.Header())))
+		case ep.Route == policy.RouteManifest && r.Method == http.MethodGet && g.Pulls != nil:
+			g.Pulls.servePull(g.Next, w, o.request.WithContext(ctx), ep)
+		default:
+			g.Next.ServeHTTP(w, o.request.WithContext(ctx))
 		}
-		g.Next.ServeHTTP(w, req)
 	}
 }
 
@@ -119,6 +127,9 @@ func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 			}}
 		}
 		return outcome{passThrough: true}
+	}
+	if e := validateRequest(r, ep); e != nil {
+		return outcome{fail: func(w http.ResponseWriter) { writeError(w, *e) }}
 	}
 	id, err := g.authenticate(ctx, r)
 	if err != nil {

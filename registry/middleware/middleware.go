@@ -301,7 +301,8 @@ type immutableManifests struct {
 // Put refuses to store a manifest whose tag may not move to it. For a tag the Repository
 // protects, the check, the manifest and the tag are written under the tag's lock (lockTag), so
 // the loser of two concurrent pushes of one new tag gets 400 TAG_INVALID here: distribution
-// reports any error of its own tag step afterwards as 500 UNKNOWN.
+// reports any error of its own tag step afterwards as 500 UNKNOWN. A manifest with a subject
+// is recorded as a referrer of it (referrers.go) before its tag is written.
 func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Manifest, options ...distribution.ManifestServiceOption) (digest.Digest, error) {
 	tag := ""
 	for _, o := range options {
@@ -309,19 +310,27 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 			tag = t.Tag
 		}
 	}
-	if tag == "" {
-		return m.ManifestService.Put(ctx, manifest, options...)
-	}
 	mediaType, payload, err := manifest.Payload()
 	if err != nil {
 		return "", fmt.Errorf("reading the manifest payload: %w", err)
+	}
+	dgst := digest.FromBytes(payload)
+	subject, referrer, err := ReferrerOf(mediaType, payload, dgst)
+	if err != nil {
+		return "", errcode.ErrorCodeManifestInvalid.WithMessage(err.Error())
+	}
+	if tag == "" {
+		stored, err := m.ManifestService.Put(ctx, manifest, options...)
+		if err != nil {
+			return "", manifestError(err)
+		}
+		return stored, m.recordSubject(ctx, subject, referrer)
 	}
 	release, err := m.repo.lockTag(ctx, tag)
 	if err != nil {
 		return "", err
 	}
 	defer release()
-	dgst := digest.FromBytes(payload)
 	if err := m.repo.checkTag(ctx, tag, dgst); err != nil {
 		return "", err
 	}
@@ -330,6 +339,9 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	}
 	stored, err := m.ManifestService.Put(ctx, manifest, options...)
 	if err != nil {
+		return "", manifestError(err)
+	}
+	if err := m.recordSubject(ctx, subject, referrer); err != nil {
 		return "", err
 	}
 	// Tag it now, under the lock; distribution's own tag step then rewrites the same digest.
@@ -339,6 +351,113 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	}
 	m.repo.tagged = tag + "@" + stored.String()
 	return stored, nil
+}
+
+// recordSubject records referrer as a referrer of subject (none when subject is nil) and says
+// so in the response's OCI-Subject header.
+func (m *immutableManifests) recordSubject(ctx context.Context, subject *v1.Descriptor, referrer v1.Descriptor) error {
+	if subject == nil {
+		return nil
+	}
+	st := m.repo.deps.Storage()
+	if st == nil {
+		return errcode.ErrorCodeUnavailable.WithMessage("the registry's storage is not ready")
+	}
+	if err := writeReferrer(ctx, st.Driver, m.repo.Named().Name(), subject.Digest, referrer); err != nil {
+		return err
+	}
+	if h := responseHeader(ctx); h != nil {
+		h.Set(subjectHeader, subject.Digest.String())
+	}
+	return nil
+}
+
+// maxReferrerDepth bounds how deep a delete follows referrers of referrers (a signature of
+// an SBOM of an image is depth 2).
+const maxReferrerDepth = 8
+
+// Delete deletes the manifest and, first, its referrers (ECR deletes the artifacts attached to
+// an image with it), and drops it from the referrers of its own subject. Errors of the
+// manifest's own delete are returned as distribution returned them: its handler compares them.
+func (m *immutableManifests) Delete(ctx context.Context, dgst digest.Digest) error {
+	return m.deleteWithReferrers(ctx, dgst, 0)
+}
+
+func (m *immutableManifests) deleteWithReferrers(ctx context.Context, dgst digest.Digest, depth int) error {
+	st := m.repo.deps.Storage()
+	if st == nil {
+		return m.ManifestService.Delete(ctx, dgst)
+	}
+	repo := m.repo.Named().Name()
+	var subject *v1.Descriptor
+	if mf, err := m.ManifestService.Get(ctx, dgst); err == nil {
+		if mediaType, payload, err := mf.Payload(); err == nil {
+			subject, _, _ = ReferrerOf(mediaType, payload, dgst)
+		}
+	}
+	if depth < maxReferrerDepth {
+		refs, err := ListReferrers(ctx, st.Driver, repo, dgst, "")
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			if err := m.deleteReferrer(ctx, r.Digest, depth+1); err != nil {
+				return fmt.Errorf("deleting %s, a referrer of %s: %w", r.Digest, dgst, err)
+			}
+		}
+	}
+	if err := m.ManifestService.Delete(ctx, dgst); err != nil {
+		return err
+	}
+	if err := st.Driver.Delete(ctx, referrersDir(repo, dgst)); err != nil && !isPathNotFound(err) {
+		return fmt.Errorf("removing the referrers of %s: %w", dgst, err)
+	}
+	if subject != nil {
+		if err := st.Driver.Delete(ctx, referrerPath(repo, subject.Digest, dgst)); err != nil && !isPathNotFound(err) {
+			return fmt.Errorf("removing %s from the referrers of %s: %w", dgst, subject.Digest, err)
+		}
+	}
+	return nil
+}
+
+// deleteReferrer deletes one referrer with its tags (distribution's handler untags only the
+// manifest the request names); one already gone is fine.
+func (m *immutableManifests) deleteReferrer(ctx context.Context, dgst digest.Digest, depth int) error {
+	err := m.deleteWithReferrers(ctx, dgst, depth)
+	var unknown distribution.ErrManifestUnknownRevision
+	if err != nil && !errors.Is(err, distribution.ErrBlobUnknown) && !errors.As(err, &unknown) && !isPathNotFound(err) {
+		return err
+	}
+	ts := m.repo.Repository.Tags(ctx)
+	tags, err := ts.Lookup(ctx, v1.Descriptor{Digest: dgst})
+	if err != nil {
+		return fmt.Errorf("looking up the tags of %s: %w", dgst, err)
+	}
+	for _, t := range tags {
+		if err := ts.Untag(ctx, t); err != nil && !errors.As(err, new(distribution.ErrTagUnknown)) {
+			return fmt.Errorf("untagging %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// errInvalidURLText is distribution's (unexported) verification error for a layer whose URLs
+// the configuration does not allow.
+const errInvalidURLText = "invalid URL on layer"
+
+// manifestError turns the verification errors distribution's manifest handler would answer
+// with 500 UNKNOWN into the 400 MANIFEST_INVALID they are: Berth accepts no layer URLs
+// (non-distributable layers pointing outside the registry; docs/decisions.md).
+func manifestError(err error) error {
+	var verr distribution.ErrManifestVerification
+	if errors.As(err, &verr) {
+		for _, e := range verr {
+			if e != nil && e.Error() == errInvalidURLText {
+				return errcode.ErrorCodeManifestInvalid.WithMessage("the manifest references layers by URL (non-distributable layers): berth-registry stores every layer itself and accepts no layer URLs; push the layers instead")
+			}
+		}
+	}
+	return err
 }
 
 type immutableTags struct {
