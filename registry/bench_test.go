@@ -30,6 +30,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/registry/auth"
 	"github.com/berth-dev/berth/registry/handlers"
 	"github.com/berth-dev/berth/registry/metrics"
 	"github.com/berth-dev/berth/registry/options"
@@ -50,7 +51,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	// The gate serves in front of a handler that only answers 200: what is measured is the
 	// decision, with the gate's metrics.
 	allowed := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	g := &handlers.Gate{Authn: s.server.authn, Authz: s.server.authz, Store: s.server.store, Realm: "berth-registry", Metrics: metrics.New(), Log: logr.Discard(), Next: allowed}
+	g := &handlers.Gate{Authn: s.server.authn, Authz: s.server.authz, Store: s.server.store, Challenger: auth.Challenger{Service: "berth-registry"}, Metrics: metrics.New(), Log: logr.Discard(), Next: allowed}
 	decide := func(req *http.Request) bool {
 		var w statusWriter
 		g.ServeHTTP(&w, req)

@@ -84,7 +84,7 @@ func BuildConfiguration(o options.Options, httpSecret string) (*configuration.Co
 		cfg.Redis.Options.DialTimeout = 5 * time.Second
 	}
 
-	cfg.Auth = configuration.Auth{accessControllerName: configuration.Parameters{"realm": o.Auth.Realm}}
+	cfg.Auth = configuration.Auth{accessControllerName: configuration.Parameters{"realm": o.Auth.Realm, "host": o.Host}}
 	cfg.Middleware = map[string][]configuration.Middleware{
 		"registry":   {{Name: registryMiddlewareName, Options: configuration.Parameters{}}},
 		"repository": {{Name: repositoryMiddlewareName, Options: configuration.Parameters{}}},

@@ -54,7 +54,7 @@ func TestBuildConfigurationDefaults(t *testing.T) {
 	if cfg.Storage.Type() != options.DriverFilesystem {
 		t.Errorf("storage type = %q, want filesystem", cfg.Storage.Type())
 	}
-	if diff := cmp.Diff(configuration.Auth{"berth": {"realm": "berth-registry"}}, cfg.Auth); diff != "" {
+	if diff := cmp.Diff(configuration.Auth{"berth": {"realm": "berth-registry", "host": ""}}, cfg.Auth); diff != "" {
 		t.Errorf("auth mismatch (-want +got):\n%s", diff)
 	}
 	wantMiddleware := map[string][]configuration.Middleware{

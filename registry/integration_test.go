@@ -97,8 +97,9 @@ func TestOwnerNamespacePushPull(t *testing.T) {
 
 	// docker login: /v2/ challenges anonymous callers and welcomes valid tokens.
 	resp := s.do(t, http.MethodGet, "/v2/", "")
-	if resp.status != http.StatusUnauthorized || resp.header.Get("WWW-Authenticate") != `Basic realm="berth-registry"` {
-		t.Errorf("anonymous /v2/: %d %q, want 401 with a Basic challenge", resp.status, resp.header.Get("WWW-Authenticate"))
+	wantChallenge := `Bearer realm="http://` + s.addr + `/berth/v1/token",service="berth-registry"`
+	if resp.status != http.StatusUnauthorized || resp.header.Get("WWW-Authenticate") != wantChallenge {
+		t.Errorf("anonymous /v2/: %d %q, want 401 with challenge %s", resp.status, resp.header.Get("WWW-Authenticate"), wantChallenge)
 	}
 	if got := resp.header.Values("Docker-Distribution-API-Version"); !cmp.Equal(got, []string{"registry/2.0"}) {
 		t.Errorf("Docker-Distribution-API-Version = %q, want [registry/2.0]", got)
@@ -260,8 +261,8 @@ func TestRejectedTokens(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.do(t, http.MethodGet, "/v2/tok-a/app/tags/list", tc.token)
-			if resp.status != http.StatusUnauthorized || !strings.HasPrefix(resp.header.Get("WWW-Authenticate"), "Basic realm=") {
-				t.Errorf("status %d, challenge %q; want 401 with a Basic challenge", resp.status, resp.header.Get("WWW-Authenticate"))
+			if resp.status != http.StatusUnauthorized || !strings.HasPrefix(resp.header.Get("WWW-Authenticate"), "Bearer realm=") {
+				t.Errorf("status %d, challenge %q; want 401 with a Bearer challenge", resp.status, resp.header.Get("WWW-Authenticate"))
 			}
 			var body struct {
 				Errors []struct{ Code string } `json:"errors"`

@@ -182,11 +182,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	checks := health.NewRegistry() // not distribution's global one
 	app.RegisterHealthChecks(checks)
 
-	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Realm: s.opts.Auth.Realm, Metrics: s.metrics, Next: app, Log: log,
+	challenger := auth.Challenger{Service: s.opts.Auth.Realm, Host: s.opts.Host}
+	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Challenger: challenger, Metrics: s.metrics, Next: app, Log: log,
 		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")}}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", gate)
 	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})
+	mux.Handle(auth.TokenPath, &handlers.Token{Authn: s.authn, Challenger: challenger, Log: log.WithName("token")})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {

@@ -452,13 +452,26 @@ type response struct {
 // do sends one raw request to the shared registry with token as the Basic password.
 func (s *testSuite) do(t testing.TB, method, path, token string) response {
 	t.Helper()
+	return s.doWith(t, method, path, func(req *http.Request) {
+		if token != "" {
+			req.SetBasicAuth("berth", token)
+		}
+	})
+}
+
+// doBearer sends a request with token as its Bearer token.
+func (s *testSuite) doBearer(t testing.TB, method, path, token string) response {
+	t.Helper()
+	return s.doWith(t, method, path, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) })
+}
+
+func (s *testSuite) doWith(t testing.TB, method, path string, authorize func(*http.Request)) response {
+	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, "http://"+s.addr+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.SetBasicAuth("berth", token)
-	}
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -26,28 +26,29 @@ import (
 
 // AccessController is the backstop registered with distribution; see the top of the file.
 type AccessController struct {
-	realm string
+	challenger Challenger
 }
 
-// NewAccessController is the backstop's factory, registered with distribution: options
-// carries the realm of the Basic challenge.
+// NewAccessController is the backstop's factory, registered with distribution: options carry
+// the service name of challenges ("realm") and the registry's external URL ("host", optional).
 func NewAccessController(options map[string]any) (distauth.AccessController, error) {
 	realm, _ := options["realm"].(string)
 	if realm == "" {
 		return nil, errors.New(`the berth access controller needs option "realm"`)
 	}
-	return AccessController{realm: realm}, nil
+	host, _ := options["host"].(string)
+	return AccessController{challenger: Challenger{Service: realm, Host: host}}, nil
 }
 
 // Authorized lets a request through when the gate's Verdict covers every access record.
 func (c AccessController) Authorized(r *http.Request, access ...distauth.Access) (*distauth.Grant, error) {
 	v := VerdictFrom(r.Context())
 	if v == nil {
-		return nil, backstopChallenge{realm: c.realm, reason: "the request was not authorized by the registry's gate"}
+		return nil, backstopChallenge{challenger: c.challenger, reason: "the request was not authorized by the registry's gate"}
 	}
 	for _, a := range access {
 		if !v.Covers(a) {
-			return nil, backstopChallenge{realm: c.realm, reason: fmt.Sprintf("%s %s:%s was not authorized by the registry's gate", a.Type, a.Name, a.Action)}
+			return nil, backstopChallenge{challenger: c.challenger, reason: fmt.Sprintf("%s %s:%s was not authorized by the registry's gate", a.Type, a.Name, a.Action)}
 		}
 	}
 	return &distauth.Grant{User: distauth.UserInfo{Name: v.ID.Caller.User}}, nil
@@ -56,18 +57,13 @@ func (c AccessController) Authorized(r *http.Request, access ...distauth.Access)
 // backstopChallenge is the backstop's refusal. It must be an distauth.Challenge: distribution
 // answers any other error with a bare 400.
 type backstopChallenge struct {
-	realm, reason string
+	challenger Challenger
+	reason     string
 }
 
 func (e backstopChallenge) Error() string { return e.reason }
 
-// SetHeaders adds the Basic challenge to distribution's 401.
-func (e backstopChallenge) SetHeaders(_ *http.Request, w http.ResponseWriter) {
-	Challenge(w, e.realm)
-}
-
-// Challenge sets the Basic challenge that makes docker, podman, skopeo and crane send (or ask
-// for) credentials.
-func Challenge(w http.ResponseWriter, realm string) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", realm))
+// SetHeaders adds the challenge to distribution's 401.
+func (e backstopChallenge) SetHeaders(r *http.Request, w http.ResponseWriter) {
+	e.challenger.Challenge(w, r, "")
 }

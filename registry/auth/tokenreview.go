@@ -172,7 +172,7 @@ func (a *TokenAuthenticator) expiry(token string, r tokenResult) time.Time {
 		return now.Add(min(negativeTokenCacheTTL, a.ttl))
 	}
 	until := now.Add(a.ttl)
-	if exp, ok := tokenExpiry(token); ok && exp.Before(until) {
+	if exp, ok := TokenExpiry(token); ok && exp.Before(until) {
 		until = exp
 	}
 	return until
@@ -229,10 +229,10 @@ func (a *TokenAuthenticator) count(result string) {
 	}
 }
 
-// tokenExpiry reads the exp claim of a JWT without verifying anything: it only shortens how
+// TokenExpiry reads the exp claim of a JWT without verifying anything: it only shortens how
 // long a TokenReview answer is cached, and the TokenReview is what verifies the token. ok is
 // false for tokens that are not JWTs or carry no exp.
-func tokenExpiry(token string) (time.Time, bool) {
+func TokenExpiry(token string) (time.Time, bool) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return time.Time{}, false

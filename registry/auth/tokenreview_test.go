@@ -183,9 +183,9 @@ func TestTokenExpiry(t *testing.T) {
 		{enc([]byte(`{}`)) + "." + enc([]byte(`not json`)) + ".s", time.Time{}, false},
 	}
 	for _, tc := range cases {
-		got, ok := tokenExpiry(tc.token)
+		got, ok := TokenExpiry(tc.token)
 		if ok != tc.wantOK || !got.Equal(tc.want) {
-			t.Errorf("tokenExpiry(%q) = %v, %v; want %v, %v", tc.token, got, ok, tc.want, tc.wantOK)
+			t.Errorf("TokenExpiry(%q) = %v, %v; want %v, %v", tc.token, got, ok, tc.want, tc.wantOK)
 		}
 	}
 }

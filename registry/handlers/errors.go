@@ -36,10 +36,11 @@ func writeError(w http.ResponseWriter, err errcode.Error) {
 	_ = errcode.ServeJSON(w, err)
 }
 
-// unauthorized answers 401 UNAUTHORIZED with a Basic challenge: no credentials where they are
-// needed, or credentials the API server does not accept.
-func unauthorized(w http.ResponseWriter, realm, message string) {
-	auth.Challenge(w, realm)
+// unauthorized answers 401 UNAUTHORIZED with the challenge that makes clients log in (or ask
+// the token endpoint for an anonymous token): no credentials where they are needed, or
+// credentials the API server does not accept.
+func unauthorized(w http.ResponseWriter, r *http.Request, ch auth.Challenger, scope, message string) {
+	ch.Challenge(w, r, scope)
 	writeError(w, errcode.ErrorCodeUnauthorized.WithMessage(message))
 }
 

@@ -17,6 +17,7 @@ limitations under the License.
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/registry/auth"
 	"github.com/berth-dev/berth/registry/middleware"
 )
 
@@ -55,10 +57,13 @@ func TestErrorBodies(t *testing.T) {
 		wantBody      string
 	}{
 		{
-			name:          "unauthorized",
-			write:         func(w http.ResponseWriter) { unauthorized(w, "berth-registry", "authentication required") },
+			name: "unauthorized",
+			write: func(w http.ResponseWriter) {
+				r := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "http://registry.test/v2/a/b/tags/list", nil)
+				unauthorized(w, r, auth.Challenger{Service: "berth-registry"}, "repository:a/b:pull", "authentication required")
+			},
 			wantStatus:    http.StatusUnauthorized,
-			wantChallenge: `Basic realm="berth-registry"`,
+			wantChallenge: `Bearer realm="http://registry.test/berth/v1/token",service="berth-registry",scope="repository:a/b:pull"`,
 			wantBody:      `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`,
 		},
 		{

@@ -57,8 +57,8 @@ type Gate struct {
 	Authz *auth.Authorizer
 	// Store says which Repositories exist.
 	Store store.Store
-	// Realm names the registry in Basic challenges.
-	Realm string
+	// Challenger writes the challenges of 401 answers.
+	Challenger auth.Challenger
 	// Metrics counts and times the decisions.
 	Metrics *metrics.Metrics
 	// Next serves what the gate allows: distribution's App.
@@ -144,7 +144,7 @@ func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 	if len(reqs) == 0 { // the /v2/ ping: authentication only
 		if id.Caller.Anonymous {
 			return outcome{action: metrics.ActionNone, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) {
-				unauthorized(w, g.Realm, "authentication required: log in with a Kubernetes token as the password")
+				unauthorized(w, r, g.Challenger, "", "authentication required: log in with a Kubernetes token as the password")
 			}}
 		}
 		return outcome{verdict: &auth.Verdict{ID: id}, request: r, action: metrics.ActionNone, decision: metrics.DecisionAllow}
@@ -158,7 +158,7 @@ func (g *Gate) authenticationFailure(r *http.Request, ep policy.Endpoint, err er
 	if errors.Is(err, auth.ErrUnauthenticated) || errors.Is(err, errBadCredentials) {
 		g.Log.V(1).Info("authentication failed", "path", r.URL.Path, "reason", err.Error())
 		return outcome{action: actionOf(r, ep), decision: metrics.DecisionUnauthenticated, fail: func(w http.ResponseWriter) {
-			unauthorized(w, g.Realm, "authentication failed: "+err.Error())
+			unauthorized(w, r, g.Challenger, auth.Scope(r.Method, ep.Name), "authentication failed: "+err.Error())
 		}}
 	}
 	g.Log.Error(err, "cannot authenticate a registry request", "path", r.URL.Path)
@@ -220,7 +220,7 @@ func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 			g.Log.V(1).Info("dropping a cross-repository mount", "from", req.Repository, "to", ep.Name, "allowed", d.Allowed, "exists", exists)
 			r = withoutMount(r)
 		case !d.Allowed:
-			return g.refuse(id, req, d, action)
+			return g.refuse(r, id, req, d, action)
 		case req.Repository == "":
 			v.Catalog = true
 		default:
@@ -259,7 +259,7 @@ func (g *Gate) failure(r *http.Request, req policy.Requirement, action string, e
 
 // refuse answers a denied requirement: 401 with a challenge for anonymous callers, who may
 // have credentials to send, 403 DENIED for authenticated ones.
-func (g *Gate) refuse(id *auth.Identity, req policy.Requirement, d auth.Decision, action string) outcome {
+func (g *Gate) refuse(r *http.Request, id *auth.Identity, req policy.Requirement, d auth.Decision, action string) outcome {
 	target := "repository " + req.Repository
 	if req.Repository == "" {
 		target = "the registry"
@@ -267,7 +267,9 @@ func (g *Gate) refuse(id *auth.Identity, req policy.Requirement, d auth.Decision
 	g.Log.V(1).Info("request denied", "user", id.Caller.User, "action", req.Action, "repository", req.Repository, "reason", d.Reason)
 	if id.Caller.Anonymous {
 		msg := fmt.Sprintf("authentication required: anonymous callers may not perform %s on %s", req.Action, target)
-		return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) { unauthorized(w, g.Realm, msg) }}
+		return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) {
+			unauthorized(w, r, g.Challenger, auth.Scope(r.Method, req.Repository), msg)
+		}}
 	}
 	msg := fmt.Sprintf("%s is not authorized to perform %s on %s: %s", id.Caller.User, req.Action, target, d.Reason)
 	return outcome{action: action, decision: metrics.DecisionDeny, fail: func(w http.ResponseWriter) { denied(w, msg) }}
@@ -300,12 +302,19 @@ func (g *Gate) authenticate(ctx context.Context, r *http.Request) (*auth.Identit
 		return auth.Anonymous, nil
 	}
 	var token string
-	if _, password, ok := r.BasicAuth(); ok {
+	if user, password, ok := r.BasicAuth(); ok {
+		if user == "" && password == "" {
+			// podman and skopeo answer a challenge with an empty login when they have none.
+			return auth.Anonymous, nil
+		}
 		token = password
 	} else if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		token = strings.TrimSpace(rest)
 	} else {
 		return nil, fmt.Errorf("%w: use Basic authentication with a Kubernetes token as the password", errBadCredentials)
+	}
+	if token == auth.AnonymousToken {
+		return auth.Anonymous, nil
 	}
 	if token == "" {
 		return nil, fmt.Errorf("%w: the password is empty; it must be a Kubernetes token", errBadCredentials)

@@ -107,12 +107,12 @@ func newGateFixture(t *testing.T, s staticStore, rbac rbacTable) *gateFixture {
 	})
 	m := metrics.New()
 	f.gate = &Gate{
-		Authn:   auth.NewTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Minute, time.Now),
-		Authz:   auth.NewAuthorizer(s, cs.AuthorizationV1().SubjectAccessReviews(), 5*time.Second, time.Now),
-		Store:   s,
-		Realm:   "berth-registry",
-		Metrics: m,
-		Log:     logr.Discard(),
+		Authn:      auth.NewTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Minute, time.Now),
+		Authz:      auth.NewAuthorizer(s, cs.AuthorizationV1().SubjectAccessReviews(), 5*time.Second, time.Now),
+		Store:      s,
+		Challenger: auth.Challenger{Service: "berth-registry"},
+		Metrics:    m,
+		Log:        logr.Discard(),
 		Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			f.forwarded = r
 			w.WriteHeader(http.StatusTeapot)

@@ -83,7 +83,7 @@ func (h *Images) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !d.Allowed {
-		g.refuse(id, req, d, actionDescribeImages).fail(w)
+		g.refuse(r, id, req, d, actionDescribeImages).fail(w)
 		return
 	}
 	g.Metrics.Decided(actionDescribeImages, metrics.DecisionAllow, 0)
