@@ -17,27 +17,64 @@ limitations under the License.
 package controllers
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/source"
-
-	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecr"
+	"github.com/berth-dev/berth/controllers/ecs"
+	regclient "github.com/berth-dev/berth/registry/client"
 )
+
+// Options configure the reconcilers; cmd/manager binds them to flags.
+type Options struct {
+	// ServiceConcurrency is how many Services are reconciled at once.
+	ServiceConcurrency int
+	// TaskWorkers bounds the task Pod creations and deletions one Service reconcile issues
+	// at once; the client's QPS and burst bound them further.
+	TaskWorkers int
+	// BinpackSchedulerName is the scheduler profile that scores nodes MostAllocated, used for
+	// binpack placement strategies; empty: binpack is reported as not applied.
+	BinpackSchedulerName string
+	// ContainerRestartRules says the cluster has per-container restart rules, so an ECS
+	// restartPolicy restarts only its own container.
+	ContainerRestartRules bool
+
+	// RegistryHost is the bundled registry's host[:port]; task images under it are pulled
+	// with PullSecretName. This is the hook of the registry work: empty adds no pull secret.
+	RegistryHost string
+	// PullSecretName is the execution pull Secret listed in task Pods that pull from
+	// RegistryHost (for the default execution ServiceAccount; others get
+	// <PullSecretName>-<serviceaccount>). With RegistryHost set, the pull credentials
+	// controller keeps these Secrets; empty lists and keeps none.
+	PullSecretName string
+	// PullTokenLifetime is the lifetime of the tokens in pull Secrets, renewed at half-life.
+	PullTokenLifetime time.Duration
+	// RegistryReaderRole is the ClusterRole execution ServiceAccounts are bound to (the Helm
+	// chart names it after its release).
+	RegistryReaderRole string
+	// Repository configures the Repository controller and how it reaches the registry; an
+	// empty Repository.RegistryURL leaves the Repository controller out (tests of other kinds).
+	Repository RepositoryOptions
+
+	// Digests pins the images of a new deployment to the digests they resolve to when the
+	// deployment starts (ECS versionConsistency); nil pins nothing.
+	Digests ecs.DigestResolver
+}
+
+// BindFlags registers the reconcilers' flags.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	o.Repository.BindFlags(fs)
+	fs.IntVar(&o.ServiceConcurrency, "service-concurrency", ecs.DefaultServiceConcurrency, "Services reconciled at once.")
+	fs.IntVar(&o.TaskWorkers, "task-workers", ecs.DefaultTaskWorkers, "Task Pod creations and deletions one Service reconcile issues at once.")
+	fs.StringVar(&o.BinpackSchedulerName, "binpack-scheduler-name", "", "Scheduler profile scoring nodes MostAllocated, for binpack placement strategies (empty: binpack is not applied).")
+	fs.BoolVar(&o.ContainerRestartRules, "container-restart-rules", false, "The cluster supports per-container restart rules (ContainerRestartRules feature).")
+	fs.StringVar(&o.PullSecretName, "pull-secret-name", ecs.DefaultPullSecretName, "Pull Secret of the default execution ServiceAccount in each namespace whose tasks use bundled-registry images (empty: keep none).")
+	fs.DurationVar(&o.PullTokenLifetime, "pull-token-lifetime", ecs.DefaultPullTokenLifetime, "Lifetime of the registry tokens in pull Secrets (renewed at half-life).")
+	fs.StringVar(&o.RegistryReaderRole, "registry-reader-role", ecs.RegistryReaderRole, "ClusterRole granting pull, bound to execution ServiceAccounts in their namespace.")
+}
 
 // RepositoryOptions configure the Repository controller; cmd/manager binds them to flags.
 type RepositoryOptions struct {
@@ -71,14 +108,8 @@ type RepositoryOptions struct {
 
 // Defaults of RepositoryOptions.
 const (
-	defaultRepositoryResync      = 10 * time.Minute
 	defaultRegistryTokenLifetime = time.Hour
 	defaultRepositoryConcurrency = 2
-	// defaultRegistryAudience is the token audience berth-registry accepts by default.
-	defaultRegistryAudience = "berth-registry"
-	// eventQueueSize bounds notifications waiting for the reconciler; beyond it they are
-	// dropped and the resync catches up.
-	eventQueueSize = 1024
 )
 
 // BindFlags registers the Repository controller's flags.
@@ -91,75 +122,12 @@ func (o *RepositoryOptions) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RegistryURL, "registry-url", "http://berth-registry.berth-system.svc:5000", "URL of the bundled registry's API, as the controller reaches it.")
 	fs.StringVar(&o.RegistryCAFile, "registry-ca-file", "", "PEM CA bundle for an https --registry-url (default: system roots).")
 	fs.StringVar(&o.ServiceAccount, "registry-service-account", sa, "The controller's ServiceAccount <namespace>/<name>, whose tokens authenticate it to the registry.")
-	fs.StringVar(&o.TokenAudience, "registry-token-audience", defaultRegistryAudience, "Token audience the registry accepts.")
+	fs.StringVar(&o.TokenAudience, "registry-token-audience", regclient.DefaultAudience, "Token audience the registry accepts.")
 	fs.DurationVar(&o.TokenLifetime, "registry-token-lifetime", defaultRegistryTokenLifetime, "Lifetime of the controller's registry tokens (renewed at half-life).")
-	fs.DurationVar(&o.ResyncInterval, "repository-resync-interval", defaultRepositoryResync, "How often a Repository is read from the registry without a notification (lifecycle rules are evaluated then too).")
-	fs.StringVar(&o.EventsAddr, "registry-events-bind-address", ":9090", "Address that receives the registry's notifications (plain HTTP, path "+RegistryEventsPath+"); 0 disables it.")
+	fs.DurationVar(&o.ResyncInterval, "repository-resync-interval", ecr.DefaultResyncInterval, "How often a Repository is read from the registry without a notification (lifecycle rules are evaluated then too).")
+	fs.StringVar(&o.EventsAddr, "registry-events-bind-address", ":9090", "Address that receives the registry's notifications (plain HTTP, path "+ecr.RegistryEventsPath+"); 0 disables it.")
 	fs.StringVar(&o.EventsTokenFile, "registry-events-token-file", "", "File holding the bearer token the registry sends with notifications; empty accepts any caller.")
 	fs.IntVar(&o.Concurrency, "repository-concurrency", defaultRepositoryConcurrency, "Repositories reconciled at once.")
-}
-
-// setupRepository registers the Repository controller and, when EventsAddr is set, its
-// notification receiver.
-func setupRepository(_ context.Context, mgr ctrl.Manager, o RepositoryOptions, reg registryAPI) error {
-	r := &RepositoryReconciler{
-		Client:         mgr.GetClient(),
-		Recorder:       mgr.GetEventRecorder("berth-repository-controller"),
-		Registry:       reg,
-		RegistryHost:   o.RegistryHost,
-		ResyncInterval: o.ResyncInterval,
-	}
-	if r.ResyncInterval <= 0 {
-		r.ResyncInterval = defaultRepositoryResync
-	}
-	b := ctrl.NewControllerManagedBy(mgr).
-		Named("repository").
-		// Status writes (lastEvaluatedAt moves every pass) must not bring another pass.
-		For(&ecrv1alpha1.Repository{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, o.Concurrency)})
-	if o.EventsAddr != "" && o.EventsAddr != "0" {
-		token, err := readTokenFile(o.EventsTokenFile)
-		if err != nil {
-			return err
-		}
-		events := make(chan event.TypedGenericEvent[*ecrv1alpha1.Repository], eventQueueSize)
-		if err := mgr.Add(&registryEventReceiver{addr: o.EventsAddr, token: token, out: events, log: mgr.GetLogger().WithName("registry-events")}); err != nil {
-			return fmt.Errorf("adding the registry event receiver: %w", err)
-		}
-		b = b.WatchesRawSource(source.Channel(events, &handler.TypedEnqueueRequestForObject[*ecrv1alpha1.Repository]{}))
-	}
-	if err := b.Complete(r); err != nil {
-		return fmt.Errorf("setting up the Repository controller: %w", err)
-	}
-	return nil
-}
-
-// newRepositoryRegistry builds the registry client of the options.
-func newRepositoryRegistry(mgr ctrl.Manager, o RepositoryOptions) (*registryClient, error) {
-	ns, name, ok := strings.Cut(o.ServiceAccount, "/")
-	if !ok || ns == "" || name == "" {
-		return nil, fmt.Errorf("the controller's ServiceAccount %q must be <namespace>/<name>", o.ServiceAccount)
-	}
-	if o.TokenLifetime < 10*time.Minute {
-		return nil, errors.New("the registry token lifetime must be at least 10m (the API server's minimum)")
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	if o.RegistryCAFile != "" {
-		pem, err := os.ReadFile(o.RegistryCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading the registry CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("no certificate in %s", o.RegistryCAFile)
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	tokens := &serviceAccountTokens{
-		client: mgr.GetClient(), namespace: ns, name: name,
-		audience: o.TokenAudience, lifetime: o.TokenLifetime, now: time.Now,
-	}
-	return newRegistryClient(o.RegistryURL, &http.Client{Transport: transport, Timeout: 30 * time.Second}, tokens)
 }
 
 // readTokenFile reads a bearer token; an empty name is no token.

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecr
 
 import (
 	"context"
@@ -28,15 +28,41 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/controllers/internal/finalizers"
 	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/lifecycle"
+	regclient "github.com/berth-dev/berth/registry/client"
 	"github.com/berth-dev/berth/registry/imageapi"
 )
+
+// DefaultResyncInterval is how often a Repository is read again without a notification when
+// RepositoryReconciler.ResyncInterval is not set.
+const DefaultResyncInterval = 10 * time.Minute
+
+// eventQueueSize bounds notifications waiting for the reconciler; beyond it they are dropped
+// and the resync catches up.
+const eventQueueSize = 1024
+
+// RegistryAPI is what the Repository reconciler needs from the bundled registry
+// (registry/client.Client); tests may substitute it.
+type RegistryAPI interface {
+	// Images lists every manifest of repository namespace/name.
+	Images(ctx context.Context, namespace, name string) ([]imageapi.Image, error)
+	// DeleteManifest deletes manifest digest (and so its tags); a manifest already gone is no
+	// error.
+	DeleteManifest(ctx context.Context, namespace, name, digest string) error
+}
 
 // Bounds of unknownRepositoryDelay: a Repository the registry's informer has not seen yet is
 // read again after a second at first (the informer catches up within a second or so).
@@ -54,12 +80,21 @@ type RepositoryReconciler struct {
 	client.Client
 	Recorder recorder.EventRecorder
 	// Registry is the registry's API.
-	Registry registryAPI
+	Registry RegistryAPI
 	// RegistryHost is the host[:port] of status.repositoryUri.
 	RegistryHost string
 	// ResyncInterval is how often a Repository is read again without a notification, which
-	// repairs lost notifications and lets age-based rules fire.
+	// repairs lost notifications and lets age-based rules fire (DefaultResyncInterval when
+	// not set).
 	ResyncInterval time.Duration
+	// Concurrency is how many Repositories are reconciled at once (at least 1).
+	Concurrency int
+	// EventsAddr is where the registry's notifications are received (RegistryEventsPath);
+	// empty or "0" runs no receiver, and status follows the resync only.
+	EventsAddr string
+	// EventsToken is the bearer token the registry must send with notifications; empty
+	// accepts any caller.
+	EventsToken string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -92,7 +127,7 @@ func (r *RepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if err := r.Get(ctx, req.NamespacedName, repo); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if err := ensureFinalizer(ctx, r.Client, repo, ecrv1alpha1.Finalizer); err != nil {
+	if err := finalizers.Ensure(ctx, r.Client, repo, ecrv1alpha1.Finalizer); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -114,11 +149,11 @@ func (r *RepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		err = r.reconcileNormal(ctx, s)
 	}
 	switch {
-	case errors.Is(err, errRepositoryUnknown):
+	case errors.Is(err, regclient.ErrRepositoryUnknown):
 		s.unknown = true
 		return ctrl.Result{RequeueAfter: unknownRepositoryDelay(repo, s.now)}, nil
 	case err != nil:
-		// errRegistryUnavailable among them: the workqueue's backoff retries.
+		// regclient.ErrUnavailable among them: the workqueue's backoff retries.
 		return ctrl.Result{}, err
 	case !repo.DeletionTimestamp.IsZero():
 		return ctrl.Result{}, nil
@@ -141,9 +176,9 @@ func (r *RepositoryReconciler) reconcileNormal(ctx context.Context, s *repositor
 
 // reconcileImages reads the image list from the registry.
 func (r *RepositoryReconciler) reconcileImages(ctx context.Context, s *repositoryScope) error {
-	images, err := r.Registry.images(ctx, s.repo.Namespace, s.repo.Name)
+	images, err := r.Registry.Images(ctx, s.repo.Namespace, s.repo.Name)
 	if err != nil {
-		if errors.Is(err, errRegistryUnavailable) {
+		if errors.Is(err, regclient.ErrUnavailable) {
 			s.registryErr = err
 		}
 		return err
@@ -168,7 +203,7 @@ func (r *RepositoryReconciler) reconcileLifecycle(ctx context.Context, s *reposi
 	gone := make(map[string]bool, len(expiries))
 	var err error
 	for _, e := range expiries {
-		if err = r.Registry.deleteManifest(ctx, s.repo.Namespace, s.repo.Name, e.Digest); err != nil {
+		if err = r.Registry.DeleteManifest(ctx, s.repo.Namespace, s.repo.Name, e.Digest); err != nil {
 			break
 		}
 		gone[e.Digest] = true
@@ -213,7 +248,7 @@ func (r *RepositoryReconciler) reconcileDelete(ctx context.Context, s *repositor
 	}
 	if len(s.images) > 0 {
 		for _, d := range deletionOrder(s.images) {
-			if err := r.Registry.deleteManifest(ctx, s.repo.Namespace, s.repo.Name, d); err != nil {
+			if err := r.Registry.DeleteManifest(ctx, s.repo.Namespace, s.repo.Name, d); err != nil {
 				s.registryErr = err
 				return err
 			}
@@ -227,7 +262,7 @@ func (r *RepositoryReconciler) reconcileDelete(ctx context.Context, s *repositor
 			return fmt.Errorf("%d images were pushed during the deletion of the repository; deleting again", len(s.images))
 		}
 	}
-	return releaseFinalizer(ctx, r.Client, s.repo, ecrv1alpha1.Finalizer)
+	return finalizers.Release(ctx, r.Client, s.repo, ecrv1alpha1.Finalizer)
 }
 
 // notEmptyReported reports whether the status already says the delete waits, so the warning
@@ -247,6 +282,31 @@ func (s *repositoryScope) notEmptyReported() bool {
 // and hammering it helps nobody). Derived from the object, so a restart keeps the back-off.
 func unknownRepositoryDelay(repo *ecrv1alpha1.Repository, now time.Time) time.Duration {
 	return min(max(now.Sub(repo.CreationTimestamp.Time)/4, unknownRepositoryRetry), unknownRepositoryMaxRetry)
+}
+
+// SetupWithManager watches Repositories (spec changes only: status writes must not bring
+// another pass) and, when EventsAddr is set, adds the notification receiver to mgr and
+// reconciles the Repositories its notifications name.
+func (r *RepositoryReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.ResyncInterval <= 0 {
+		r.ResyncInterval = DefaultResyncInterval
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("repository").
+		// Status writes (lastEvaluatedAt moves every pass) must not bring another pass.
+		For(&ecrv1alpha1.Repository{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.Concurrency)})
+	if r.EventsAddr != "" && r.EventsAddr != "0" {
+		events := make(chan event.TypedGenericEvent[*ecrv1alpha1.Repository], eventQueueSize)
+		if err := mgr.Add(&registryEventReceiver{addr: r.EventsAddr, token: r.EventsToken, out: events, log: mgr.GetLogger().WithName("registry-events")}); err != nil {
+			return fmt.Errorf("adding the registry event receiver: %w", err)
+		}
+		b = b.WatchesRawSource(source.Channel(events, &handler.TypedEnqueueRequestForObject[*ecrv1alpha1.Repository]{}))
+	}
+	if err := b.Complete(r); err != nil {
+		return fmt.Errorf("setting up the Repository controller: %w", err)
+	}
+	return nil
 }
 
 func (r *RepositoryReconciler) now() time.Time {

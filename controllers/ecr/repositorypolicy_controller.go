@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecr
 
 import (
 	"context"
@@ -137,8 +137,9 @@ func (r *RepositoryPolicyReconciler) policiesForRepository(ctx context.Context, 
 	return reqs
 }
 
-// SetupWithManager watches policies and the Repositories they name.
-func (r *RepositoryPolicyReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+// SetupIndexes registers the field index the RepositoryPolicy reconciler queries
+// (PolicyRepositoryIndex).
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &ecrv1alpha1.RepositoryPolicy{}, PolicyRepositoryIndex, func(o client.Object) []string {
 		p, ok := o.(*ecrv1alpha1.RepositoryPolicy)
 		if !ok {
@@ -148,6 +149,12 @@ func (r *RepositoryPolicyReconciler) SetupWithManager(ctx context.Context, mgr c
 	}); err != nil {
 		return fmt.Errorf("indexing RepositoryPolicies by repository: %w", err)
 	}
+	return nil
+}
+
+// SetupWithManager watches policies and the Repositories they name; SetupIndexes must have
+// registered PolicyRepositoryIndex.
+func (r *RepositoryPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("repositorypolicy").
 		For(&ecrv1alpha1.RepositoryPolicy{}).

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers_test
+package ecs_test
 
 import (
 	"context"
@@ -29,7 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
-	"github.com/berth-dev/berth/controllers"
+	"github.com/berth-dev/berth/controllers/ecs"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -64,7 +64,7 @@ func (c laggingCache) List(ctx context.Context, list client.ObjectList, opts ...
 func lagReconcile(t *testing.T, ns, name string, lag laggingCache) {
 	t.Helper()
 	lag.Client = k8s
-	r := &controllers.TaskDefinitionReconciler{Client: lag, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: &events.FakeRecorder{}}
+	r := &ecs.TaskDefinitionReconciler{Client: lag, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: &events.FakeRecorder{}}
 	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: name}}); err != nil {
 		t.Fatalf("reconcile with a lagging cache: %v", err)
 	}
@@ -83,7 +83,7 @@ func TestTaskDefinitionRegistersOnceUnderCacheLag(t *testing.T) {
 	for range 3 {
 		lagReconcile(t, ns, "web", laggingCache{revisions: true, services: true})
 	}
-	if got := revisions(t, ns, "web"); !sameSet(got, 1) {
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1) {
 		t.Fatalf("revisions %v after passes that did not see revision 1 in the cache, want [1]", got)
 	}
 	if td := getTD(t, ns, "web"); td.Status.Revision != 1 {
@@ -94,7 +94,7 @@ func TestTaskDefinitionRegistersOnceUnderCacheLag(t *testing.T) {
 	setImage(t, ns, "web", "app:2")
 	waitRevision(t, ns, "web", 2)
 	lagReconcile(t, ns, "web", laggingCache{revisions: true, services: true})
-	if got := revisions(t, ns, "web"); !sameSet(got, 1, 2) {
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1, 2) {
 		t.Fatalf("revisions %v, want [1 2]", got)
 	}
 }
@@ -116,7 +116,7 @@ func TestTaskDefinitionKeepsRevisionsOfServicesTheCacheMisses(t *testing.T) {
 	})
 
 	lagReconcile(t, ns, "web", laggingCache{services: true})
-	if got := revisions(t, ns, "web"); !sameSet(got, 1, 2) {
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1, 2) {
 		t.Fatalf("revisions %v after a pass that did not see the Service pinned to 1, want [1 2]", got)
 	}
 
@@ -150,9 +150,9 @@ func TestPullCredentialsKeptWhenTheCacheMissesTheirService(t *testing.T) {
 		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: testPullSecret}, secret)
 	})
 
-	r := &controllers.PullCredentialsReconciler{
+	r := &ecs.PullCredentialsReconciler{
 		Client: laggingCache{Client: k8s, services: true}, APIReader: k8s, RegistryHost: testRegistryHost,
-		SecretName: testPullSecret, Audience: "berth-registry", Lifetime: time.Hour, ReaderRole: controllers.RegistryReaderRole,
+		SecretName: testPullSecret, Audience: "berth-registry", Lifetime: time.Hour, ReaderRole: ecs.RegistryReaderRole,
 	}
 	if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "pull-credentials"}}); err != nil {
 		t.Fatalf("reconcile with a lagging cache: %v", err)

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
 )
 
 // ServiceFamilyIndex indexes Services by every task definition family they use: the one
@@ -87,7 +88,7 @@ func serviceRefs(svc *ecsv1alpha1.Service) []string {
 func serviceFamilies(svc *ecsv1alpha1.Service) []string {
 	var out []string
 	for _, ref := range serviceRefs(svc) {
-		if family, _, err := ParseTaskDefinitionRef(ref); err == nil {
+		if family, _, err := revisions.ParseRef(ref); err == nil {
 			out = append(out, family)
 		}
 	}

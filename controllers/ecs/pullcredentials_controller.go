@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -39,8 +39,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
 	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/taskdef"
+	regclient "github.com/berth-dev/berth/registry/client"
 )
 
 // PullCredentialsLabel marks the ServiceAccounts, RoleBindings and Secrets the controller keeps
@@ -60,6 +62,14 @@ const (
 	pullTokenSAUIDAnnotation = "berth.dev/service-account-uid" //nolint:gosec // an annotation key
 	// pullTokenHostAnnotation is the registry host the Secret's auths entry is for.
 	pullTokenHostAnnotation = "berth.dev/registry-host" //nolint:gosec // an annotation key
+)
+
+// Defaults of PullCredentialsReconciler.
+const (
+	// DefaultPullSecretName is the default execution identity's pull Secret.
+	DefaultPullSecretName = "berth-registry-pull"
+	// DefaultPullTokenLifetime is ECR's: its authorization tokens last 12 hours.
+	DefaultPullTokenLifetime = 12 * time.Hour
 )
 
 // RegistryReaderRole is the default ClusterRole granting pull on a namespace's repositories;
@@ -85,11 +95,14 @@ type PullCredentialsReconciler struct {
 	RegistryHost string
 	// SecretName is the default execution identity's pull Secret (taskdef.PullSecretName).
 	SecretName string
-	// Audience is the registry's token audience.
+	// Audience is the registry's token audience (registry/client.DefaultAudience when not
+	// set).
 	Audience string
-	// Lifetime is the lifetime asked of each token (ECR's tokens last 12 hours).
+	// Lifetime is the lifetime asked of each token (DefaultPullTokenLifetime, ECR's 12 hours,
+	// when not set).
 	Lifetime time.Duration
-	// ReaderRole is the ClusterRole execution ServiceAccounts are bound to.
+	// ReaderRole is the ClusterRole execution ServiceAccounts are bound to (RegistryReaderRole
+	// when not set).
 	ReaderRole string
 	// Recorder reports, on the Services that need them, pull credentials that cannot be kept
 	// (a Secret of that name Berth does not manage, a refused TokenRequest); nil reports none.
@@ -164,7 +177,7 @@ func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c clie
 			if ref == "" {
 				continue
 			}
-			rev, err := ResolveRevision(ctx, c, ns, ref)
+			rev, err := revisions.Resolve(ctx, c, ns, ref)
 			if err != nil {
 				// A missing family or revision runs no task; the Service reports it.
 				continue
@@ -281,12 +294,12 @@ func (r *PullCredentialsReconciler) reconcileSecret(ctx context.Context, sa *cor
 			return due, nil
 		}
 	}
-	t, err := requestRegistryToken(ctx, r.Client, sa, r.Audience, r.Lifetime, now)
+	t, err := regclient.RequestToken(ctx, r.Client, sa, r.Audience, r.Lifetime, now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	refresh := t.renewAt
-	want := pullSecret(sa, name, r.RegistryHost, t.token, refresh, t.expiry)
+	refresh := t.RenewAt
+	want := pullSecret(sa, name, r.RegistryHost, t.Token, refresh, t.Expiry)
 	if !exists {
 		if err := r.Client.Create(ctx, want); err != nil {
 			if apierrors.IsAlreadyExists(err) {
@@ -358,8 +371,18 @@ func (r *PullCredentialsReconciler) now() time.Time {
 
 // SetupWithManager reconciles a namespace when one of its Services changes spec or
 // deployments, a TaskDefinition changes (a new revision shows in its status), or one of its
-// pull credentials changes or disappears.
+// pull credentials changes or disappears. It sets the defaults of ReaderRole, Audience and
+// Lifetime.
 func (r *PullCredentialsReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.ReaderRole == "" {
+		r.ReaderRole = RegistryReaderRole
+	}
+	if r.Audience == "" {
+		r.Audience = regclient.DefaultAudience
+	}
+	if r.Lifetime <= 0 {
+		r.Lifetime = DefaultPullTokenLifetime
+	}
 	toNamespace := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []ctrl.Request {
 		return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: pullCredentialsRequestName}}}
 	})

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -43,9 +43,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/internal/registrytest"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 	"github.com/berth-dev/berth/registry"
+	regclient "github.com/berth-dev/berth/registry/client"
 )
 
 // TestPullCredentials runs the pull credentials controller against a real API server and the
@@ -56,16 +58,18 @@ func TestPullCredentials(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is unset")
 	}
-	e := startRepoEnv(t)
+	e := registrytest.Start(t)
 	ctx := context.Background()
-	e.regAddr = startTestRegistry(t, e, "")
-	applyTestFile(t, e.c, filepath.Join(envtest.RepoRoot(), "config/rbac/registry_reader_role.yaml"))
-	ns := e.pusherNS
-	e.repository(t, "web", nil)
-	pushed := e.push(t, "web", "v1")
+	e.StartRegistry(t, "")
+	if err := envtest.ApplyFile(ctx, e.C, filepath.Join(envtest.RepoRoot(), "config/rbac/registry_reader_role.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	ns := e.PusherNS
+	e.Repository(t, "web", nil)
+	pushed := e.Push(t, "web", "v1")
 	startPullCredentialsManager(t, e)
 
-	image := e.regAddr + "/" + ns + "/web:v1"
+	image := e.RegAddr + "/" + ns + "/web:v1"
 	createFamily(t, e, "web", image, "")
 	createECSService(t, e, "web")
 
@@ -73,11 +77,11 @@ func TestPullCredentials(t *testing.T) {
 	t.Run("SecretPullsButCannotPush", func(t *testing.T) {
 		token = waitPullToken(t, e, DefaultPullSecretName, "")
 		sa := &corev1.ServiceAccount{}
-		if err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "berth-task-execution"}, sa); err != nil {
+		if err := e.C.Get(ctx, types.NamespacedName{Namespace: ns, Name: "berth-task-execution"}, sa); err != nil {
 			t.Fatalf("execution ServiceAccount: %v", err)
 		}
 		rb := &rbacv1.RoleBinding{}
-		if err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: readerBindingName("berth-task-execution")}, rb); err != nil {
+		if err := e.C.Get(ctx, types.NamespacedName{Namespace: ns, Name: readerBindingName("berth-task-execution")}, rb); err != nil {
 			t.Fatalf("reader RoleBinding: %v", err)
 		}
 		if rb.RoleRef.Name != RegistryReaderRole {
@@ -107,21 +111,21 @@ func TestPullCredentials(t *testing.T) {
 	})
 
 	t.Run("OwnExecutionIdentity", func(t *testing.T) {
-		createFamily(t, e, "batch", e.regAddr+"/"+ns+"/web:v1", "batch-pull")
+		createFamily(t, e, "batch", e.RegAddr+"/"+ns+"/web:v1", "batch-pull")
 		createECSService(t, e, "batch")
 		waitPullToken(t, e, DefaultPullSecretName+"-batch-pull", "")
 		sa := &corev1.ServiceAccount{}
-		if err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "batch-pull"}, sa); err != nil {
+		if err := e.C.Get(ctx, types.NamespacedName{Namespace: ns, Name: "batch-pull"}, sa); err != nil {
 			t.Fatalf("execution ServiceAccount batch-pull: %v", err)
 		}
 	})
 
 	t.Run("ServiceAccountRecreatedGetsNewToken", func(t *testing.T) {
 		sa := &corev1.ServiceAccount{}
-		if err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "berth-task-execution"}, sa); err != nil {
+		if err := e.C.Get(ctx, types.NamespacedName{Namespace: ns, Name: "berth-task-execution"}, sa); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.c.Delete(ctx, sa); err != nil {
+		if err := e.C.Delete(ctx, sa); err != nil {
 			t.Fatal(err)
 		}
 		renewed := waitPullToken(t, e, DefaultPullSecretName, token)
@@ -132,7 +136,7 @@ func TestPullCredentials(t *testing.T) {
 	})
 
 	t.Run("RemovedWithTheLastService", func(t *testing.T) {
-		if err := e.c.Delete(ctx, &ecsv1alpha1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "batch"}}); err != nil {
+		if err := e.C.Delete(ctx, &ecsv1alpha1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "batch"}}); err != nil {
 			t.Fatal(err)
 		}
 		kubetest.Eventually(t, 30*time.Second, func() error {
@@ -141,7 +145,7 @@ func TestPullCredentials(t *testing.T) {
 				&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "batch-pull"}},
 				&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: readerBindingName("batch-pull")}},
 			} {
-				err := e.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: obj.GetName()}, obj)
+				err := e.C.Get(ctx, types.NamespacedName{Namespace: ns, Name: obj.GetName()}, obj)
 				if !apierrors.IsNotFound(err) {
 					return fmt.Errorf("%T %s still there (%w)", obj, obj.GetName(), err)
 				}
@@ -153,46 +157,53 @@ func TestPullCredentials(t *testing.T) {
 	})
 
 	t.Run("DigestsResolvedForDeployments", func(t *testing.T) {
-		reg, err := newRegistryClient("http://"+e.regAddr, http.DefaultClient, staticToken(e.token(t, "berth-system", "berth-controller")))
+		reg, err := regclient.New("http://"+e.RegAddr, http.DefaultClient, registrytest.StaticToken(e.Token(t, "berth-system", "berth-controller")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := &registryDigests{client: reg, host: e.regAddr}
-		byDigest := e.regAddr + "/" + ns + "/web@" + pushed.String()
-		got, err := d.Resolve(ctx, ns, []string{image, e.regAddr + "/" + ns + "/web:missing", "nginx:1.27", byDigest, e.regAddr + "/" + ns + "/nothere:v1"})
+		d := &regclient.Digests{Client: reg, Host: e.RegAddr}
+		byDigest := e.RegAddr + "/" + ns + "/web@" + pushed.String()
+		got, err := d.Resolve(ctx, ns, []string{image, e.RegAddr + "/" + ns + "/web:missing", "nginx:1.27", byDigest, e.RegAddr + "/" + ns + "/nothere:v1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || got[image] != pushed.String() {
 			t.Fatalf("Resolve = %v, want only %s → %s", got, image, pushed)
 		}
-		down, _ := newRegistryClient("http://"+freeLoopbackAddr(t), http.DefaultClient, staticToken("x"))
-		if _, err := (&registryDigests{client: down, host: e.regAddr}).Resolve(ctx, ns, []string{image}); !errors.Is(err, errRegistryUnavailable) {
-			t.Fatalf("Resolve with the registry down: %v, want errRegistryUnavailable", err)
+		down, _ := regclient.New("http://"+registrytest.FreeLoopbackAddr(t), http.DefaultClient, registrytest.StaticToken("x"))
+		if _, err := (&regclient.Digests{Client: down, Host: e.RegAddr}).Resolve(ctx, ns, []string{image}); !errors.Is(err, regclient.ErrUnavailable) {
+			t.Fatalf("Resolve with the registry down: %v, want regclient.ErrUnavailable", err)
 		}
 	})
 }
 
 // startPullCredentialsManager runs the TaskDefinition and pull credentials controllers with
 // the manager's real (label-scoped) cache.
-func startPullCredentialsManager(t *testing.T, e *repoEnv) {
+func startPullCredentialsManager(t *testing.T, e *registrytest.Env) {
 	t.Helper()
-	startTaskDefinitionManager(t, e, func(_ context.Context, mgr ctrl.Manager) error {
-		return newPullCredentialsReconciler(mgr, Options{RegistryHost: e.regAddr, PullSecretName: DefaultPullSecretName,
-			Repository: RepositoryOptions{TokenAudience: registry.DefaultAudience}, PullTokenLifetime: time.Hour}).SetupWithManager(mgr)
+	startTaskDefinitionManager(t, e.Env, func(_ context.Context, mgr ctrl.Manager) error {
+		return (&PullCredentialsReconciler{
+			Client:       mgr.GetClient(),
+			APIReader:    mgr.GetAPIReader(),
+			RegistryHost: e.RegAddr,
+			SecretName:   DefaultPullSecretName,
+			Audience:     registry.DefaultAudience,
+			Lifetime:     time.Hour,
+			Recorder:     mgr.GetEventRecorder("berth-pullcredentials-controller"),
+		}).SetupWithManager(mgr)
 	})
 }
 
 // startTaskDefinitionManager runs, against e's control plane, a manager with the real
 // (label-scoped) cache, the field indexes, the TaskDefinition controller and what more
 // registers; stop ends it (also at the end of the test).
-func startTaskDefinitionManager(t *testing.T, e *repoEnv, more func(context.Context, ctrl.Manager) error) (stop func()) {
+func startTaskDefinitionManager(t *testing.T, env *envtest.Env, more envtest.Setup) (stop func()) {
 	t.Helper()
 	cacheOpts, err := CacheOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startTestManager(t, e, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
+	return env.StartManager(t, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
 		if err := SetupIndexes(ctx, mgr); err != nil {
 			return err
 		}
@@ -203,39 +214,39 @@ func startTaskDefinitionManager(t *testing.T, e *repoEnv, more func(context.Cont
 	})
 }
 
-func createFamily(t *testing.T, e *repoEnv, family, image, executionSA string) {
+func createFamily(t *testing.T, e *registrytest.Env, family, image, executionSA string) {
 	t.Helper()
 	td := &ecsv1alpha1.TaskDefinition{
-		ObjectMeta: metav1.ObjectMeta{Namespace: e.pusherNS, Name: family},
+		ObjectMeta: metav1.ObjectMeta{Namespace: e.PusherNS, Name: family},
 		Spec: ecsv1alpha1.TaskDefinitionSpec{
 			ExecutionServiceAccountName: executionSA,
 			ContainerDefinitions:        []ecsv1alpha1.ContainerDefinition{{Name: "app", Image: image}},
 		},
 	}
-	if err := e.c.Create(context.Background(), td); err != nil {
+	if err := e.C.Create(context.Background(), td); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func createECSService(t *testing.T, e *repoEnv, family string) {
+func createECSService(t *testing.T, e *registrytest.Env, family string) {
 	t.Helper()
 	svc := &ecsv1alpha1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: e.pusherNS, Name: family},
+		ObjectMeta: metav1.ObjectMeta{Namespace: e.PusherNS, Name: family},
 		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: family, DesiredCount: ptr.To[int32](0)},
 	}
-	if err := e.c.Create(context.Background(), svc); err != nil {
+	if err := e.C.Create(context.Background(), svc); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // waitPullToken waits for pull Secret name to hold a token other than not, for the test
 // registry, and returns it.
-func waitPullToken(t *testing.T, e *repoEnv, secret, not string) string {
+func waitPullToken(t *testing.T, e *registrytest.Env, secret, not string) string {
 	t.Helper()
 	var token string
 	kubetest.Eventually(t, 30*time.Second, func() error {
 		s := &corev1.Secret{}
-		if err := e.c.Get(context.Background(), types.NamespacedName{Namespace: e.pusherNS, Name: secret}, s); err != nil {
+		if err := e.C.Get(context.Background(), types.NamespacedName{Namespace: e.PusherNS, Name: secret}, s); err != nil {
 			return err
 		}
 		if s.Type != corev1.SecretTypeDockerConfigJson {
@@ -245,9 +256,9 @@ func waitPullToken(t *testing.T, e *repoEnv, secret, not string) string {
 		if err := json.Unmarshal(s.Data[corev1.DockerConfigJsonKey], &cfg); err != nil {
 			return err
 		}
-		a, ok := cfg.Auths[e.regAddr]
+		a, ok := cfg.Auths[e.RegAddr]
 		if !ok || a.Password == "" || a.Password == not {
-			return fmt.Errorf("no new token for %s in %v", e.regAddr, s.Annotations)
+			return fmt.Errorf("no new token for %s in %v", e.RegAddr, s.Annotations)
 		}
 		token = a.Password
 		return nil
@@ -288,25 +299,5 @@ func TestPullTokenDue(t *testing.T) {
 				t.Errorf("pullTokenDue = %v, %v; want %v, %v", due, renew, c.wantDue, c.wantNew)
 			}
 		})
-	}
-}
-
-func TestSplitRegistryImage(t *testing.T) {
-	cases := []struct {
-		image, repo, tag string
-		ok               bool
-	}{
-		{"reg:5000/team-a/web:v1", "team-a/web", "v1", true},
-		{"REG:5000/team-a/web", "team-a/web", "latest", true},
-		{"reg:5000/team-a/tools/web:1.2", "team-a/tools/web", "1.2", true},
-		{"reg:5000/team-a/web@sha256:abc", "", "", false},
-		{"other:5000/team-a/web:v1", "", "", false},
-		{"nginx:1.27", "", "", false},
-	}
-	for _, c := range cases {
-		repo, tag, ok := splitRegistryImage(c.image, "reg:5000")
-		if repo != c.repo || tag != c.tag || ok != c.ok {
-			t.Errorf("splitRegistryImage(%q) = %q %q %v, want %q %q %v", c.image, repo, tag, ok, c.repo, c.tag, c.ok)
-		}
 	}
 }

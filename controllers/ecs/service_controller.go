@@ -14,12 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
 	"github.com/berth-dev/berth/internal/rollout"
 	"github.com/berth-dev/berth/internal/tasks"
 )
@@ -48,41 +50,78 @@ import (
 // serviceFieldOwner is the server-side apply field manager of the Service controller.
 const serviceFieldOwner = "berth-service-controller"
 
+// Defaults of ServiceReconciler.
+const (
+	// DefaultServiceConcurrency is how many Services are reconciled at once by default.
+	DefaultServiceConcurrency = 4
+	// DefaultTaskWorkers is how many task Pod creations and deletions one Service reconcile
+	// issues at once by default.
+	DefaultTaskWorkers = 16
+)
+
 // ServiceReconciler keeps an ECS service's tasks: it creates and deletes task Pods as the
 // rollout planner (internal/rollout) decides, derives ECS task states from the Pods, keeps
 // zones balanced, fronts the tasks with core Services, and reports ECS-style deployments and
 // events in the status, written once per pass.
 type ServiceReconciler struct {
 	client.Client
-	apiReader client.Reader
-	scheme    *runtime.Scheme
-	recorder  recorder.EventRecorder
-	opts      Options
+	// APIReader reads from the API server, uncached: deployment templates (the cache holds
+	// only task definition revisions), names the cache may not show taken yet.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
 
+	// Concurrency is how many Services are reconciled at once (DefaultServiceConcurrency when
+	// not set).
+	Concurrency int
+	// TaskWorkers bounds the task Pod creations and deletions one Service reconcile issues at
+	// once (DefaultTaskWorkers when not set); the client's QPS and burst bound them further.
+	TaskWorkers int
+	// BinpackSchedulerName is the scheduler profile that scores nodes MostAllocated, used for
+	// binpack placement strategies; empty: binpack is reported as not applied.
+	BinpackSchedulerName string
+	// ContainerRestartRules says the cluster has per-container restart rules, so an ECS
+	// restartPolicy restarts only its own container.
+	ContainerRestartRules bool
+	// RegistryHost is the bundled registry's host[:port]; task images under it are pulled
+	// with PullSecretName. Empty adds no pull secret.
+	RegistryHost string
+	// PullSecretName is the execution pull Secret listed in task Pods that pull from
+	// RegistryHost (taskdef.PullSecretName); empty lists none.
+	PullSecretName string
+	// Digests pins the images of a new deployment to the digests they resolve to when the
+	// deployment starts (ECS versionConsistency); nil pins nothing.
+	Digests DigestResolver
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+
+	initOnce  sync.Once
 	memories  *serviceMemories
 	templates *templateCache
-	// now is the clock; tests of the package may replace it.
-	now func() time.Time
 }
 
-// NewServiceReconciler builds the Service reconciler from the manager and the options.
-func NewServiceReconciler(mgr ctrl.Manager, opts Options) *ServiceReconciler {
-	if opts.ServiceConcurrency <= 0 {
-		opts.ServiceConcurrency = defaultServiceConcurrency
+// init prepares the reconciler's memory of the Services it keeps, once.
+func (r *ServiceReconciler) init() {
+	r.initOnce.Do(func() {
+		r.memories = newServiceMemories()
+		r.templates = &templateCache{}
+	})
+}
+
+// now reads the clock.
+func (r *ServiceReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
 	}
-	if opts.TaskWorkers <= 0 {
-		opts.TaskWorkers = defaultTaskWorkers
+	return time.Now()
+}
+
+// taskWorkers is TaskWorkers or its default.
+func (r *ServiceReconciler) taskWorkers() int {
+	if r.TaskWorkers > 0 {
+		return r.TaskWorkers
 	}
-	return &ServiceReconciler{
-		Client:    mgr.GetClient(),
-		apiReader: mgr.GetAPIReader(),
-		scheme:    mgr.GetScheme(),
-		recorder:  mgr.GetEventRecorder("berth-service-controller"),
-		opts:      opts,
-		memories:  newServiceMemories(),
-		templates: &templateCache{},
-		now:       time.Now,
-	}
+	return DefaultTaskWorkers
 }
 
 // serviceScope is what one pass read and decided; the status is computed from it.
@@ -170,6 +209,7 @@ func (s *serviceScope) requeue(t time.Time) {
 // Reconcile runs one pass over a Service: read the target, the nodes and the tasks, plan,
 // stop and start tasks, update the core Services, and write the status once.
 func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	r.init()
 	svc := &ecsv1alpha1.Service{}
 	if err := r.Get(ctx, req.NamespacedName, svc); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -239,6 +279,10 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 // SetupWithManager watches Services, their task Pods, core Services and NetworkPolicies, the
 // TaskDefinitions (and revisions) they use, and Nodes for the Services that depend on them.
 func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.init()
+	if r.Concurrency <= 0 {
+		r.Concurrency = DefaultServiceConcurrency
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("service").
 		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -253,7 +297,7 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				DeleteFunc: func(event.DeleteEvent) bool { return false },
 			})).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfNode), builder.WithPredicates(nodeChanged)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.ServiceConcurrency}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency}).
 		Complete(r)
 }
 
@@ -265,7 +309,7 @@ func (r *ServiceReconciler) servicesOfTaskDefinition(ctx context.Context, o clie
 // servicesOfRevision maps a newly stored task definition revision to the Services using its
 // family: the cache may see the TaskDefinition's new status before the revision itself.
 func (r *ServiceReconciler) servicesOfRevision(ctx context.Context, o client.Object) []reconcile.Request {
-	family := o.GetLabels()[FamilyLabel]
+	family := o.GetLabels()[revisions.FamilyLabel]
 	if family == "" {
 		return nil
 	}

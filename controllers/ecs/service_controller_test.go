@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers_test
+package ecs_test
 
 import (
 	"context"
@@ -35,15 +35,14 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/tasks"
+	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
 // threeZones makes one node per zone for a test, named after the namespace.
 func threeZones(t *testing.T, ns string) []string {
 	t.Helper()
-	nodes := map[string]string{ns + "-a": "zone-a", ns + "-b": "zone-b", ns + "-c": "zone-c"}
-	createNodes(t, nodes, map[string]string{"pool": ns})
-	return []string{ns + "-a", ns + "-b", ns + "-c"}
+	return ecstest.ThreeZones(t, k8s, ns)
 }
 
 func TestServiceRunsDesiredTasks(t *testing.T) {

@@ -14,73 +14,56 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers_test
+package ecs_test
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 
+	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
-// The bundled registry the suite's manager is configured with: task images under it are
-// pulled with the execution pull Secret.
-const (
-	testRegistryHost = "registry.berth.test"
-	testPullSecret   = "berth-registry-pull"
+// Shared helpers of internal/testutil/ecstest that need no client.
+var (
+	newTaskDefinition = ecstest.NewTaskDefinition
+	// newService is a REPLICA Service of the "web" family with desired tasks.
+	newService  = ecstest.NewService
+	conditionOf = ecstest.Condition
+	// primary returns the PRIMARY deployment of the status.
+	primary = ecstest.Primary
+	// roundRobin returns a place function that binds the Pods to the nodes in turn.
+	roundRobin = ecstest.RoundRobin
+	always     = ecstest.Always
 )
 
-// serviceNamespace is a namespace for a Service test, with the default ServiceAccount the
-// API server's admission wants for Pods (envtest runs no controller that makes it).
+// serviceNamespace is a namespace for a Service test (ecstest.ServiceNamespace).
 func serviceNamespace(t *testing.T) string {
 	t.Helper()
-	ns := newNamespace(t)
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}}
-	if err := k8s.Create(context.Background(), sa); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	return ns
-}
-
-// newService is a REPLICA Service of the "web" family with desired tasks.
-func newService(ns, name string, desired int32) *ecsv1alpha1.Service {
-	return &ecsv1alpha1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To(desired)},
-	}
+	return ecstest.ServiceNamespace(t, k8s)
 }
 
 // createTaskDefinition creates the "web" family and waits for revision 1.
 func createTaskDefinition(t *testing.T, ns string) {
 	t.Helper()
-	if err := k8s.Create(context.Background(), newTaskDefinition(ns, "web", "nginx:1.26")); err != nil {
-		t.Fatal(err)
-	}
-	waitRevision(t, ns, "web", 1)
+	ecstest.CreateTaskDefinition(t, k8s, ns)
 }
 
 func getService(t *testing.T, ns, name string) *ecsv1alpha1.Service {
 	t.Helper()
-	svc := &ecsv1alpha1.Service{}
-	if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, svc); err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return ecstest.GetService(t, k8s, ns, name)
 }
 
 // updateService changes a Service's spec, retrying on conflicts.
@@ -96,58 +79,20 @@ func updateService(t *testing.T, ns, name string, change func(*ecsv1alpha1.Servi
 // livePods lists a service's task Pods that are not being deleted and not terminal.
 func livePods(t *testing.T, ns, service string) []corev1.Pod {
 	t.Helper()
-	list := &corev1.PodList{}
-	if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil {
-		t.Fatal(err)
-	}
-	var out []corev1.Pod
-	for _, p := range list.Items {
-		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
-			out = append(out, p)
-		}
-	}
-	return out
+	return ecstest.LivePods(t, k8s, ns, service)
 }
 
 // waitPods waits until the service has n live task Pods and returns them.
 func waitPods(t *testing.T, ns, service string, n int) []corev1.Pod {
 	t.Helper()
-	var pods []corev1.Pod
-	kubetest.Eventually(t, waitFor, func() error {
-		pods = livePods(t, ns, service)
-		if len(pods) != n {
-			return fmt.Errorf("%d live task Pods, want %d", len(pods), n)
-		}
-		return nil
-	})
-	return pods
+	return ecstest.WaitPods(t, k8s, ns, service, n)
 }
 
 // waitSteady waits until the Service reports a steady state with running tasks for the
 // current generation.
 func waitSteady(t *testing.T, ns, name string, running int32) *ecsv1alpha1.Service {
 	t.Helper()
-	var svc *ecsv1alpha1.Service
-	kubetest.Eventually(t, waitFor, func() error {
-		svc = getService(t, ns, name)
-		ready := conditionOf(svc, ecsv1alpha1.ReadyCondition)
-		if svc.Status.ObservedGeneration != svc.Generation || ready == nil || ready.Status != metav1.ConditionTrue ||
-			svc.Status.RunningCount != running || svc.Status.PendingCount != 0 {
-			return fmt.Errorf("generation %d/%d, running %d pending %d, Ready %+v; want steady with %d running",
-				svc.Status.ObservedGeneration, svc.Generation, svc.Status.RunningCount, svc.Status.PendingCount, ready, running)
-		}
-		return nil
-	})
-	return svc
-}
-
-func conditionOf(svc *ecsv1alpha1.Service, typ string) *metav1.Condition {
-	for i := range svc.Status.Conditions {
-		if svc.Status.Conditions[i].Type == typ {
-			return &svc.Status.Conditions[i]
-		}
-	}
-	return nil
+	return ecstest.WaitSteady(t, k8s, ns, name, running)
 }
 
 // hasEvent reports whether a service event contains text.
@@ -191,16 +136,6 @@ func kubeEventReasons(t *testing.T, ns, name string) []string {
 		}
 	}
 	return out
-}
-
-// primary returns the PRIMARY deployment of the status.
-func primary(svc *ecsv1alpha1.Service) *ecsv1alpha1.Deployment {
-	for i := range svc.Status.Deployments {
-		if svc.Status.Deployments[i].Status == ecsv1alpha1.DeploymentPrimary {
-			return &svc.Status.Deployments[i]
-		}
-	}
-	return nil
 }
 
 // createNodes creates Ready nodes (name → zone) with extra labels, removed when the test ends.
@@ -248,17 +183,3 @@ func exitAfterReady(t *testing.T, pod *corev1.Pod) {
 		return k8s.Status().Update(context.Background(), cur)
 	})
 }
-
-// roundRobin returns a place function that binds the Pods to the nodes in turn.
-func roundRobin(nodes ...string) func(*corev1.Pod) string {
-	var mu sync.Mutex
-	i := 0
-	return func(*corev1.Pod) string {
-		mu.Lock()
-		defer mu.Unlock()
-		i++
-		return nodes[i%len(nodes)]
-	}
-}
-
-func always(f fate) func(*corev1.Pod) fate { return func(*corev1.Pod) fate { return f } }

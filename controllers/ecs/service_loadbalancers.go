@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -169,7 +169,7 @@ func (r *ServiceReconciler) reconcileNetworkPolicy(ctx context.Context, s *servi
 // nameTaken reports (once per pass, as an event) a child name held by an object Berth does
 // not own; the cache only holds Berth's, so the API server is asked.
 func (r *ServiceReconciler) nameTaken(ctx context.Context, s *serviceScope, obj client.Object, name string) (bool, error) {
-	err := r.apiReader.Get(ctx, types.NamespacedName{Namespace: s.svc.Namespace, Name: name}, obj)
+	err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: s.svc.Namespace, Name: name}, obj)
 	switch {
 	case apierrors.IsNotFound(err):
 		return false, nil

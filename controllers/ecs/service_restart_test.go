@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -51,12 +51,16 @@ func TestRebalancingSurvivesRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	e := &repoEnv{env: env, c: env.Client}
 	c := env.Client
 	ctx := context.Background()
 	start := func() (stop func()) {
-		return startTaskDefinitionManager(t, e, func(_ context.Context, mgr ctrl.Manager) error {
-			return NewServiceReconciler(mgr, Options{}).SetupWithManager(mgr)
+		return startTaskDefinitionManager(t, env, func(_ context.Context, mgr ctrl.Manager) error {
+			return (&ServiceReconciler{
+				Client:    mgr.GetClient(),
+				APIReader: mgr.GetAPIReader(),
+				Scheme:    mgr.GetScheme(),
+				Recorder:  mgr.GetEventRecorder("berth-service-controller"),
+			}).SetupWithManager(mgr)
 		})
 	}
 

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"fmt"
@@ -202,7 +202,7 @@ func (r *ServiceReconciler) emitEvents(s *serviceScope) {
 		if e.Type == rollout.EventWarning {
 			typ = corev1.EventTypeWarning
 		}
-		r.recorder.Eventf(s.svc, nil, typ, e.Reason, eventAction(e.Reason), "%s", conditions.Truncate(e.Message, maxEventNote))
+		r.Recorder.Eventf(s.svc, nil, typ, e.Reason, eventAction(e.Reason), "%s", conditions.Truncate(e.Message, maxEventNote))
 	}
 }
 

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -260,7 +260,7 @@ func (r *ServiceReconciler) reconcileStops(ctx context.Context, s *serviceScope)
 			}
 		}
 	}
-	errs := parallel(ctx, r.opts.TaskWorkers, len(names), func(ctx context.Context, i int) error {
+	errs := parallel(ctx, r.taskWorkers(), len(names), func(ctx context.Context, i int) error {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: s.svc.Namespace, Name: names[i]}}
 		var opts []client.DeleteOption
 		if uids[i] != "" {
@@ -332,7 +332,7 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 	}
 	var mu sync.Mutex
 	var started []string
-	errs := parallel(ctx, r.opts.TaskWorkers, len(pods), func(ctx context.Context, i int) error {
+	errs := parallel(ctx, r.taskWorkers(), len(pods), func(ctx context.Context, i int) error {
 		pod := pods[i]
 		if err := r.Create(ctx, pod); err != nil {
 			return fmt.Errorf("creating task %s: %w", pod.Name, err)

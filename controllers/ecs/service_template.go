@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"context"
@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
 	"github.com/berth-dev/berth/internal/placement"
 	"github.com/berth-dev/berth/internal/rollout"
 	"github.com/berth-dev/berth/internal/taskdef"
@@ -99,7 +100,7 @@ func deploymentRevisionName(service, id string) string {
 
 // builtTemplate is the template the spec asks for now.
 type builtTemplate struct {
-	revision *Revision
+	revision *revisions.Revision
 	template corev1.PodTemplateSpec
 	notes    []string
 }
@@ -109,14 +110,14 @@ type builtTemplate struct {
 // Configuration the controller cannot act on stalls the Service (and keeps the current
 // deployment running) instead of failing the pass.
 func (r *ServiceReconciler) reconcileTarget(ctx context.Context, s *serviceScope) error {
-	rev, err := ResolveRevision(ctx, r.Client, s.svc.Namespace, s.svc.Spec.TaskDefinition)
-	if errors.Is(err, ErrFamilyNotFound) || errors.Is(err, ErrRevisionNotFound) {
+	rev, err := revisions.Resolve(ctx, r.Client, s.svc.Namespace, s.svc.Spec.TaskDefinition)
+	if errors.Is(err, revisions.ErrFamilyNotFound) || errors.Is(err, revisions.ErrRevisionNotFound) {
 		// The cache may hold a TaskDefinition's new status before the revision it names (or
 		// miss a family created a moment ago): confirm before reporting the Service stalled.
-		rev, err = ResolveRevision(ctx, r.apiReader, s.svc.Namespace, s.svc.Spec.TaskDefinition)
+		rev, err = revisions.Resolve(ctx, r.APIReader, s.svc.Namespace, s.svc.Spec.TaskDefinition)
 	}
 	switch {
-	case errors.Is(err, ErrFamilyNotFound), errors.Is(err, ErrRevisionNotFound), errors.Is(err, ErrInvalidReference):
+	case errors.Is(err, revisions.ErrFamilyNotFound), errors.Is(err, revisions.ErrRevisionNotFound), errors.Is(err, revisions.ErrInvalidReference):
 		s.stall(ecsv1alpha1.TaskDefinitionNotFoundReason, err.Error())
 		return nil
 	case err != nil:
@@ -146,20 +147,20 @@ func (r *ServiceReconciler) reconcileTarget(ctx context.Context, s *serviceScope
 
 // buildTemplate translates a revision with the service's configuration into the task
 // template (without the deployment label). digests pins images (nil: none).
-func (r *ServiceReconciler) buildTemplate(svc *ecsv1alpha1.Service, rev *Revision, digests map[string]string) (*builtTemplate, error) {
+func (r *ServiceReconciler) buildTemplate(svc *ecsv1alpha1.Service, rev *revisions.Revision, digests map[string]string) (*builtTemplate, error) {
 	res, err := taskdef.Translate(&rev.Spec, taskdef.Options{
 		Family:                rev.Family,
 		Revision:              rev.Number,
-		RegistryHost:          r.opts.RegistryHost,
-		PullSecretName:        r.opts.PullSecretName,
+		RegistryHost:          r.RegistryHost,
+		PullSecretName:        r.PullSecretName,
 		Digests:               digests,
-		ContainerRestartRules: r.opts.ContainerRestartRules,
+		ContainerRestartRules: r.ContainerRestartRules,
 	})
 	if err != nil {
 		return nil, err
 	}
 	sched, err := placement.Translate(svc.Spec.PlacementStrategy, svc.Spec.PlacementConstraints, rev.Spec.PlacementConstraints,
-		placement.Options{ServiceName: svc.Name, BinpackSchedulerName: r.opts.BinpackSchedulerName})
+		placement.Options{ServiceName: svc.Name, BinpackSchedulerName: r.BinpackSchedulerName})
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +192,7 @@ func (r *ServiceReconciler) loadTemplate(ctx context.Context, s *serviceScope, i
 		return t, nil
 	}
 	cr := &appsv1.ControllerRevision{}
-	if err := r.apiReader.Get(ctx, key, cr); err != nil {
+	if err := r.APIReader.Get(ctx, key, cr); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}
@@ -213,8 +214,8 @@ func (r *ServiceReconciler) loadTemplate(ctx context.Context, s *serviceScope, i
 // the deployment starts, and the deployment label added.
 func (r *ServiceReconciler) storeTemplate(ctx context.Context, s *serviceScope, id string, built *builtTemplate) error {
 	tmpl := built.template
-	if r.opts.Digests != nil {
-		digests, err := r.opts.Digests.Resolve(ctx, s.svc.Namespace, images(&built.template.Spec))
+	if r.Digests != nil {
+		digests, err := r.Digests.Resolve(ctx, s.svc.Namespace, images(&built.template.Spec))
 		if err != nil {
 			return fmt.Errorf("resolving image digests: %w", err)
 		}
@@ -240,7 +241,7 @@ func (r *ServiceReconciler) storeTemplate(ctx context.Context, s *serviceScope, 
 		Data:     runtime.RawExtension{Raw: data},
 		Revision: built.revision.Number,
 	}
-	if err := controllerutil.SetControllerReference(s.svc, cr, r.scheme); err != nil {
+	if err := controllerutil.SetControllerReference(s.svc, cr, r.Scheme); err != nil {
 		return fmt.Errorf("owning the template of deployment %s: %w", id, err)
 	}
 	if err := r.Create(ctx, cr); err != nil {
@@ -264,7 +265,7 @@ func (r *ServiceReconciler) templateFor(ctx context.Context, s *serviceScope, de
 	if err != nil || t != nil {
 		return t, err
 	}
-	rev, err := ResolveRevision(ctx, r.Client, s.svc.Namespace, dep.TaskDefinition)
+	rev, err := revisions.Resolve(ctx, r.Client, s.svc.Namespace, dep.TaskDefinition)
 	if err != nil {
 		return nil, fmt.Errorf("deployment %s has no stored template and its task definition cannot be read: %w", dep.ID, err)
 	}
@@ -297,7 +298,7 @@ func (r *ServiceReconciler) reconcileTemplatesPrune(ctx context.Context, s *serv
 		key := types.NamespacedName{Namespace: s.svc.Namespace, Name: deploymentRevisionName(s.svc.Name, d.ID)}
 		r.templates.drop(key)
 		cr := &appsv1.ControllerRevision{}
-		if err := r.apiReader.Get(ctx, key, cr); err != nil {
+		if err := r.APIReader.Get(ctx, key, cr); err != nil {
 			if !apierrors.IsNotFound(err) {
 				errs = append(errs, fmt.Errorf("reading the template of deployment %s: %w", d.ID, err))
 			}

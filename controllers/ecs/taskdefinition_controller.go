@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"cmp"
@@ -38,6 +38,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
+	"github.com/berth-dev/berth/controllers/internal/finalizers"
 	"github.com/berth-dev/berth/internal/taskdef"
 )
 
@@ -88,7 +90,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, td); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if err := ensureFinalizer(ctx, r.Client, td, ecsv1alpha1.Finalizer); err != nil {
+	if err := finalizers.Ensure(ctx, r.Client, td, ecsv1alpha1.Finalizer); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -143,7 +145,7 @@ func (r *TaskDefinitionReconciler) reconcileDelete(ctx context.Context, s *taskD
 	if err := r.reconcileLiveUsage(ctx, s); err != nil || len(s.users) > 0 {
 		return err
 	}
-	return releaseFinalizer(ctx, r.Client, s.td, ecsv1alpha1.Finalizer)
+	return finalizers.Release(ctx, r.Client, s.td, ecsv1alpha1.Finalizer)
 }
 
 // reconcileRevisions reads the family's ControllerRevisions from the cache.
@@ -159,7 +161,7 @@ func (r *TaskDefinitionReconciler) reconcileRevisions(ctx context.Context, s *ta
 // familyRevisions lists the ControllerRevisions td controls, oldest first.
 func familyRevisions(ctx context.Context, c client.Reader, td *ecsv1alpha1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
 	list := &appsv1.ControllerRevisionList{}
-	if err := c.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingLabels{FamilyLabel: td.Name}); err != nil {
+	if err := c.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingLabels{revisions.FamilyLabel: td.Name}); err != nil {
 		return nil, fmt.Errorf("listing revisions: %w", err)
 	}
 	var out []appsv1.ControllerRevision
@@ -195,7 +197,7 @@ func (s *taskDefinitionScope) latestRevision() *appsv1.ControllerRevision {
 // registered reports whether the latest revision holds the current spec.
 func (s *taskDefinitionScope) registered() bool {
 	latest := s.latestRevision()
-	return latest != nil && latest.Annotations[SpecHashAnnotation] == s.hash
+	return latest != nil && latest.Annotations[revisions.SpecHashAnnotation] == s.hash
 }
 
 // reconcileRegister stores the spec as revision N+1 when it differs from the latest
@@ -230,10 +232,10 @@ func (r *TaskDefinitionReconciler) reconcileRegister(ctx context.Context, s *tas
 	}
 	cr := &appsv1.ControllerRevision{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        RevisionName(s.td.Name, n),
+			Name:        revisions.Name(s.td.Name, n),
 			Namespace:   s.td.Namespace,
-			Labels:      map[string]string{FamilyLabel: s.td.Name},
-			Annotations: map[string]string{SpecHashAnnotation: s.hash},
+			Labels:      map[string]string{revisions.FamilyLabel: s.td.Name},
+			Annotations: map[string]string{revisions.SpecHashAnnotation: s.hash},
 		},
 		Data:     runtime.RawExtension{Raw: data},
 		Revision: n,
@@ -279,7 +281,7 @@ func familyUsage(td *ecsv1alpha1.TaskDefinition, services []ecsv1alpha1.Service)
 	for _, svc := range services {
 		uses := false
 		for _, ref := range serviceRefs(&svc) {
-			family, n, err := ParseTaskDefinitionRef(ref)
+			family, n, err := revisions.ParseRef(ref)
 			if err != nil || family != td.Name {
 				continue
 			}

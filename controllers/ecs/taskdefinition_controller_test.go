@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers_test
+package ecs_test
 
 import (
 	"context"
@@ -34,51 +34,28 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
-	"github.com/berth-dev/berth/controllers"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
+	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
-
-const waitFor = 30 * time.Second
-
-func newTaskDefinition(ns, name, image string) *ecsv1alpha1.TaskDefinition {
-	return &ecsv1alpha1.TaskDefinition{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: ecsv1alpha1.TaskDefinitionSpec{
-			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{Name: "web", Image: image}},
-		},
-	}
-}
 
 // getTD reads a TaskDefinition.
 func getTD(t *testing.T, ns, name string) *ecsv1alpha1.TaskDefinition {
 	t.Helper()
-	td := &ecsv1alpha1.TaskDefinition{}
-	if err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, td); err != nil {
-		t.Fatal(err)
-	}
-	return td
+	return ecstest.GetTaskDefinition(t, k8s, ns, name)
 }
 
 // waitRevision waits until the TaskDefinition reports revision n for its current generation.
 func waitRevision(t *testing.T, ns, name string, n int64) *ecsv1alpha1.TaskDefinition {
 	t.Helper()
-	var td *ecsv1alpha1.TaskDefinition
-	kubetest.Eventually(t, waitFor, func() error {
-		td = getTD(t, ns, name)
-		if td.Status.ObservedGeneration != td.Generation || td.Status.Revision != n {
-			return fmt.Errorf("revision %d at generation %d/%d, want revision %d", td.Status.Revision,
-				td.Status.ObservedGeneration, td.Generation, n)
-		}
-		return nil
-	})
-	return td
+	return ecstest.WaitRevision(t, k8s, ns, name, n)
 }
 
-// revisions lists the family's ControllerRevision numbers.
-func revisions(t *testing.T, ns, family string) []int64 {
+// revisionNumbers lists the family's ControllerRevision numbers.
+func revisionNumbers(t *testing.T, ns, family string) []int64 {
 	t.Helper()
 	list := &appsv1.ControllerRevisionList{}
-	if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{controllers.FamilyLabel: family}); err != nil {
+	if err := k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{revisions.FamilyLabel: family}); err != nil {
 		t.Fatal(err)
 	}
 	var out []int64
@@ -118,12 +95,7 @@ func createPinnedService(t *testing.T, ns string) *ecsv1alpha1.Service {
 // setImage changes the first container's image: a spec change.
 func setImage(t *testing.T, ns, name, image string) {
 	t.Helper()
-	td := getTD(t, ns, name)
-	patch := client.MergeFrom(td.DeepCopy())
-	td.Spec.ContainerDefinitions[0].Image = image
-	if err := k8s.Patch(context.Background(), td, patch); err != nil {
-		t.Fatal(err)
-	}
+	ecstest.SetImage(t, k8s, ns, name, image)
 }
 
 func TestTaskDefinitionRegistersRevisionOnSpecChange(t *testing.T) {
@@ -158,11 +130,11 @@ func TestTaskDefinitionRegistersRevisionOnSpecChange(t *testing.T) {
 		t.Errorf("revision 2 holds image %q, want nginx:1.27", got)
 	}
 
-	rev, err := controllers.ResolveRevision(ctx, k8s, ns, "web")
+	rev, err := revisions.Resolve(ctx, k8s, ns, "web")
 	if err != nil || rev.Number != 2 {
 		t.Fatalf("ResolveRevision(web) = %+v, %v; want revision 2", rev, err)
 	}
-	rev, err = controllers.ResolveRevision(ctx, k8s, ns, "web:1")
+	rev, err = revisions.Resolve(ctx, k8s, ns, "web:1")
 	if err != nil || rev.Number != 1 || rev.Spec.ContainerDefinitions[0].Image != "nginx:1.26" {
 		t.Fatalf("ResolveRevision(web:1) = %+v, %v; want revision 1 with nginx:1.26", rev, err)
 	}
@@ -190,7 +162,7 @@ func TestTaskDefinitionNoRevisionForMetadataOrIdenticalSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	kubetest.Consistently(t, 2*time.Second, func() error {
-		if got := revisions(t, ns, "web"); len(got) != 1 {
+		if got := revisionNumbers(t, ns, "web"); len(got) != 1 {
 			return fmt.Errorf("revisions %v, want only 1", got)
 		}
 		if td := getTD(t, ns, "web"); td.Status.Revision != 1 {
@@ -227,7 +199,7 @@ func TestRevisionNumbersSurvivePruning(t *testing.T) {
 		waitRevision(t, ns, "web", int64(i))
 	}
 	kubetest.Eventually(t, waitFor, func() error {
-		if got := revisions(t, ns, "web"); !sameSet(got, 3, 4) {
+		if got := revisionNumbers(t, ns, "web"); !sameSet(got, 3, 4) {
 			return fmt.Errorf("revisions %v, want [3 4] (latest plus one of history)", got)
 		}
 		return nil
@@ -244,7 +216,7 @@ func TestRevisionNumbersSurvivePruning(t *testing.T) {
 	setImage(t, ns, "web", "app:5")
 	waitRevision(t, ns, "web", 5)
 	kubetest.Eventually(t, waitFor, func() error {
-		if got := revisions(t, ns, "web"); !sameSet(got, 4, 5) {
+		if got := revisionNumbers(t, ns, "web"); !sameSet(got, 4, 5) {
 			return fmt.Errorf("revisions %v, want [4 5]", got)
 		}
 		return nil
@@ -327,10 +299,10 @@ func TestInvalidTaskDefinitionKeepsPreviousRevision(t *testing.T) {
 		}
 		return nil
 	})
-	if got := revisions(t, ns, "web"); !sameSet(got, 1) {
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1) {
 		t.Errorf("revisions %v, want only [1]", got)
 	}
-	if rev, err := controllers.ResolveRevision(ctx, k8s, ns, "web"); err != nil || rev.Number != 1 {
+	if rev, err := revisions.Resolve(ctx, k8s, ns, "web"); err != nil || rev.Number != 1 {
 		t.Errorf("ResolveRevision(web) = %+v, %v; want the good revision 1", rev, err)
 	}
 
@@ -354,13 +326,13 @@ func TestResolveRevisionErrors(t *testing.T) {
 	}
 	waitRevision(t, ns, "web", 1)
 	for ref, want := range map[string]error{
-		"api":    controllers.ErrFamilyNotFound,
-		"web:9":  controllers.ErrRevisionNotFound,
-		"web:x":  controllers.ErrInvalidReference,
-		":3":     controllers.ErrInvalidReference,
-		"web:-1": controllers.ErrInvalidReference,
+		"api":    revisions.ErrFamilyNotFound,
+		"web:9":  revisions.ErrRevisionNotFound,
+		"web:x":  revisions.ErrInvalidReference,
+		":3":     revisions.ErrInvalidReference,
+		"web:-1": revisions.ErrInvalidReference,
 	} {
-		if _, err := controllers.ResolveRevision(ctx, k8s, ns, ref); !errors.Is(err, want) {
+		if _, err := revisions.Resolve(ctx, k8s, ns, ref); !errors.Is(err, want) {
 			t.Errorf("ResolveRevision(%q) = %v, want %v", ref, err, want)
 		}
 	}
@@ -375,7 +347,7 @@ func TestRevisionsUsedByServicesAreKeptAndBlockDeletion(t *testing.T) {
 		waitRevision(t, ns, "web", int64(i))
 	}
 	kubetest.Eventually(t, waitFor, func() error {
-		if got := revisions(t, ns, "web"); !sameSet(got, 1, 3) {
+		if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1, 3) {
 			return fmt.Errorf("revisions %v, want [1 3]: 1 is pinned by a Service, 2 is pruned", got)
 		}
 		if got := getTD(t, ns, "web").Status.ActiveRevisions; !sameSet(got, 1, 3) {

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package ecs
 
 import (
 	"fmt"
@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
 	"github.com/berth-dev/berth/internal/conditions"
 )
 
@@ -39,7 +40,7 @@ func computeTaskDefinitionStatus(s *taskDefinitionScope, reconcileErr error) {
 		st.Revision = max(st.Revision, latest.Revision)
 	}
 	if st.Revision > 0 {
-		st.LatestRevisionName = RevisionName(td.Name, st.Revision)
+		st.LatestRevisionName = revisions.Name(td.Name, st.Revision)
 	}
 	active := []int64{}
 	if st.Revision > 0 {

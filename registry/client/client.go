@@ -14,7 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package client is how Berth's controllers call the bundled registry: an HTTP client of its
+// API (image listing, manifest deletion, tag-to-digest resolution) authenticated as a
+// ServiceAccount through the TokenRequest API, the token source that renews those tokens at
+// half-life, and the digest resolver that pins deployment images (ECS versionConsistency). It
+// owns the registry's wire protocol as a client sees it; the server is the registry package,
+// which this one does not import (the manager does not link distribution).
+package client
 
 import (
 	"context"
@@ -30,53 +36,48 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	crclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/berth-dev/berth/registry/imageapi"
 )
 
-// errRegistryUnavailable marks failures to reach or use the registry: the network, a 5xx, a
-// token the registry refuses. The reconciler reports them as RegistryUnavailable and retries;
-// they never count as "the repository is empty".
-var errRegistryUnavailable = errors.New("the registry is unavailable")
+// DefaultAudience is the token audience berth-registry accepts by default.
+const DefaultAudience = "berth-registry"
 
-// errRepositoryUnknown is the registry's 404 NAME_UNKNOWN for a Repository its informer has
+// ErrUnavailable marks failures to reach or use the registry: the network, a 5xx, a token the
+// registry refuses. The Repository reconciler reports them as RegistryUnavailable and
+// retries; they never count as "the repository is empty".
+var ErrUnavailable = errors.New("the registry is unavailable")
+
+// ErrRepositoryUnknown is the registry's 404 NAME_UNKNOWN for a Repository its informer has
 // not seen yet (or no longer sees).
-var errRepositoryUnknown = errors.New("the registry does not know the repository")
+var ErrRepositoryUnknown = errors.New("the registry does not know the repository")
 
-// registryAPI is what the Repository reconciler needs from the bundled registry; tests may
-// substitute it.
-type registryAPI interface {
-	// images lists every manifest of repository namespace/name.
-	images(ctx context.Context, namespace, name string) ([]imageapi.Image, error)
-	// deleteManifest deletes manifest digest (and so its tags); a manifest already gone is no
-	// error.
-	deleteManifest(ctx context.Context, namespace, name, digest string) error
-}
-
-// registryClient calls the registry's HTTP API as the controller's ServiceAccount, which the
+// Client calls the registry's HTTP API as the controller's ServiceAccount, which the
 // berth-registry-admin ClusterRole lets list and delete images in every repository.
-type registryClient struct {
+type Client struct {
 	base   *url.URL
 	http   *http.Client
-	tokens tokenSource
+	tokens TokenSource
 }
 
-// tokenSource returns a bearer token the registry accepts.
-type tokenSource interface {
-	token(ctx context.Context) (string, error)
+// TokenSource returns a bearer token the registry accepts.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
 }
 
-func newRegistryClient(rawURL string, httpClient *http.Client, tokens tokenSource) (*registryClient, error) {
+// New is a client of the registry API at rawURL (http or https), sending tokens' tokens.
+func New(rawURL string, httpClient *http.Client, tokens TokenSource) (*Client, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("registry URL %q must be an http or https URL", rawURL)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
-	return &registryClient{base: u, http: httpClient, tokens: tokens}, nil
+	return &Client{base: u, http: httpClient, tokens: tokens}, nil
 }
 
-func (c *registryClient) images(ctx context.Context, namespace, name string) ([]imageapi.Image, error) {
+// Images lists every manifest of repository namespace/name.
+func (c *Client) Images(ctx context.Context, namespace, name string) ([]imageapi.Image, error) {
 	resp, err := c.do(ctx, http.MethodGet, imageapi.ImagesPath(namespace, name))
 	if err != nil {
 		return nil, err
@@ -84,18 +85,20 @@ func (c *registryClient) images(ctx context.Context, namespace, name string) ([]
 	defer func() { _ = resp.Body.Close() }()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, fmt.Errorf("%w %s/%s: %s", errRepositoryUnknown, namespace, name, readBody(resp))
+		return nil, fmt.Errorf("%w %s/%s: %s", ErrRepositoryUnknown, namespace, name, readBody(resp))
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%w: listing the images of %s/%s: %s %s", errRegistryUnavailable, namespace, name, resp.Status, readBody(resp))
+		return nil, fmt.Errorf("%w: listing the images of %s/%s: %s %s", ErrUnavailable, namespace, name, resp.Status, readBody(resp))
 	}
 	var l imageapi.ImageList
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&l); err != nil {
-		return nil, fmt.Errorf("%w: decoding the images of %s/%s: %w", errRegistryUnavailable, namespace, name, err)
+		return nil, fmt.Errorf("%w: decoding the images of %s/%s: %w", ErrUnavailable, namespace, name, err)
 	}
 	return l.Images, nil
 }
 
-func (c *registryClient) deleteManifest(ctx context.Context, namespace, name, digest string) error {
+// DeleteManifest deletes manifest digest (and so its tags); a manifest already gone is no
+// error.
+func (c *Client) DeleteManifest(ctx context.Context, namespace, name, digest string) error {
 	resp, err := c.do(ctx, http.MethodDelete, "/v2/"+namespace+"/"+name+"/manifests/"+digest)
 	if err != nil {
 		return err
@@ -107,20 +110,20 @@ func (c *registryClient) deleteManifest(ctx context.Context, namespace, name, di
 		// Repository exists, which the finalizer guarantees.
 		return nil
 	default:
-		return fmt.Errorf("%w: deleting %s from %s/%s: %s %s", errRegistryUnavailable, digest, namespace, name, resp.Status, readBody(resp))
+		return fmt.Errorf("%w: deleting %s from %s/%s: %s %s", ErrUnavailable, digest, namespace, name, resp.Status, readBody(resp))
 	}
 }
 
-// do sends one authenticated request; transport failures wrap errRegistryUnavailable.
-func (c *registryClient) do(ctx context.Context, method, path string) (*http.Response, error) {
+// do sends one authenticated request; transport failures wrap ErrUnavailable.
+func (c *Client) do(ctx context.Context, method, path string) (*http.Response, error) {
 	return c.doWith(ctx, method, path, nil)
 }
 
 // doWith is do with extra request headers.
-func (c *registryClient) doWith(ctx context.Context, method, path string, header map[string]string) (*http.Response, error) {
-	token, err := c.tokens.token(ctx)
+func (c *Client) doWith(ctx context.Context, method, path string, header map[string]string) (*http.Response, error) {
+	token, err := c.tokens.Token(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: getting a registry token: %w", errRegistryUnavailable, err)
+		return nil, fmt.Errorf("%w: getting a registry token: %w", ErrUnavailable, err)
 	}
 	u := *c.base
 	u.Path += path
@@ -134,7 +137,7 @@ func (c *registryClient) doWith(ctx context.Context, method, path string, header
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errRegistryUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return resp, nil
 }
@@ -145,34 +148,42 @@ func readBody(resp *http.Response) string {
 	return strings.TrimSpace(string(b))
 }
 
-// serviceAccountTokens requests tokens for one ServiceAccount through the TokenRequest API
+// ServiceAccountTokens requests tokens for one ServiceAccount through the TokenRequest API
 // and reuses each until half its lifetime has passed, so a token is never used near expiry
 // and the API server sees one request per half-life.
-type serviceAccountTokens struct {
-	client    client.Client
-	namespace string
-	name      string
-	audience  string
-	lifetime  time.Duration
-	now       func() time.Time
+type ServiceAccountTokens struct {
+	// Client creates the TokenRequests.
+	Client crclient.Client
+	// Namespace and Name are the ServiceAccount's.
+	Namespace, Name string
+	// Audience is the registry's token audience.
+	Audience string
+	// Lifetime is the lifetime asked of each token.
+	Lifetime time.Duration
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 
 	mu      sync.Mutex
 	current string
 	renewAt time.Time
 }
 
-func (s *serviceAccountTokens) token(ctx context.Context) (string, error) {
+// Token implements TokenSource.
+func (s *ServiceAccountTokens) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
 	if s.current != "" && now.Before(s.renewAt) {
 		return s.current, nil
 	}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: s.namespace, Name: s.name}}
-	t, err := requestRegistryToken(ctx, s.client, sa, s.audience, s.lifetime, now)
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: s.Name}}
+	t, err := RequestToken(ctx, s.Client, sa, s.Audience, s.Lifetime, now)
 	if err != nil {
 		return "", err
 	}
-	s.current, s.renewAt = t.token, t.renewAt
+	s.current, s.renewAt = t.Token, t.RenewAt
 	return s.current, nil
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package client
 
 import (
 	"cmp"
@@ -35,25 +35,28 @@ var manifestMediaTypes = strings.Join([]string{
 	"application/vnd.docker.distribution.manifest.v2+json",
 }, ", ")
 
-// registryDigests resolves bundled-registry image tags to manifest digests when a deployment
+// Digests resolves bundled-registry image tags to manifest digests when a deployment
 // starts (ECS versionConsistency), through the registry API as the controller's identity. Other
 // images, references already by digest and tags the registry does not hold are left out and
 // used as written; a registry it cannot reach is an error, so the deployment is retried rather
 // than started with moving tags.
-type registryDigests struct {
-	client *registryClient
-	host   string
+type Digests struct {
+	// Client reaches the registry.
+	Client *Client
+	// Host is the registry's host[:port] in image references.
+	Host string
 }
 
-// Resolve implements DigestResolver.
-func (d *registryDigests) Resolve(ctx context.Context, _ string, images []string) (map[string]string, error) {
+// Resolve maps each image of the bundled registry that is referenced by tag to the digest the
+// tag points to now (the Service controller's DigestResolver).
+func (d *Digests) Resolve(ctx context.Context, _ string, images []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, img := range images {
-		repo, tag, ok := splitRegistryImage(img, d.host)
+		repo, tag, ok := splitRegistryImage(img, d.Host)
 		if !ok {
 			continue
 		}
-		digest, err := d.client.manifestDigest(ctx, repo, tag)
+		digest, err := d.Client.ManifestDigest(ctx, repo, tag)
 		if err != nil {
 			return nil, err
 		}
@@ -74,9 +77,9 @@ func splitRegistryImage(image, host string) (repo, tag string, ok bool) {
 	return ref.Repository, cmp.Or(ref.Tag, "latest"), true
 }
 
-// manifestDigest returns the digest tag points to in repo, "" when the registry holds no such
+// ManifestDigest returns the digest tag points to in repo, "" when the registry holds no such
 // repository or tag.
-func (c *registryClient) manifestDigest(ctx context.Context, repo, tag string) (string, error) {
+func (c *Client) ManifestDigest(ctx context.Context, repo, tag string) (string, error) {
 	resp, err := c.doWith(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+tag, map[string]string{"Accept": manifestMediaTypes})
 	if err != nil {
 		return "", err
@@ -86,11 +89,11 @@ func (c *registryClient) manifestDigest(ctx context.Context, repo, tag string) (
 	case resp.StatusCode == http.StatusNotFound:
 		return "", nil
 	case resp.StatusCode != http.StatusOK:
-		return "", fmt.Errorf("%w: resolving %s:%s: %s", errRegistryUnavailable, repo, tag, resp.Status)
+		return "", fmt.Errorf("%w: resolving %s:%s: %s", ErrUnavailable, repo, tag, resp.Status)
 	}
 	digest := resp.Header.Get("Docker-Content-Digest")
 	if !strings.HasPrefix(digest, "sha256:") {
-		return "", fmt.Errorf("%w: resolving %s:%s: no digest in the answer", errRegistryUnavailable, repo, tag)
+		return "", fmt.Errorf("%w: resolving %s:%s: no digest in the answer", ErrUnavailable, repo, tag)
 	}
 	return digest, nil
 }

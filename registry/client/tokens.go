@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package client
 
 import (
 	"context"
@@ -24,31 +24,33 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	crclient "sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// registryToken is a ServiceAccount token for the registry's audience.
-type registryToken struct {
-	token  string
-	expiry time.Time
-	// renewAt is half-way to expiry: a token is never used near its end, and the API server
+// Token is a ServiceAccount token for the registry's audience.
+type Token struct {
+	// Token is the bearer token.
+	Token string
+	// Expiry is when the token expires.
+	Expiry time.Time
+	// RenewAt is half-way to expiry: a token is never used near its end, and the API server
 	// sees one TokenRequest per half-life.
-	renewAt time.Time
+	RenewAt time.Time
 }
 
-// requestRegistryToken asks the TokenRequest API for a token of sa with audience, lifetime
+// RequestToken asks the TokenRequest API for a token of sa with audience, lifetime
 // long; the one place the renewal rule (half-life) is decided.
-func requestRegistryToken(ctx context.Context, c client.Client, sa *corev1.ServiceAccount, audience string, lifetime time.Duration, now time.Time) (registryToken, error) {
+func RequestToken(ctx context.Context, c crclient.Client, sa *corev1.ServiceAccount, audience string, lifetime time.Duration, now time.Time) (Token, error) {
 	tr := &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{
 		Audiences:         []string{audience},
 		ExpirationSeconds: ptr.To(int64(lifetime / time.Second)),
 	}}
 	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
-		return registryToken{}, fmt.Errorf("requesting a registry token for ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
+		return Token{}, fmt.Errorf("requesting a registry token for ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
 	}
 	expiry := tr.Status.ExpirationTimestamp.Time
 	if expiry.IsZero() {
 		expiry = now.Add(lifetime)
 	}
-	return registryToken{token: tr.Status.Token, expiry: expiry, renewAt: now.Add(expiry.Sub(now) / 2)}, nil
+	return Token{Token: tr.Status.Token, Expiry: expiry, RenewAt: now.Add(expiry.Sub(now) / 2)}, nil
 }

@@ -14,7 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package revisions resolves task definition references — "family" (the latest revision) or
+// "family:N" — to the registered, immutable revisions stored as ControllerRevisions, for the
+// three ECS controllers that read them: TaskDefinition (which writes them), Service and
+// PullCredentials. It owns the revisions' names, labels and annotations. It reads through a
+// Kubernetes client, so it lives here rather than in the pure internal/taskdef.
+package revisions
 
 import (
 	"context"
@@ -43,7 +48,7 @@ const (
 	SpecHashAnnotation = "ecs.berth.dev/spec-hash"
 )
 
-// Errors of ResolveRevision, for callers that react differently to each.
+// Errors of Resolve, for callers that react differently to each.
 var (
 	// ErrFamilyNotFound: no TaskDefinition of that name in the namespace.
 	ErrFamilyNotFound = errors.New("task definition family not found")
@@ -71,11 +76,11 @@ type Revision struct {
 // Ref returns "family:number", the ECS way of naming a revision.
 func (r *Revision) Ref() string { return fmt.Sprintf("%s:%d", r.Family, r.Number) }
 
-// RevisionName is the ControllerRevision name of a family's revision: "<family>-<n>".
-func RevisionName(family string, n int64) string { return fmt.Sprintf("%s-%d", family, n) }
+// Name is the ControllerRevision name of a family's revision: "<family>-<n>".
+func Name(family string, n int64) string { return fmt.Sprintf("%s-%d", family, n) }
 
-// ParseTaskDefinitionRef splits "family" or "family:revision"; revision 0 means the latest.
-func ParseTaskDefinitionRef(ref string) (family string, revision int64, err error) {
+// ParseRef splits "family" or "family:revision"; revision 0 means the latest.
+func ParseRef(ref string) (family string, revision int64, err error) {
 	family, rev, pinned := strings.Cut(ref, ":")
 	if family == "" {
 		return "", 0, fmt.Errorf("%w %q: the family is empty", ErrInvalidReference, ref)
@@ -90,10 +95,10 @@ func ParseTaskDefinitionRef(ref string) (family string, revision int64, err erro
 	return family, n, nil
 }
 
-// ResolveRevision finds the revision a Service's taskDefinition names: "web" is the family's
+// Resolve finds the revision a Service's taskDefinition names: "web" is the family's
 // latest revision, "web:3" revision 3. Its errors say which part is missing.
-func ResolveRevision(ctx context.Context, c client.Reader, namespace, ref string) (*Revision, error) {
-	family, n, err := ParseTaskDefinitionRef(ref)
+func Resolve(ctx context.Context, c client.Reader, namespace, ref string) (*Revision, error) {
+	family, n, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func ResolveRevision(ctx context.Context, c client.Reader, namespace, ref string
 		}
 	}
 	cr := &appsv1.ControllerRevision{}
-	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: RevisionName(family, n)}, cr); err != nil {
+	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: Name(family, n)}, cr); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("%w: revision %d of %q does not exist (latest is %d)", ErrRevisionNotFound, n, family, td.Status.Revision)
 		}

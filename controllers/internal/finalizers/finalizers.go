@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package finalizers adds and removes a controller's finalizer on a live object as a merge
+// patch, for the reconcilers that guard deletion (TaskDefinition, Repository).
+package finalizers
 
 import (
 	"context"
@@ -25,9 +27,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
 
-// ensureFinalizer adds finalizer to a live object that lacks it, as a patch, and lets the pass
+// Ensure adds finalizer to a live object that lacks it, as a patch, and lets the pass
 // go on with the patched object (the update event brings no pass of its own worth waiting for).
-func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string) error {
+func Ensure(ctx context.Context, c client.Client, obj client.Object, finalizer string) error {
 	if !obj.GetDeletionTimestamp().IsZero() || controllerutil.ContainsFinalizer(obj, finalizer) {
 		return nil
 	}
@@ -39,8 +41,8 @@ func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object, fi
 	return nil
 }
 
-// releaseFinalizer removes finalizer once cleanup is done; the object may be gone already.
-func releaseFinalizer(ctx context.Context, c client.Client, obj client.Object, finalizer string) error {
+// Release removes finalizer once cleanup is done; the object may be gone already.
+func Release(ctx context.Context, c client.Client, obj client.Object, finalizer string) error {
 	if !controllerutil.ContainsFinalizer(obj, finalizer) {
 		return nil
 	}

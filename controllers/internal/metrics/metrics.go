@@ -14,7 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package metrics is Berth's Prometheus collector: the state of ECS services (tasks by ECS
+// state, desired tasks, deployments) and of Repositories (image counts), read from the
+// manager's cache at scrape time and served on the manager's metrics endpoint.
+package metrics
 
 import (
 	"context"
@@ -63,10 +66,10 @@ type stateCollector struct {
 	log    logr.Logger
 }
 
-// registerMetrics adds the state collector to controller-runtime's registry, which the
+// Register adds the state collector to controller-runtime's registry, which the
 // manager serves on its metrics address. A second manager in one process (tests) keeps the
 // first collector.
-func registerMetrics(reader client.Reader, log logr.Logger) error {
+func Register(reader client.Reader, log logr.Logger) error {
 	err := crmetrics.Registry.Register(&stateCollector{reader: reader, log: log})
 	if err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
 		return fmt.Errorf("registering Berth's metrics: %w", err)
