@@ -17,7 +17,7 @@ limitations under the License.
 // Package ecs holds the reconcilers of the ecs.berth.dev API group: TaskDefinition (registers
 // immutable revisions), Service (keeps an ECS service's tasks, rollouts and core Services) and
 // PullCredentials (the execution identities and pull Secrets task Pods need for the bundled
-// registry), with the field indexes, cache limits and events they share.
+// registry), with the field indexes (SetupIndexes) and cache limits (CacheOptions) they share.
 //
 // The three are one package, not one each, because they are one feature seen from three
 // objects: the TaskDefinition controller prunes only the revisions no Service uses (through the
