@@ -42,6 +42,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -196,20 +197,20 @@ func toLua(l *lua.LState, v any) lua.LValue {
 }
 
 func TestHealthServiceRollout(t *testing.T) {
-	ns := serviceNamespace(t)
+	ns := ecstest.ServiceNamespace(t, k8s)
 	ctx := context.Background()
-	createTaskDefinition(t, ns)
+	ecstest.CreateTaskDefinition(t, k8s, ns)
 	// Tasks stay without container status (PENDING) until released.
 	var release atomic.Bool
-	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), func(*corev1.Pod) fate {
+	kubetest.StartKubelet(t, k8s, ns, ecstest.RoundRobin(ecstest.ThreeZones(t, k8s, ns)...), func(*corev1.Pod) kubetest.Fate {
 		if release.Load() {
-			return runReady
+			return kubetest.RunReady
 		}
-		return leave
+		return kubetest.Leave
 	})
 	// Created as unstructured, so the API server's answer is exactly what Argo CD sees
 	// before the controller's first status write.
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(newService(ns, "web", 2))
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ecstest.NewService(ns, "web", 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,21 +226,21 @@ func TestHealthServiceRollout(t *testing.T) {
 	}
 
 	// Tasks pending: the first deployment is IN_PROGRESS.
-	waitPods(t, ns, "web", 2)
+	ecstest.WaitPods(t, k8s, ns, "web", 2)
 	h := waitHealth(t, serviceGVK, ns, "web", status.InProgressStatus, "Progressing", "0 of 2 tasks RUNNING")
 	t.Logf("tasks pending: %s", h)
 
 	release.Store(true)
-	waitSteady(t, ns, "web", 2)
+	ecstest.WaitSteady(t, k8s, ns, "web", 2)
 	h = waitHealth(t, serviceGVK, ns, "web", status.CurrentStatus, "Healthy", "steady state")
 	t.Logf("steady: %s", h)
 
 	// A new revision rolls out; its tasks stay pending until released.
 	release.Store(false)
-	setImage(t, ns, "web", "nginx:1.27")
-	waitRevision(t, ns, "web", 2)
+	ecstest.SetImage(t, k8s, ns, "web", "nginx:1.27")
+	ecstest.WaitRevision(t, k8s, ns, "web", 2)
 	kubetest.Eventually(t, waitFor, func() error {
-		p := primary(getService(t, ns, "web"))
+		p := ecstest.Primary(ecstest.GetService(t, k8s, ns, "web"))
 		if p == nil || p.TaskDefinition != "web:2" {
 			return fmt.Errorf("PRIMARY %+v, want web:2", p)
 		}
@@ -250,8 +251,8 @@ func TestHealthServiceRollout(t *testing.T) {
 
 	release.Store(true)
 	kubetest.Eventually(t, waitFor, func() error {
-		cur := getService(t, ns, "web")
-		if p := primary(cur); p == nil || p.TaskDefinition != "web:2" || p.RolloutState != ecsv1alpha1.RolloutCompleted {
+		cur := ecstest.GetService(t, k8s, ns, "web")
+		if p := ecstest.Primary(cur); p == nil || p.TaskDefinition != "web:2" || p.RolloutState != ecsv1alpha1.RolloutCompleted {
 			return fmt.Errorf("PRIMARY %+v, want web:2 COMPLETED", p)
 		}
 		return nil
@@ -267,9 +268,9 @@ func TestHealthServiceRollout(t *testing.T) {
 }
 
 func TestHealthServiceStalled(t *testing.T) {
-	ns := serviceNamespace(t)
+	ns := ecstest.ServiceNamespace(t, k8s)
 	ctx := context.Background()
-	svc := newService(ns, "orphan", 1)
+	svc := ecstest.NewService(ns, "orphan", 1)
 	svc.Spec.TaskDefinition = "missing"
 	if err := k8s.Create(ctx, svc); err != nil {
 		t.Fatal(err)
@@ -281,18 +282,18 @@ func TestHealthServiceStalled(t *testing.T) {
 	}
 
 	// The family appears: the Service recovers without a spec change (no Degraded leftover).
-	if err := k8s.Create(ctx, newTaskDefinition(ns, "missing", "nginx:1.26")); err != nil {
+	if err := k8s.Create(ctx, ecstest.NewTaskDefinition(ns, "missing", "nginx:1.26")); err != nil {
 		t.Fatal(err)
 	}
 	waitHealth(t, serviceGVK, ns, "orphan", status.InProgressStatus, "Progressing", "0 of 1 tasks RUNNING")
 }
 
 func TestHealthServiceCircuitBreaker(t *testing.T) {
-	ns := serviceNamespace(t)
+	ns := ecstest.ServiceNamespace(t, k8s)
 	ctx := context.Background()
-	createTaskDefinition(t, ns)
-	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(exitAtStart))
-	svc := newService(ns, "crash", 1)
+	ecstest.CreateTaskDefinition(t, k8s, ns)
+	kubetest.StartKubelet(t, k8s, ns, ecstest.RoundRobin(ecstest.ThreeZones(t, k8s, ns)...), ecstest.Always(kubetest.ExitAtStart))
+	svc := ecstest.NewService(ns, "crash", 1)
 	svc.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{
 		DeploymentCircuitBreaker: &ecsv1alpha1.DeploymentCircuitBreaker{Enable: true, Rollback: true},
 	}
@@ -302,7 +303,7 @@ func TestHealthServiceCircuitBreaker(t *testing.T) {
 	// No COMPLETED deployment to roll back to: the first deployment is FAILED.
 	h := waitHealth(t, serviceGVK, ns, "crash", status.FailedStatus, "Degraded", ecsv1alpha1.DeploymentFailedReason)
 	t.Logf("circuit breaker: %s", h)
-	if p := primary(getService(t, ns, "crash")); p == nil || p.RolloutState != ecsv1alpha1.RolloutFailed {
+	if p := ecstest.Primary(ecstest.GetService(t, k8s, ns, "crash")); p == nil || p.RolloutState != ecsv1alpha1.RolloutFailed {
 		t.Errorf("PRIMARY %+v, want FAILED", p)
 	}
 }
@@ -310,7 +311,7 @@ func TestHealthServiceCircuitBreaker(t *testing.T) {
 func TestHealthTaskDefinition(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	td := newTaskDefinition(ns, "app", "app:1")
+	td := ecstest.NewTaskDefinition(ns, "app", "app:1")
 	td.Spec.ContainerDefinitions = append(td.Spec.ContainerDefinitions, ecsv1alpha1.ContainerDefinition{Name: "proxy", Image: "proxy:1"})
 	if err := k8s.Create(ctx, td); err != nil {
 		t.Fatal(err)
@@ -320,7 +321,7 @@ func TestHealthTaskDefinition(t *testing.T) {
 
 	// A dependency cycle passes the schema but cannot become a Pod: Ready=False,
 	// InvalidTaskDefinition, and Stalled (only a spec change helps), which kstatus reads as Failed.
-	cur := getTD(t, ns, "app")
+	cur := ecstest.GetTaskDefinition(t, k8s, ns, "app")
 	patch := client.MergeFrom(cur.DeepCopy())
 	cur.Spec.ContainerDefinitions[0].DependsOn = []ecsv1alpha1.ContainerDependency{{ContainerName: "proxy", Condition: ecsv1alpha1.DependencyStart}}
 	cur.Spec.ContainerDefinitions[1].DependsOn = []ecsv1alpha1.ContainerDependency{{ContainerName: "web", Condition: ecsv1alpha1.DependencyStart}}
@@ -334,7 +335,7 @@ func TestHealthTaskDefinition(t *testing.T) {
 	}
 
 	// Fixed: revision 2 registers and it is Healthy again.
-	cur = getTD(t, ns, "app")
+	cur = ecstest.GetTaskDefinition(t, k8s, ns, "app")
 	patch = client.MergeFrom(cur.DeepCopy())
 	cur.Spec.ContainerDefinitions[1].DependsOn = nil
 	if err := k8s.Patch(ctx, cur, patch); err != nil {

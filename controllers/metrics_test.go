@@ -24,6 +24,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -31,12 +32,12 @@ import (
 // state follow the Pods from PROVISIONING to RUNNING, and the deployment's rolloutState
 // moves from IN_PROGRESS to COMPLETED.
 func TestServiceMetrics(t *testing.T) {
-	ns := serviceNamespace(t)
-	createTaskDefinition(t, ns)
-	if err := k8s.Create(context.Background(), newService(ns, "web", 3)); err != nil {
+	ns := ecstest.ServiceNamespace(t, k8s)
+	ecstest.CreateTaskDefinition(t, k8s, ns)
+	if err := k8s.Create(context.Background(), ecstest.NewService(ns, "web", 3)); err != nil {
 		t.Fatal(err)
 	}
-	waitPods(t, ns, "web", 3)
+	ecstest.WaitPods(t, k8s, ns, "web", 3)
 	want := func(tasks map[string]float64, rollout string) func() error {
 		return func() error {
 			got := gatherService(t, ns, "web")
@@ -52,8 +53,8 @@ func TestServiceMetrics(t *testing.T) {
 		}
 	}
 	kubetest.Eventually(t, waitFor, want(map[string]float64{"PROVISIONING": 3, "RUNNING": 0}, "IN_PROGRESS"))
-	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
-	waitSteady(t, ns, "web", 3)
+	kubetest.StartKubelet(t, k8s, ns, ecstest.RoundRobin(ecstest.ThreeZones(t, k8s, ns)...), ecstest.Always(kubetest.RunReady))
+	ecstest.WaitSteady(t, k8s, ns, "web", 3)
 	kubetest.Eventually(t, waitFor, want(map[string]float64{"PROVISIONING": 0, "PENDING": 0, "RUNNING": 3, "STOPPED": 0}, "COMPLETED"))
 }
 

@@ -29,7 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
-	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/internal/testutil/authtest"
 	"github.com/berth-dev/berth/registry/auth"
 	"github.com/berth-dev/berth/registry/handlers"
 	"github.com/berth-dev/berth/registry/metrics"
@@ -117,9 +117,9 @@ func createBenchFixtures(b *testing.B, s *testSuite, ns string) {
 	s.repository(b, ns, "app", ecrv1alpha1.Immutable)
 	s.repository(b, ns, "public", ecrv1alpha1.Mutable)
 	for i := range 18 {
-		s.policy(b, ns, fmt.Sprintf("team-%02d", i), "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount(fmt.Sprintf("other-%d", i), "ci"), pullActions...)
+		s.policy(b, ns, fmt.Sprintf("team-%02d", i), "app", ecrv1alpha1.EffectAllow, authtest.ServiceAccount(fmt.Sprintf("other-%d", i), "ci"), pullActions...)
 	}
-	s.policy(b, ns, "deployer", "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("bench-b", "deployer"), pullActions...)
+	s.policy(b, ns, "deployer", "app", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("bench-b", "deployer"), pullActions...)
 	s.policy(b, ns, "public", "public", ecrv1alpha1.EffectAllow, ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalGroup, Name: "system:unauthenticated"}, pullActions...)
 }
 

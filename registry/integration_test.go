@@ -39,7 +39,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
-	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/internal/testutil/authtest"
 	"github.com/berth-dev/berth/registry/options"
 )
 
@@ -131,12 +131,12 @@ func TestCrossNamespacePullNeedsPolicy(t *testing.T) {
 	wantRefused(t, "cross-namespace pull without a policy", err, http.StatusForbidden, "DENIED")
 
 	// A policy in the caller's own namespace naming every repository grants nothing in cross-a.
-	s.policy(t, "cross-b", "reach-out", "*", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cross-b", "deployer"), "ecr:*")
+	s.policy(t, "cross-b", "reach-out", "*", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("cross-b", "deployer"), "ecr:*")
 	time.Sleep(200 * time.Millisecond)
 	_, err = pull(ref, deployer.token)
 	wantRefused(t, "pull granted only by a policy in another namespace", err, http.StatusForbidden, "DENIED")
 
-	allow := s.policy(t, "cross-a", "deployer-pulls", "app", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cross-b", "deployer"), pullActions...)
+	allow := s.policy(t, "cross-a", "deployer-pulls", "app", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("cross-b", "deployer"), pullActions...)
 	took := eventually(t, time.Second, func() error {
 		_, err := pull(ref, deployer.token)
 		return err
@@ -402,7 +402,7 @@ func TestCatalogFiltered(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.policy(t, "cat-c", "lister-pulls-two", "two", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("cat-a", "lister"), "ecr:BatchGetImage")
+	s.policy(t, "cat-c", "lister-pulls-two", "two", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("cat-a", "lister"), "ecr:BatchGetImage")
 	// A repository whose resource is gone stays in storage but leaves the catalog.
 	if err := s.c.Delete(ctx, &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: "cat-a", Name: "two"}}); err != nil {
 		t.Fatal(err)
@@ -456,7 +456,7 @@ func TestMountDeniedBecomesUpload(t *testing.T) {
 	if resp.status != http.StatusAccepted {
 		t.Fatalf("mount from a repository the caller may not pull: %d, want 202 (a plain upload)", resp.status)
 	}
-	s.policy(t, "mnt-b", "share", "src", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("mnt-a", "builder"), pullActions...)
+	s.policy(t, "mnt-b", "share", "src", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("mnt-a", "builder"), pullActions...)
 	eventually(t, time.Second, func() error {
 		resp := s.do(t, http.MethodPost, mount, a.token)
 		if resp.status != http.StatusCreated {

@@ -48,7 +48,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
-	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/internal/testutil/authtest"
 	"github.com/berth-dev/berth/registry/options"
 )
 
@@ -328,7 +328,7 @@ func (s *testSuite) waitForRepository(t testing.TB, ns, name string, present boo
 // policy creates a RepositoryPolicy with one statement.
 func (s *testSuite) policy(t testing.TB, ns, name, repo string, effect ecrv1alpha1.Effect, principal ecrv1alpha1.Principal, actions ...ecrv1alpha1.Action) *ecrv1alpha1.RepositoryPolicy {
 	t.Helper()
-	p := registrytest.Policy(ns, repo, name, effect, principal, actions...)
+	p := authtest.Policy(ns, repo, name, effect, principal, actions...)
 	if err := s.c.Create(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/berth-dev/berth/internal/policy"
-	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/internal/testutil/authtest"
 	"github.com/berth-dev/berth/registry/options"
 )
 
@@ -62,7 +62,7 @@ func jwtWithExp(exp time.Time) string {
 func TestTokenCacheHonoursTTLAndExpiry(t *testing.T) {
 	clock := newFakeClock()
 	shortLived := jwtWithExp(clock.Now().Add(10 * time.Second))
-	reviews := &registrytest.TokenReviews{Users: map[string]string{
+	reviews := &authtest.TokenReviews{Users: map[string]string{
 		"opaque":   "system:serviceaccount:team-a:builder",
 		shortLived: "system:serviceaccount:team-a:short",
 	}}
@@ -113,7 +113,7 @@ func TestTokenCacheHonoursTTLAndExpiry(t *testing.T) {
 
 func TestTokenCacheTTLIsCappedAtAMinute(t *testing.T) {
 	clock := newFakeClock()
-	reviews := &registrytest.TokenReviews{Users: map[string]string{"t": "alice"}}
+	reviews := &authtest.TokenReviews{Users: map[string]string{"t": "alice"}}
 	a := NewTokenAuthenticator(reviews.Clientset().AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Hour, clock.Now)
 	for range 2 {
 		if _, err := a.Authenticate(context.Background(), "t"); err != nil {
@@ -128,7 +128,7 @@ func TestTokenCacheTTLIsCappedAtAMinute(t *testing.T) {
 
 func TestTokenRejections(t *testing.T) {
 	clock := newFakeClock()
-	reviews := &registrytest.TokenReviews{Users: map[string]string{"good": "alice"}}
+	reviews := &authtest.TokenReviews{Users: map[string]string{"good": "alice"}}
 	a := NewTokenAuthenticator(reviews.Clientset().AuthenticationV1().TokenReviews(), []string{options.DefaultAudience}, time.Minute, clock.Now)
 	ctx := context.Background()
 

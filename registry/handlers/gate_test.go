@@ -42,7 +42,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/policy"
-	"github.com/berth-dev/berth/internal/testutil/registrytest"
+	"github.com/berth-dev/berth/internal/testutil/authtest"
 	"github.com/berth-dev/berth/registry/metrics"
 	"github.com/berth-dev/berth/registry/options"
 )
@@ -85,7 +85,7 @@ type gateFixture struct {
 func newGateFixture(t *testing.T, s staticStore, rbac rbacTable) *gateFixture {
 	t.Helper()
 	f := &gateFixture{}
-	tokens := &registrytest.TokenReviews{Users: map[string]string{
+	tokens := &authtest.TokenReviews{Users: map[string]string{
 		"alice-token":  "system:serviceaccount:team-a:alice",
 		"bob-token":    "system:serviceaccount:team-b:bob",
 		"pusher-token": "system:serviceaccount:team-a:pusher",
@@ -126,9 +126,9 @@ func TestGate(t *testing.T) {
 		repos: []string{"team-a/app", "team-a/base", "team-b/src"},
 		policySet: []ecrv1alpha1.RepositoryPolicy{
 			// bob (team-b) may pull team-a/app through a policy; RBAC gives him nothing there.
-			registrytest.Policy("team-a", "app", "bob-pulls", ecrv1alpha1.EffectAllow, registrytest.ServiceAccount("team-b", "bob"), "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+			authtest.Policy("team-a", "app", "bob-pulls", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("team-b", "bob"), "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
 			// pusher may never delete in team-a, whatever RBAC says.
-			registrytest.Policy("team-a", "*", "no-delete", ecrv1alpha1.EffectDeny, registrytest.ServiceAccount("team-a", "pusher"), "ecr:BatchDeleteImage"),
+			authtest.Policy("team-a", "*", "no-delete", ecrv1alpha1.EffectDeny, authtest.ServiceAccount("team-a", "pusher"), "ecr:BatchDeleteImage"),
 		},
 	}
 	rbac := rbacTable{

@@ -244,7 +244,7 @@ type ContainerDefinition struct {
 	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
 
 	// portMappings become container ports. hostPort applies only with networkMode bridge or
-	// host; appProtocol is carried to the load-balancer Service's port.
+	// host; appProtocol is accepted and has no effect.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
@@ -629,7 +629,8 @@ type PortMapping struct {
 	// +kubebuilder:validation:MaxLength=15
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
-	// appProtocol is http, http2 or grpc; carried to the load-balancer Service's port.
+	// appProtocol is http, http2 or grpc. It is accepted for compatibility and has no effect:
+	// neither the task Pod nor the load-balancer Service carries it.
 	// +optional
 	AppProtocol ApplicationProtocol `json:"appProtocol,omitempty"`
 	// containerPortRange is an ECS port range such as "8000-8010"; Kubernetes has no ranges,

@@ -185,8 +185,9 @@ type TaskDefinitionSpec struct {
 	IPCMode IPCMode `json:"ipcMode,omitempty"`
 
 	// cpu is the task-level CPU size: ECS units (1024 = 1 vCPU) or a string such as "1 vCPU".
-	// It is a ceiling for the sum of the containers: containers without cpu share what is left
-	// as their limits, as ECS does.
+	// It becomes pod-level resources, requests and limits both the task size: what ECS
+	// reserves for the task and the ceiling all its containers share (no container gets a cpu
+	// limit of its own). The containers' own cpu may not add up to more.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,6}|[0-9]{1,3}([.][0-9]{1,3})? ?[vV][cC][pP][uU])$') && !self.matches('^[0. ]*([vV][cC][pP][uU])?$')",message="cpu must be ECS CPU units such as \"1024\" or vCPUs such as \"1 vCPU\", above zero"
@@ -211,7 +212,10 @@ type TaskDefinitionSpec struct {
 	// +optional
 	RuntimePlatform *RuntimePlatform `json:"runtimePlatform,omitempty"`
 
-	// ephemeralStorage is the task's scratch space: an ephemeral-storage limit on the Pod.
+	// ephemeralStorage is the task's scratch space. Pods have no pod-level ephemeral-storage
+	// limit, so it becomes the ephemeral-storage limit of the first essential container
+	// (Approximated); the kubelet evicts the Pod when its containers and emptyDir volumes
+	// together use more than the sum of the containers' limits.
 	// +optional
 	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitempty"`
 
@@ -276,7 +280,7 @@ type RuntimePlatform struct {
 // EphemeralStorage is ECS ephemeralStorage.
 type EphemeralStorage struct {
 	// sizeInGiB is the total scratch space of the task, 21 to 200 GiB as on Fargate. It
-	// becomes an ephemeral-storage limit (and request) shared by the containers.
+	// becomes the ephemeral-storage limit (no request) of the first essential container.
 	// +required
 	// +kubebuilder:validation:Minimum=21
 	// +kubebuilder:validation:Maximum=200

@@ -15,8 +15,10 @@ limitations under the License.
 */
 
 // Package envtest starts a real kube-apiserver and etcd for tests, with Berth's CRDs
-// installed. Tests that prove API or controller behaviour use it instead of a fake client,
-// because validation, CEL, status subresources and generation bumps are server behaviour.
+// installed, and runs controller managers against them: one shared by a package's tests
+// (Main, in a TestMain) or one per test (StartManager). Tests that prove API or controller
+// behaviour use it instead of a fake client, because validation, CEL, status subresources and
+// generation bumps are server behaviour.
 package envtest
 
 import (

@@ -29,6 +29,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
+// WaitFor is how long the controller tests wait for a controller to act.
+const WaitFor = 30 * time.Second
+
 // Interval is how often Eventually and Consistently call their check.
 const Interval = 50 * time.Millisecond
 

@@ -1,0 +1,77 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package ecs
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs/revisions"
+)
+
+// CacheOptions limits what the manager caches to the children of Berth's ECS objects:
+// ControllerRevisions of task definition families, not every StatefulSet's and DaemonSet's;
+// task Pods, core Services and NetworkPolicies of ECS services, not every workload's; the pull
+// credentials the controller keeps, not every Secret. Pods and Nodes are cached without
+// managedFields (and Nodes without their image lists), which are most of their size and never
+// read.
+func CacheOptions() (cache.Options, error) {
+	family, err := labels.NewRequirement(revisions.FamilyLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	service, err := labels.NewRequirement(ecsv1alpha1.ServiceLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	ofServices := labels.NewSelector().Add(*service)
+	managed, err := labels.NewRequirement(PullCredentialsLabel, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
+	}
+	pullCredentials := labels.NewSelector().Add(*managed)
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
+		&corev1.Pod{}:                 {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+		&corev1.Node{}:                {Transform: stripNode},
+		// Only the pull credentials the controller keeps, not every Secret of the cluster.
+		&corev1.Secret{}:         {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+		&corev1.ServiceAccount{}: {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+		&rbacv1.RoleBinding{}:    {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+	}}, nil
+}
+
+// stripNode drops what the Service controller never reads from cached Nodes: managedFields
+// and the image list, which can be most of a Node's size.
+func stripNode(obj any) (any, error) {
+	if n, ok := obj.(*corev1.Node); ok {
+		n.ManagedFields = nil
+		n.Status.Images = nil
+	}
+	return obj, nil
+}

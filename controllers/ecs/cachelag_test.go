@@ -1,0 +1,167 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package ecs_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecs"
+	"github.com/berth-dev/berth/internal/testutil/kubetest"
+)
+
+// laggingCache is a reader whose lists of ControllerRevisions and Services come back empty, as
+// an informer that has not yet delivered the objects the controller (or a user) just wrote.
+// Everything else, and every write, goes to the API server (which cannot serve the cache's
+// field indexes: a test that does not hide Services must not list them by index).
+type laggingCache struct {
+	client.Client
+	revisions, services bool
+}
+
+func (c laggingCache) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	switch l := list.(type) {
+	case *appsv1.ControllerRevisionList:
+		if c.revisions {
+			l.Items = nil
+			return nil
+		}
+	case *ecsv1alpha1.ServiceList:
+		if c.services {
+			l.Items = nil
+			return nil
+		}
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+// lagReconcile runs one pass of a TaskDefinition reconciler whose cache lags as told, and
+// whose uncached reads go to the API server. The suite's manager runs its own reconciler too;
+// it is idle here (nothing it reads changes), so what the pass writes is the lagging one's.
+func lagReconcile(t *testing.T, ns, name string, lag laggingCache) {
+	t.Helper()
+	lag.Client = k8s
+	r := &ecs.TaskDefinitionReconciler{Client: lag, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: &events.FakeRecorder{}}
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: name}}); err != nil {
+		t.Fatalf("reconcile with a lagging cache: %v", err)
+	}
+}
+
+// TestTaskDefinitionRegistersOnceUnderCacheLag reproduces, deterministically, what a loaded
+// machine did at random: a pass that sees the TaskDefinition's status (revision 1) but not yet
+// revision 1's ControllerRevision must not register revision 2 for the unchanged spec — nor
+// must a reconciler that starts afresh (a restart) with that view.
+func TestTaskDefinitionRegistersOnceUnderCacheLag(t *testing.T) {
+	ns := newNamespace(t)
+	if err := k8s.Create(context.Background(), newTaskDefinition(ns, "web", "app:1")); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+	for range 3 {
+		lagReconcile(t, ns, "web", laggingCache{revisions: true, services: true})
+	}
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1) {
+		t.Fatalf("revisions %v after passes that did not see revision 1 in the cache, want [1]", got)
+	}
+	if td := getTD(t, ns, "web"); td.Status.Revision != 1 {
+		t.Fatalf("status.revision %d, want 1", td.Status.Revision)
+	}
+
+	// A real change still registers, numbered after the one the cache did not show.
+	setImage(t, ns, "web", "app:2")
+	waitRevision(t, ns, "web", 2)
+	lagReconcile(t, ns, "web", laggingCache{revisions: true, services: true})
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1, 2) {
+		t.Fatalf("revisions %v, want [1 2]", got)
+	}
+}
+
+// TestTaskDefinitionKeepsRevisionsOfServicesTheCacheMisses: a Service pinned to an old
+// revision that the cache does not show yet keeps that revision from being pruned, and keeps
+// its TaskDefinition from being deleted.
+func TestTaskDefinitionKeepsRevisionsOfServicesTheCacheMisses(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	svc := createPinnedService(t, ns)
+	setImage(t, ns, "web", "app:2")
+	waitRevision(t, ns, "web", 2)
+	kubetest.Eventually(t, waitFor, func() error {
+		if got := getTD(t, ns, "web").Status.ActiveRevisions; !sameSet(got, 1, 2) {
+			return fmt.Errorf("activeRevisions %v, want [1 2]", got)
+		}
+		return nil
+	})
+
+	lagReconcile(t, ns, "web", laggingCache{services: true})
+	if got := revisionNumbers(t, ns, "web"); !sameSet(got, 1, 2) {
+		t.Fatalf("revisions %v after a pass that did not see the Service pinned to 1, want [1 2]", got)
+	}
+
+	if err := k8s.Delete(ctx, getTD(t, ns, "web")); err != nil {
+		t.Fatal(err)
+	}
+	lagReconcile(t, ns, "web", laggingCache{services: true})
+	if cur := getTD(t, ns, "web"); len(cur.Finalizers) == 0 {
+		t.Fatal("the finalizer was released while a Service (not in the cache) uses the family")
+	}
+	if err := k8s.Delete(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPullCredentialsKeptWhenTheCacheMissesTheirService: a pass of the pull credentials
+// controller whose cache does not show the Service that needs a pull Secret (created a moment
+// ago) must not delete the Secret, its ServiceAccount or its RoleBinding.
+func TestPullCredentialsKeptWhenTheCacheMissesTheirService(t *testing.T) {
+	ns := serviceNamespace(t)
+	ctx := context.Background()
+	if err := k8s.Create(ctx, newTaskDefinition(ns, "web", testRegistryHost+"/"+ns+"/web:1")); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+	if err := k8s.Create(ctx, newService(ns, "web", 1)); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{}
+	kubetest.Eventually(t, waitFor, func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: testPullSecret}, secret)
+	})
+
+	r := &ecs.PullCredentialsReconciler{
+		Client: laggingCache{Client: k8s, services: true}, APIReader: k8s, RegistryHost: testRegistryHost,
+		SecretName: testPullSecret, Audience: "berth-registry", Lifetime: time.Hour, ReaderRole: ecs.RegistryReaderRole,
+	}
+	if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "pull-credentials"}}); err != nil {
+		t.Fatalf("reconcile with a lagging cache: %v", err)
+	}
+	after := &corev1.Secret{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: testPullSecret}, after); err != nil || after.UID != secret.UID {
+		t.Fatalf("the pull Secret of a Service the cache did not show was deleted (get: %v, uid %s → %s)", err, secret.UID, after.UID)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "default"}, &corev1.ServiceAccount{}); err != nil {
+		t.Fatalf("execution ServiceAccount: %v", err)
+	}
+}
