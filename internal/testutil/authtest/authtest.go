@@ -14,9 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package authtest holds what the registry's authentication and authorization tests share: a
-// fake of the API server's
-// TokenReviews, and RepositoryPolicy fixtures.
+// Package authtest holds what the registry's authentication and authorization tests share:
+// a fake of the API server's TokenReviews, and RepositoryPolicy fixtures.
 package authtest
 
 import (
