@@ -320,6 +320,11 @@ func (r *RepositoryReconciler) now() time.Time {
 func lifecycleImages(images []imageapi.Image) []lifecycle.Image {
 	out := make([]lifecycle.Image, 0, len(images))
 	for _, img := range images {
+		if img.Subject != "" {
+			// Attached artifacts go with their subject (the registry deletes them with it),
+			// as ECR's lifecycle rules treat them: never selected, never counted.
+			continue
+		}
 		out = append(out, lifecycle.Image{
 			Digest:       img.Digest,
 			Tags:         img.Tags,

@@ -123,6 +123,9 @@ func summarizeImages(st *ecrv1alpha1.RepositoryStatus, images []imageapi.Image) 
 			Tags:      img.Tags[:min(len(img.Tags), statusMaxTags)],
 			SizeBytes: img.SizeBytes,
 			MediaType: img.MediaType,
+			Subject:   img.Subject,
+			// An image's config media type is no artifact type.
+			ArtifactType: artifactType(img),
 		}
 		if !img.PushedAt.IsZero() {
 			d.PushedAt = &metav1.Time{Time: img.PushedAt}
@@ -166,4 +169,12 @@ func computeLifecycleStatus(s *repositoryScope) {
 		next.LastEvaluatedAt = prev.LastEvaluatedAt
 	}
 	st.Lifecycle = next
+}
+
+// artifactType is img's artifact type when it is an attached artifact.
+func artifactType(img imageapi.Image) string {
+	if img.Subject == "" {
+		return ""
+	}
+	return img.ArtifactType
 }

@@ -193,11 +193,14 @@ func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distri
 	if err != nil {
 		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
 	}
-	mediaType, _, err := m.Payload()
+	mediaType, payload, err := m.Payload()
 	if err != nil {
 		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
 	}
 	img := imageapi.Image{Digest: d.String(), MediaType: mediaType}
+	if subject, desc, err := middleware.ReferrerOf(mediaType, payload, d); err == nil && subject != nil {
+		img.Subject, img.ArtifactType = subject.Digest.String(), desc.ArtifactType
+	}
 	if isIndex(mediaType) {
 		for _, ref := range m.References() {
 			img.Children = append(img.Children, ref.Digest.String())

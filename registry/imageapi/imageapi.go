@@ -67,4 +67,10 @@ type Image struct {
 	// ReferencedBy are the digests of the indexes and manifest lists in the repository that
 	// reference this manifest; lifecycle rules expire it only after them.
 	ReferencedBy []string `json:"referencedBy,omitempty"`
+	// Subject is the digest of the manifest this one refers to (OCI 1.1 subject), for
+	// artifacts attached to an image; empty for images.
+	Subject string `json:"subject,omitempty"`
+	// ArtifactType is the type of an attached artifact: its artifactType, else its config's
+	// media type.
+	ArtifactType string `json:"artifactType,omitempty"`
 }

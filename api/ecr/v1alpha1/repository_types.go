@@ -310,6 +310,17 @@ type ImageDetail struct {
 	// sinceImagePulled rules count from the push.
 	// +optional
 	LastPulledAt *metav1.Time `json:"lastPulledAt,omitempty"`
+	// subject is set on an artifact attached to an image (a signature, an SBOM): the digest of
+	// the image it refers to (OCI 1.1). It is deleted with its subject, and lifecycle rules
+	// never select it on its own.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Subject string `json:"subject,omitempty"`
+	// artifactType is the type of an attached artifact (its artifactType, or its config's
+	// media type).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	ArtifactType string `json:"artifactType,omitempty"`
 }
 
 // LifecycleStatus reports lifecycle policy evaluation.
