@@ -95,16 +95,14 @@ func (r *RepositoryPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Req
 
 // evaluate returns the Ready reason and message for a policy.
 func (r *RepositoryPolicyReconciler) evaluate(ctx context.Context, p *ecrv1alpha1.RepositoryPolicy) (reason, message string, err error) {
-	var invalid []string
-	for i, st := range p.Spec.Statements {
-		for j, a := range st.Actions {
-			if verr := policy.ValidateAction(string(a)); verr != nil {
-				invalid = append(invalid, fmt.Sprintf("statements[%d].actions[%d]: %v", i, j, verr))
-			}
+	// Anything the evaluator cannot enforce as written (an object that got past the CRD's
+	// rules, stored before them) is reported, never silently matched or skipped.
+	if errs := policy.Validate(&p.Spec); len(errs) > 0 {
+		msgs := make([]string, 0, len(errs))
+		for _, e := range errs {
+			msgs = append(msgs, e.Error())
 		}
-	}
-	if len(invalid) > 0 {
-		return ecrv1alpha1.InvalidStatementReason, strings.Join(invalid, "; "), nil
+		return ecrv1alpha1.InvalidStatementReason, strings.Join(msgs, "; "), nil
 	}
 	scope := fmt.Sprintf("every repository in namespace %s", p.Namespace)
 	if p.Spec.RepositoryName != "*" {

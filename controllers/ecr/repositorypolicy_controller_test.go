@@ -25,9 +25,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/controllers/ecr"
 
+	"github.com/berth-dev/berth/internal/scheme"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -102,5 +107,44 @@ func TestRepositoryPolicyForEveryRepository(t *testing.T) {
 	c := waitPolicyReady(t, ns, "admins", metav1.ConditionTrue, ecrv1alpha1.ReconciledReason)
 	if !strings.Contains(c.Message, "every repository") {
 		t.Errorf("message %q should say the policy covers every repository", c.Message)
+	}
+}
+
+// TestRepositoryPolicyUnenforceableIsNotReady: a policy the CRD's rules would refuse now (a
+// partial wildcard in a principal, stored before the rule existed) is reported Ready=False
+// InvalidStatement, not put in force. The fake client stands in for such a stored object:
+// the API server would refuse to create it.
+func TestRepositoryPolicyUnenforceableIsNotReady(t *testing.T) {
+	s, err := scheme.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := &ecrv1alpha1.RepositoryPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "legacy", Name: "deny-all-sa", Generation: 1},
+		Spec: ecrv1alpha1.RepositoryPolicySpec{
+			RepositoryName: "*",
+			Statements: []ecrv1alpha1.Statement{{
+				Effect:     ecrv1alpha1.EffectDeny,
+				Principals: []ecrv1alpha1.Principal{{Kind: ecrv1alpha1.PrincipalGroup, Name: "system:serviceaccounts:*"}},
+				Actions:    []ecrv1alpha1.Action{"ecr:PutImage"},
+			}},
+		},
+	}
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(pol).WithStatusSubresource(pol).Build()
+	r := &ecr.RepositoryPolicyReconciler{Client: c, Recorder: events.NewFakeRecorder(10)}
+	ctx := context.Background()
+	if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "legacy", Name: "deny-all-sa"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := &ecrv1alpha1.RepositoryPolicy{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: "legacy", Name: "deny-all-sa"}, got); err != nil {
+		t.Fatal(err)
+	}
+	ready := meta.FindStatusCondition(got.Status.Conditions, ecrv1alpha1.ReadyCondition)
+	if ready == nil || ready.Status != metav1.ConditionFalse || ready.Reason != ecrv1alpha1.InvalidStatementReason || !strings.Contains(ready.Message, "system:serviceaccounts:*") {
+		t.Errorf("Ready = %+v, want False InvalidStatement naming the principal", ready)
+	}
+	if !meta.IsStatusConditionTrue(got.Status.Conditions, ecrv1alpha1.StalledCondition) {
+		t.Errorf("Stalled is not True: %+v", got.Status.Conditions)
 	}
 }

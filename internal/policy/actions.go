@@ -51,8 +51,9 @@ const (
 )
 
 // knownActions is the list of ECR actions a RepositoryPolicy may name, in the order of the CEL
-// rule on the Action type (api/ecr/v1alpha1/repositorypolicy_types.go). TestKnownActionsMatchCRD
-// keeps the two equal.
+// rule on the Action type (api/ecr/v1alpha1/repositorypolicy_types.go), which holds them in
+// lowercase so that it can compare self.lowerAscii() with them. TestKnownActionsMatchCRD keeps
+// the two equal.
 var knownActions = []string{
 	"ecr:BatchGetImage",
 	"ecr:GetDownloadUrlForLayer",
@@ -103,23 +104,24 @@ func KnownActions() []string {
 	return slices.Clone(knownActions)
 }
 
-// IsKnownAction reports whether name is exactly one of KnownActions (no wildcards, exact case),
-// as the CRD schema requires.
+// IsKnownAction reports whether name is one of KnownActions, in any case (ecr:batchgetimage is
+// ecr:BatchGetImage, as IAM action names are case-insensitive), without wildcards.
 func IsKnownAction(name string) bool {
-	return slices.Contains(knownActions, name)
+	return slices.ContainsFunc(knownActions, func(a string) bool { return asciiEqualFold(a, name) })
 }
 
 // ValidateAction applies the same rule as the CRD schema to a policy action: "*", a known
-// action name, or a pattern ending in "*" whose prefix starts at least one known action. It lets
-// the RepositoryPolicy controller explain a policy that reached the cluster without the schema
-// (an older CRD, for instance). Errors wrap ErrUnknownAction.
+// action name, or a pattern ending in "*" whose prefix starts at least one known action, all
+// compared case-insensitively as MatchAction compares them. It lets the RepositoryPolicy
+// controller explain a policy that reached the cluster without the schema (an older CRD, for
+// instance), through Validate. Errors wrap ErrUnknownAction.
 func ValidateAction(pattern string) error {
 	if pattern == "*" || IsKnownAction(pattern) {
 		return nil
 	}
 	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
 		for _, a := range knownActions {
-			if strings.HasPrefix(a, prefix) {
+			if len(a) >= len(prefix) && asciiEqualFold(a[:len(prefix)], prefix) {
 				return nil
 			}
 		}

@@ -32,8 +32,9 @@ import (
 var crdPath = filepath.Join("..", "..", "config", "crd", "bases", "ecr.berth.dev_repositorypolicies.yaml")
 
 // TestKnownActionsMatchCRD reads the CEL rule on the Action type from the generated CRD and
-// checks that both action lists in it equal KnownActions, so the schema and the evaluator
-// cannot drift apart.
+// checks that both action lists in it equal KnownActions in lowercase, compared with the
+// lowercased action, so the schema and the evaluator cannot drift apart (in the names or in
+// case-insensitivity).
 func TestKnownActionsMatchCRD(t *testing.T) {
 	raw, err := os.ReadFile(crdPath)
 	if err != nil {
@@ -55,7 +56,7 @@ func TestKnownActionsMatchCRD(t *testing.T) {
 		validations, _ := dig(t, items, "x-kubernetes-validations").([]any)
 		for _, val := range validations {
 			r, _ := dig(t, val, "rule").(string)
-			if strings.Contains(r, "ecr:BatchGetImage") {
+			if strings.Contains(strings.ToLower(r), "ecr:batchgetimage") {
 				rule = r
 			}
 		}
@@ -70,17 +71,24 @@ func TestKnownActionsMatchCRD(t *testing.T) {
 		t.Fatalf("expected 2 action lists in the CEL rule, found %d:\n%s", len(lists), rule)
 	}
 	quoted := regexp.MustCompile(`'([^']*)'`)
+	var want []string
+	for _, a := range KnownActions() {
+		want = append(want, strings.ToLower(a))
+	}
 	for i, l := range lists {
 		var got []string
 		for _, m := range quoted.FindAllStringSubmatch(l[1], -1) {
 			got = append(got, m[1])
 		}
-		if diff := cmp.Diff(KnownActions(), got); diff != "" {
-			t.Errorf("CEL action list %d differs from KnownActions (-KnownActions +CRD):\n%s", i+1, diff)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("CEL action list %d differs from KnownActions in lowercase (-KnownActions +CRD):\n%s", i+1, diff)
 		}
 	}
 	if !strings.HasPrefix(rule, "self == '*' ||") {
 		t.Errorf("CEL rule no longer starts by admitting \"*\"; update ValidateAction and MatchAction to match:\n%s", rule)
+	}
+	if strings.Count(rule, "self.lowerAscii()") != 2 {
+		t.Errorf("CEL rule no longer compares the lowercased action with both lists; ValidateAction and MatchAction ignore case:\n%s", rule)
 	}
 }
 
@@ -110,6 +118,14 @@ func TestKnownActions(t *testing.T) {
 	} {
 		if !IsKnownAction(name) {
 			t.Errorf("constant %s is not a known action", name)
+		}
+	}
+	for name, want := range map[string]bool{
+		"ecr:batchgetimage": true, "ECR:BATCHGETIMAGE": true, "Ecr:PutImage": true,
+		"ecr:*": false, "*": false, "ecr:BatchGetImag": false, "": false, "ecr:Batch\u212aetImage": false,
+	} {
+		if got := IsKnownAction(name); got != want {
+			t.Errorf("IsKnownAction(%q) = %v, want %v", name, got, want)
 		}
 	}
 	seen := map[string]bool{}
@@ -162,13 +178,17 @@ func TestMatchAction(t *testing.T) {
 }
 
 func TestValidateAction(t *testing.T) {
-	valid := []string{"*", "ecr:*", "ecr:Get*", "ecr:BatchGetImage", "ecr:BatchGetImage*", "e*", "ecr:GetImageCopyStatus"}
+	valid := []string{
+		"*", "ecr:*", "ecr:Get*", "ecr:BatchGetImage", "ecr:BatchGetImage*", "e*", "ecr:GetImageCopyStatus",
+		// Any case, as IAM and MatchAction.
+		"ecr:batchgetimage", "ECR:BatchGetImage", "ECR:BATCHGETIMAGE", "ECR:*", "ecr:get*", "Ecr:BatchCheck*", "E*",
+	}
 	for _, a := range valid {
 		if err := ValidateAction(a); err != nil {
 			t.Errorf("ValidateAction(%q) = %v, want nil", a, err)
 		}
 	}
-	invalid := []string{"", "ecr:batchgetimage", "ecr:Foo", "ecr:Foo*", "s3:*", "ecr:*Image", "ecr:BatchGetImages", "**", "ECR:*"}
+	invalid := []string{"", "ecr:Foo", "ecr:Foo*", "s3:*", "ecr:*Image", "ecr:BatchGetImages", "**", "ecr:pullimage", "ECR:PULL*", "ecr:Get**", "ecr:\u212a*"}
 	for _, a := range invalid {
 		err := ValidateAction(a)
 		if !errors.Is(err, ErrUnknownAction) {

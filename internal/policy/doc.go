@@ -22,6 +22,7 @@ limitations under the License.
 //     (routes.go, requirements.go, names.go);
 //   - how a caller is matched against RepositoryPolicy principals (principals.go);
 //   - ECR's evaluation order: explicit Deny, then Allow, otherwise RBAC decides (evaluate.go);
+//   - which statements cannot be enforced as written, for the policy's status (validate.go);
 //   - whether a manifest push may move a tag (immutability.go).
 //
 // The package makes no client calls and keeps no state; the registry feeds it objects from its

@@ -76,9 +76,12 @@ type Result struct {
 //
 // Only policies in the repository's own namespace count, whatever their repositoryName says;
 // repositoryName "*" covers every repository in that namespace. Principals match as described
-// on Caller; actions as MatchAction. A statement whose effect is neither Allow nor Deny (the
-// schema forbids it) is treated as Deny, so damage fails closed. Policy status is not consulted:
-// a policy is in force as soon as it exists.
+// on Caller ({kind: Group, name: "*"} is every caller, so a Deny for it beats every Allow);
+// actions as MatchAction, in any case. What the schema forbids fails closed: a statement whose
+// effect is neither Allow nor Deny is treated as Deny, and a principal that ValidatePrincipal
+// refuses (a partial wildcard, say) matches every caller in a Deny and nobody in an Allow.
+// Policy status is not consulted: a policy is in force as soon as it exists, and Validate says
+// what in it is not enforced as written.
 //
 // The result does not depend on the order of policies: when several statements match, the one
 // reported is the first by policy name (unique within a namespace), then statement position.

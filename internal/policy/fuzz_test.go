@@ -49,8 +49,8 @@ func fuzzScenario(data []byte, extra string) (policies []ecrv1alpha1.RepositoryP
 	s := &byteSource{b: data}
 	namespaces := []string{"a", "b", extra}
 	repos := []string{"web", "api", "*", extra}
-	users := []string{"alice", "bob", UserAnonymous, ServiceAccountUsername("a", "sa"), ServiceAccountUsername("b", "sa"), "system:serviceaccount:a:sa:x", "", extra}
-	groups := []string{"devs", GroupAuthenticated, GroupUnauthenticated, GroupServiceAccounts, ServiceAccountGroupPrefix + "a", extra}
+	users := []string{"alice", "bob", UserAnonymous, ServiceAccountUsername("a", "sa"), ServiceAccountUsername("b", "sa"), "system:serviceaccount:a:sa:x", "", "*", extra}
+	groups := []string{"devs", GroupAuthenticated, GroupUnauthenticated, GroupServiceAccounts, ServiceAccountGroupPrefix + "a", GroupEveryone, ServiceAccountGroupPrefix + "*", extra}
 	patterns := append([]string{"*", "ecr:*", "ecr:Get*", "ecr:Batch*", "ecr:Put*", "ecr:batchgetimage", "ECR:*", "ecr:*Image", "", extra}, knownActions[:12]...)
 	effects := []ecrv1alpha1.Effect{ecrv1alpha1.EffectAllow, ecrv1alpha1.EffectDeny, "deny", ""}
 	kinds := []ecrv1alpha1.PrincipalKind{ecrv1alpha1.PrincipalServiceAccount, ecrv1alpha1.PrincipalUser, ecrv1alpha1.PrincipalGroup, "Role"}
@@ -64,7 +64,7 @@ func fuzzScenario(data []byte, extra string) (policies []ecrv1alpha1.RepositoryP
 				pr := ecrv1alpha1.Principal{Kind: pick(s, kinds...)}
 				switch pr.Kind {
 				case ecrv1alpha1.PrincipalServiceAccount:
-					pr.Namespace, pr.Name = pick(s, "a", "b", extra), pick(s, "sa", "sb", extra)
+					pr.Namespace, pr.Name = pick(s, "a", "b", "*", extra), pick(s, "sa", "sb", "*", extra)
 				case ecrv1alpha1.PrincipalUser:
 					pr.Name = pick(s, users...)
 				default:
@@ -150,11 +150,15 @@ func FuzzEvaluate(f *testing.F) {
 			t.Fatalf("policies from other namespaces decided %+v", r)
 		}
 
-		// A matching Deny always yields Deny, whatever else is there.
+		// A matching Deny always yields Deny, whatever else is there; a Deny for everyone ("*")
+		// or for a principal that cannot be enforced (it fails closed) matches every caller.
 		principal := pick(&byteSource{b: []byte(extra)},
-			group(GroupAuthenticated), group(GroupUnauthenticated), user(c.User))
+			group(GroupAuthenticated), group(GroupUnauthenticated), user(c.User), group(GroupEveryone),
+			group(ServiceAccountGroupPrefix+"*"), user("*"), sa("*", "sa"))
 		if c.Anonymous || c.User == "" || c.User == UserAnonymous {
-			principal = group(GroupUnauthenticated)
+			if principal.Name != GroupEveryone && ValidatePrincipal(&principal) == nil {
+				principal = group(GroupUnauthenticated)
+			}
 		} else if principal.Name == GroupUnauthenticated {
 			principal = group(GroupAuthenticated)
 		}
@@ -165,6 +169,21 @@ func FuzzEvaluate(f *testing.F) {
 					t.Fatalf("a matching Deny (%+v on %s for %s) gave %+v", principal, target, pattern, r)
 				}
 			}
+		}
+
+		// An Allow through principals that cannot be enforced never grants: replacing every
+		// Allow's principals with invalid ones leaves no Allow.
+		invalid := slices.Clone(policies)
+		for i := range invalid {
+			invalid[i].Spec.Statements = slices.Clone(invalid[i].Spec.Statements)
+			for j := range invalid[i].Spec.Statements {
+				if st := &invalid[i].Spec.Statements[j]; st.Effect == ecrv1alpha1.EffectAllow {
+					st.Principals = who(group(ServiceAccountGroupPrefix+"*"), user("*"), sa("*", "sa"), ecrv1alpha1.Principal{Kind: "Role", Name: "r"})
+				}
+			}
+		}
+		if r := Evaluate(invalid, c, action, ns, repo); r.Decision == DecisionAllow {
+			t.Fatalf("an Allow through invalid principals granted: %+v", r)
 		}
 
 		// An Allow added in another namespace never grants.
@@ -221,7 +240,7 @@ func FuzzParsePath(f *testing.F) {
 				if (r.Verb == VerbDelete) != (m == http.MethodDelete && (e.Route == RouteManifest || e.Route == RouteBlob)) {
 					t.Fatalf("%s %s: %+v", m, path, r)
 				}
-				if r.Repository != e.Name || !IsKnownAction(r.Action) {
+				if r.Repository != e.Name || !slices.Contains(knownActions, r.Action) {
 					t.Fatalf("%s %s: %+v", m, path, r)
 				}
 			}

@@ -17,6 +17,7 @@ limitations under the License.
 package policy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -28,8 +29,8 @@ import (
 const (
 	// UserAnonymous is the user name of requests without credentials.
 	UserAnonymous = "system:anonymous"
-	// GroupUnauthenticated holds anonymous callers; a policy Allow for it is ECR's public
-	// "Principal": "*".
+	// GroupUnauthenticated holds anonymous callers; a policy Allow for it also covers
+	// authenticated callers (see Caller).
 	GroupUnauthenticated = "system:unauthenticated"
 	// GroupAuthenticated holds every authenticated caller.
 	GroupAuthenticated = "system:authenticated"
@@ -51,6 +52,10 @@ type ServiceAccountRef struct {
 	Name string
 }
 
+// GroupEveryone is the group name of the one wildcard principal, {kind: Group, name: "*"}: every
+// caller, authenticated or anonymous, in an Allow and in a Deny alike (ECR's "Principal": "*").
+const GroupEveryone = ecrv1alpha1.PrincipalNameEveryone
+
 // Caller is who makes a registry request, as the TokenReview (or the lack of credentials)
 // established it. Build it with NewCaller or AnonymousCaller, which add the groups Kubernetes
 // implies.
@@ -60,6 +65,8 @@ type ServiceAccountRef struct {
 // Group principal one of the groups. On top of that, the special names mean what they say even
 // when the group list is incomplete:
 //
+//   - group "*" (GroupEveryone) designates every caller, authenticated or anonymous, in an Allow
+//     (the repository is public) and in a Deny (nobody may), as ECR's "Principal": "*";
 //   - group system:authenticated designates every caller that is not anonymous;
 //   - group system:unauthenticated and user system:anonymous designate anonymous callers, and in
 //     an Allow every caller: anything anonymous callers may do, an authenticated caller could do
@@ -67,9 +74,13 @@ type ServiceAccountRef struct {
 //     config or imagePullSecret sends credentials anyway. An explicit Deny still wins, and a Deny
 //     naming them hits anonymous callers only.
 //
-// An anonymous caller is allowed only through those anonymous names, but a Deny also matches its
-// raw user name and groups, so a contradictory Caller (flagged anonymous yet carrying a user
-// name or system:authenticated) is denied rather than let through.
+// An anonymous caller is allowed only through those anonymous names and "*", but a Deny also
+// matches its raw user name and groups, so a contradictory Caller (flagged anonymous yet carrying
+// a user name or system:authenticated) is denied rather than let through.
+//
+// Names never hold wildcards: a principal that ValidatePrincipal refuses (system:serviceaccounts:*,
+// a User "*", an unknown kind) cannot be enforced as written, so it fails closed: in a Deny it
+// designates every caller, in an Allow nobody.
 type Caller struct {
 	// User is the Kubernetes user name, such as system:serviceaccount:team-b:builder.
 	User string
@@ -169,8 +180,18 @@ func (id *identity) inGroup(g string) bool {
 }
 
 // matches reports whether principal p designates the caller in a statement that denies (deny)
-// or allows; the rules are those on Caller.
+// or allows; the rules are those on Caller. A principal that ValidatePrincipal refuses fails
+// closed: it matches every caller in a Deny and none in an Allow. ValidatePrincipal only runs
+// when its answer can change the result (a Deny that did not match, an Allow that did).
 func (id *identity) matches(p *ecrv1alpha1.Principal, deny bool) bool {
+	if deny {
+		return id.matchesAsWritten(p, deny) || ValidatePrincipal(p) != nil
+	}
+	return id.matchesAsWritten(p, deny) && ValidatePrincipal(p) == nil
+}
+
+// matchesAsWritten is matches for a valid principal.
+func (id *identity) matchesAsWritten(p *ecrv1alpha1.Principal, deny bool) bool {
 	switch p.Kind {
 	case ecrv1alpha1.PrincipalServiceAccount:
 		return id.saName != "" && id.saNS == p.Namespace && id.saName == p.Name && (deny || !id.anonymous)
@@ -181,6 +202,8 @@ func (id *identity) matches(p *ecrv1alpha1.Principal, deny bool) bool {
 		return id.user == p.Name && (deny || !id.anonymous)
 	case ecrv1alpha1.PrincipalGroup:
 		switch p.Name {
+		case GroupEveryone:
+			return true
 		case GroupAuthenticated:
 			return !id.anonymous || (deny && id.inGroup(p.Name))
 		case GroupUnauthenticated:
@@ -193,11 +216,21 @@ func (id *identity) matches(p *ecrv1alpha1.Principal, deny bool) bool {
 	}
 }
 
-// describePrincipal renders p for decision reasons.
+// describePrincipal renders p for decision reasons; a principal that ValidatePrincipal refuses
+// is said to be enforced as every caller (it only decides through a Deny).
 func describePrincipal(p *ecrv1alpha1.Principal) string {
-	switch p.Kind {
-	case ecrv1alpha1.PrincipalServiceAccount:
+	if err := ValidatePrincipal(p); err != nil {
+		return fmt.Sprintf("every caller, because its principal %s cannot be enforced as written (%v)", describeValidPrincipal(p), err)
+	}
+	return describeValidPrincipal(p)
+}
+
+func describeValidPrincipal(p *ecrv1alpha1.Principal) string {
+	switch {
+	case p.Kind == ecrv1alpha1.PrincipalServiceAccount:
 		return "ServiceAccount " + p.Namespace + "/" + p.Name
+	case p.Kind == ecrv1alpha1.PrincipalGroup && p.Name == GroupEveryone:
+		return `everyone (Group "*")`
 	default:
 		return string(p.Kind) + " " + p.Name
 	}

@@ -44,8 +44,9 @@ const (
 	RegistryPendingReason = "RegistryPending"
 	// DeletingReason: the object is being deleted.
 	DeletingReason = "Deleting"
-	// InvalidStatementReason: a RepositoryPolicy statement names an action ECR does not have;
-	// the message names the statement and action.
+	// InvalidStatementReason: a RepositoryPolicy statement holds something the registry cannot
+	// enforce as written, such as an action ECR does not have or a principal with a partial
+	// wildcard; the message names the statement and the field.
 	InvalidStatementReason = "InvalidStatement"
 )
 

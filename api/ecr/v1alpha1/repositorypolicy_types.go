@@ -43,18 +43,28 @@ const (
 	// PrincipalUser is a user name as the API server authenticates it.
 	PrincipalUser PrincipalKind = "User"
 	// PrincipalGroup is a group, such as system:serviceaccounts:team-b,
-	// system:authenticated or system:unauthenticated (anonymous callers). Like ECR's
-	// "Principal": "*", an Allow for system:unauthenticated also covers authenticated callers
-	// (they could simply drop their credentials); a Deny for it affects anonymous callers only.
+	// system:authenticated or system:unauthenticated (anonymous callers). An Allow for
+	// system:unauthenticated also covers authenticated callers (they could simply drop their
+	// credentials); a Deny for it affects anonymous callers only. The group name "*"
+	// (PrincipalNameEveryone) is every caller.
 	PrincipalGroup PrincipalKind = "Group"
 )
 
+// PrincipalNameEveryone is the name of the one wildcard principal, {kind: Group, name: "*"}:
+// every caller, authenticated or anonymous, as ECR's "Principal": "*". Every request belongs to
+// a group (system:authenticated or system:unauthenticated), so "any group" is everyone: an
+// Allow makes the repositories public, a Deny refuses the actions to everybody. A "*" anywhere
+// else in a principal (a User or ServiceAccount "*", a partial name such as
+// system:serviceaccounts:*) is refused.
+const PrincipalNameEveryone = "*"
+
 // Action is an ECR action name such as ecr:BatchGetImage, or a wildcard over them such as
-// ecr:* or ecr:Get*. Unknown names are rejected rather than silently ignored.
+// ecr:* or ecr:Get*. As in IAM, action names are case-insensitive (ecr:batchgetimage is
+// ecr:BatchGetImage). Unknown names are rejected rather than silently ignored.
 //
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=64
-// +kubebuilder:validation:XValidation:rule="self == '*' || self in ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken', 'ecr:ListImageReferrers', 'ecr:DescribeImageScanFindings', 'ecr:DescribeImageReplicationStatus', 'ecr:DescribeImageSigningStatus', 'ecr:ListTagsForResource', 'ecr:GetRepositoryPolicy', 'ecr:GetLifecyclePolicy', 'ecr:GetLifecyclePolicyPreview', 'ecr:BatchGetRepositoryScanningConfiguration', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy', 'ecr:StartLifecyclePolicyPreview', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration', 'ecr:StartImageScan', 'ecr:UpdateImageStorageClass', 'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:TagResource', 'ecr:UntagResource', 'ecr:ReplicateImage', 'ecr:BatchImportUpstreamImage', 'ecr:GetImageCopyStatus'] || (self.endsWith('*') && ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetAuthorizationToken', 'ecr:ListImageReferrers', 'ecr:DescribeImageScanFindings', 'ecr:DescribeImageReplicationStatus', 'ecr:DescribeImageSigningStatus', 'ecr:ListTagsForResource', 'ecr:GetRepositoryPolicy', 'ecr:GetLifecyclePolicy', 'ecr:GetLifecyclePolicyPreview', 'ecr:BatchGetRepositoryScanningConfiguration', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy', 'ecr:StartLifecyclePolicyPreview', 'ecr:PutImageTagMutability', 'ecr:PutImageScanningConfiguration', 'ecr:StartImageScan', 'ecr:UpdateImageStorageClass', 'ecr:CreateRepository', 'ecr:DeleteRepository', 'ecr:TagResource', 'ecr:UntagResource', 'ecr:ReplicateImage', 'ecr:BatchImportUpstreamImage', 'ecr:GetImageCopyStatus'].exists(a, a.startsWith(self.substring(0, self.size() - 1))))",message="unknown ECR action: use an ECR action name such as ecr:BatchGetImage, or a wildcard that matches one such as ecr:* or ecr:Get*"
+// +kubebuilder:validation:XValidation:rule="self == '*' || self.lowerAscii() in ['ecr:batchgetimage', 'ecr:getdownloadurlforlayer', 'ecr:batchchecklayeravailability', 'ecr:initiatelayerupload', 'ecr:uploadlayerpart', 'ecr:completelayerupload', 'ecr:putimage', 'ecr:batchdeleteimage', 'ecr:listimages', 'ecr:describeimages', 'ecr:describerepositories', 'ecr:getauthorizationtoken', 'ecr:listimagereferrers', 'ecr:describeimagescanfindings', 'ecr:describeimagereplicationstatus', 'ecr:describeimagesigningstatus', 'ecr:listtagsforresource', 'ecr:getrepositorypolicy', 'ecr:getlifecyclepolicy', 'ecr:getlifecyclepolicypreview', 'ecr:batchgetrepositoryscanningconfiguration', 'ecr:setrepositorypolicy', 'ecr:deleterepositorypolicy', 'ecr:putlifecyclepolicy', 'ecr:deletelifecyclepolicy', 'ecr:startlifecyclepolicypreview', 'ecr:putimagetagmutability', 'ecr:putimagescanningconfiguration', 'ecr:startimagescan', 'ecr:updateimagestorageclass', 'ecr:createrepository', 'ecr:deleterepository', 'ecr:tagresource', 'ecr:untagresource', 'ecr:replicateimage', 'ecr:batchimportupstreamimage', 'ecr:getimagecopystatus'] || (self.endsWith('*') && ['ecr:batchgetimage', 'ecr:getdownloadurlforlayer', 'ecr:batchchecklayeravailability', 'ecr:initiatelayerupload', 'ecr:uploadlayerpart', 'ecr:completelayerupload', 'ecr:putimage', 'ecr:batchdeleteimage', 'ecr:listimages', 'ecr:describeimages', 'ecr:describerepositories', 'ecr:getauthorizationtoken', 'ecr:listimagereferrers', 'ecr:describeimagescanfindings', 'ecr:describeimagereplicationstatus', 'ecr:describeimagesigningstatus', 'ecr:listtagsforresource', 'ecr:getrepositorypolicy', 'ecr:getlifecyclepolicy', 'ecr:getlifecyclepolicypreview', 'ecr:batchgetrepositoryscanningconfiguration', 'ecr:setrepositorypolicy', 'ecr:deleterepositorypolicy', 'ecr:putlifecyclepolicy', 'ecr:deletelifecyclepolicy', 'ecr:startlifecyclepolicypreview', 'ecr:putimagetagmutability', 'ecr:putimagescanningconfiguration', 'ecr:startimagescan', 'ecr:updateimagestorageclass', 'ecr:createrepository', 'ecr:deleterepository', 'ecr:tagresource', 'ecr:untagresource', 'ecr:replicateimage', 'ecr:batchimportupstreamimage', 'ecr:getimagecopystatus'].exists(a, a.startsWith(self.lowerAscii().substring(0, self.size() - 1))))",message="unknown ECR action: use an ECR action name such as ecr:BatchGetImage, or a wildcard that matches one such as ecr:* or ecr:Get*"
 type Action string
 
 // RepositoryPolicy is an ECR repository policy whose principals are Kubernetes subjects.
@@ -111,13 +121,14 @@ type Statement struct {
 	// effect is Allow or Deny.
 	// +required
 	Effect Effect `json:"effect"`
-	// principals are the Kubernetes subjects the statement applies to.
+	// principals are the Kubernetes subjects the statement applies to; {kind: Group, name: "*"}
+	// is every caller, authenticated or anonymous.
 	// +required
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=100
 	Principals []Principal `json:"principals"`
-	// actions are ECR action names or wildcards (ecr:*, ecr:Get*).
+	// actions are ECR action names or wildcards (ecr:*, ecr:Get*), in any case.
 	// +required
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
@@ -125,19 +136,25 @@ type Statement struct {
 	Actions []Action `json:"actions"`
 }
 
-// Principal is a Kubernetes subject, as in an RBAC binding.
-// +kubebuilder:validation:XValidation:rule="self.kind != 'ServiceAccount' || self.name.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')",message="a ServiceAccount principal's name must be a ServiceAccount name (lowercase letters, digits, '-' and '.')",fieldPath=".name"
+// Principal is a Kubernetes subject, as in an RBAC binding, or {kind: Group, name: "*"} for every
+// caller. Names are matched exactly: the only wildcard is that whole principal, and any other
+// "*" (a User or ServiceAccount named "*", system:serviceaccounts:*, team-*) is refused, because
+// it would match nobody and so make a Deny protect nothing.
+// +kubebuilder:validation:XValidation:rule="!self.name.contains('*') || (self.kind == 'Group' && self.name == '*')",message="a principal name may not contain \"*\"; only the whole-principal wildcard {kind: Group, name: \"*\"} (every caller) is supported",messageExpression="self.kind + ' name \"' + self.name + '\" contains \"*\"; only the whole-principal wildcard {kind: Group, name: \"*\"} (every caller, like \"Principal\": \"*\" in ECR) is supported'",fieldPath=".name",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.__namespace__) || !self.__namespace__.contains('*')",message="a principal namespace may not contain \"*\"; only the whole-principal wildcard {kind: Group, name: \"*\"} (every caller) is supported",messageExpression="'namespace \"' + self.__namespace__ + '\" contains \"*\"; only the whole-principal wildcard {kind: Group, name: \"*\"} (every caller, like \"Principal\": \"*\" in ECR) is supported'",fieldPath=".namespace",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="self.kind != 'ServiceAccount' || self.name.contains('*') || self.name.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')",message="a ServiceAccount principal's name must be a ServiceAccount name (lowercase letters, digits, '-' and '.')",fieldPath=".name"
 // +kubebuilder:validation:XValidation:rule="(self.kind == 'ServiceAccount') == has(self.namespace)",message="namespace is required for a ServiceAccount principal and not allowed for User or Group",fieldPath=".namespace"
 type Principal struct {
 	// kind is ServiceAccount, User or Group.
 	// +required
 	Kind PrincipalKind `json:"kind"`
-	// name of the ServiceAccount, user or group.
+	// name of the ServiceAccount, user or group, matched exactly; the group name "*" is every
+	// caller, authenticated or anonymous (ECR's "Principal": "*"). No other name may contain "*".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
-	// namespace of the ServiceAccount; only for kind ServiceAccount.
+	// namespace of the ServiceAccount; only for kind ServiceAccount, and never "*".
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
@@ -148,7 +165,9 @@ type Principal struct {
 // RepositoryPolicyStatus says whether the policy is valid and in force.
 type RepositoryPolicyStatus struct {
 	// conditions: Ready, False with reason RepositoryNotFound when repositoryName names no
-	// Repository in the namespace.
+	// Repository in the namespace, or InvalidStatement (and Stalled) when a statement holds
+	// something the registry cannot enforce as written (an unknown action, a partial wildcard
+	// principal) because it reached the cluster without the schema's checks.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
