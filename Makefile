@@ -55,8 +55,9 @@ helm-lint: ## Lint the Helm chart (charts/berth) with its defaults and each char
 	for f in charts/berth/ci/*-values.yaml; do "$$helm" lint --strict charts/berth --values "$$f"; done
 
 .PHONY: verify
-verify: manifests generate ## Fail when generated files are stale.
+verify: manifests generate ## Fail when generated files are stale or a package imports a higher layer.
 	hack/verify-generated.sh
+	hack/check-layers.sh
 
 .PHONY: setup-tools
 setup-tools: ## Build or reuse kube-apiserver, scheduler, controller-manager, kubectl, etcd, kwok (cached).

@@ -47,8 +47,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
-	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/authtest"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/registry/options"
 )
 

@@ -35,7 +35,7 @@ import (
 // RoleBinding. Basic credentials sent with each request keep working too.
 
 // TokenPath is the path of the token endpoint.
-const TokenPath = "/berth/v1/token"
+const TokenPath = "/berth/v1/token" //nolint:gosec // a URL path, not a credential
 
 // AnonymousToken is the Bearer token the token endpoint gives callers without credentials;
 // the gate reads it as the anonymous caller.

@@ -390,7 +390,7 @@ func (m *immutableManifests) deleteWithReferrers(ctx context.Context, dgst diges
 	}
 	repo := m.repo.Named().Name()
 	var subject *v1.Descriptor
-	if mf, err := m.ManifestService.Get(ctx, dgst); err == nil {
+	if mf, err := m.Get(ctx, dgst); err == nil {
 		if mediaType, payload, err := mf.Payload(); err == nil {
 			subject, _, _ = ReferrerOf(mediaType, payload, dgst)
 		}
