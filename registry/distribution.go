@@ -83,6 +83,9 @@ func useDistributionLogger(log logr.Logger) {
 	logrus.SetLevel(level)
 }
 
+// distributionApp is distribution's App.
+type distributionApp = handlers.App
+
 // newApp is handlers.NewApp, which panics on a bad configuration, returning an error instead.
 func newApp(ctx context.Context, cfg *configuration.Configuration) (app *handlers.App, err error) {
 	defer func() {

@@ -155,52 +155,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer func() { <-cacheDone }()
 	defer stopCache()
 
-	cfg, err := BuildConfiguration(s.opts, s.httpSecret)
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
 	if s.leases == nil {
 		log.Info("no lease namespace: IMMUTABLE tags are checked under a lock of this process only; run one replica, or set --lease-namespace")
 	}
-	// The handler chain, outermost first:
-	//   gate (handlers.Gate: authentication, ECR actions, policy + RBAC, the verdict)
-	//   → distribution's App (routing; its access controller auth.AccessController checks
-	//     the verdict covers what it routed)
-	//   → registry middleware (middleware.NewNamespace: NAME_UNKNOWN, catalog filter)
-	//   → repository middleware (middleware.NewImmutableRepository: tag mutability)
-	//   → storage.
-	deps := &middleware.Deps{Store: s.store, Authz: s.authz, Leases: s.leases, AfterTagCheck: s.afterTagCheck}
-	withMiddlewareDeps(cfg, deps)
-	// distribution reads the instance ID for notifications from this plain string key.
-	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", s.opts.ID()) //nolint:staticcheck // distribution's own key
-	app, err := newApp(appCtx, cfg)
+	mux, app, err := s.handler(ctx, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	checks := health.NewRegistry() // not distribution's global one
-	app.RegisterHealthChecks(checks)
-
-	challenger := auth.Challenger{Service: s.opts.Auth.Realm, Host: s.opts.Host}
-	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Challenger: challenger, Metrics: s.metrics, Next: app, Log: log,
-		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")}}
-	mux := http.NewServeMux()
-	mux.Handle("/v2/", gate)
-	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})
-	mux.Handle(auth.TokenPath, &handlers.Token{Authn: s.authn, Challenger: challenger, Log: log.WithName("token")})
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		if !s.ready.Load() {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
-		if failing := checks.CheckStatus(r.Context()); len(failing) > 0 {
-			http.Error(w, fmt.Sprintf("failing checks: %v", failing), http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
 	srv := &http.Server{
 		Handler: mux,
 		// No read or write timeout: pushes and pulls of large layers take long.
@@ -233,6 +195,54 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return errors.Join(fmt.Errorf("serving: %w", err), s.shutdown(log, servers, app))
 	}
+}
+
+// handler builds the request chain and distribution's App. The chain, outermost first:
+//
+//	gate (handlers.Gate: authentication, ECR actions, policy + RBAC, the verdict)
+//	→ distribution's App (routing; its access controller auth.AccessController checks the
+//	  verdict covers what it routed)
+//	→ registry middleware (middleware.NewNamespace: NAME_UNKNOWN, catalog filter)
+//	→ repository middleware (middleware.NewImmutableRepository: tag mutability, referrers)
+//	→ storage.
+//
+// Beside it: the image listing, the token endpoint, /healthz and /readyz.
+func (s *Server) handler(ctx context.Context, log logr.Logger) (*http.ServeMux, *distributionApp, error) {
+	cfg, err := BuildConfiguration(s.opts, s.httpSecret)
+	if err != nil {
+		return nil, nil, err
+	}
+	deps := &middleware.Deps{Store: s.store, Authz: s.authz, Leases: s.leases, AfterTagCheck: s.afterTagCheck}
+	withMiddlewareDeps(cfg, deps)
+	// distribution reads the instance ID for notifications from this plain string key.
+	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", s.opts.ID()) //nolint:staticcheck // distribution's own key
+	app, err := newApp(appCtx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	checks := health.NewRegistry() // not distribution's global one
+	app.RegisterHealthChecks(checks)
+
+	challenger := auth.Challenger{Service: s.opts.Auth.Realm, Host: s.opts.Host}
+	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Challenger: challenger, Metrics: s.metrics, Next: app, Log: log,
+		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")}}
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", gate)
+	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})
+	mux.Handle(auth.TokenPath, &handlers.Token{Authn: s.authn, Challenger: challenger, Log: log.WithName("token")})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if failing := checks.CheckStatus(r.Context()); len(failing) > 0 {
+			http.Error(w, fmt.Sprintf("failing checks: %v", failing), http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	return mux, app, nil
 }
 
 // startCache starts the informer cache and waits until it has synced (or ctx ends).

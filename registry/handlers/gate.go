@@ -107,6 +107,11 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case ep.Route == policy.RouteReferrers && g.Referrers != nil:
 			g.Referrers.serve(w, o.request.WithContext(ctx), ep)
 		case ep.Route == policy.RouteManifest && r.Method == http.MethodPut:
+			// Checked once the caller may push, so nobody else makes the registry read 4 MiB.
+			if e := checkManifestBody(o.request); e != nil {
+				writeError(w, *e)
+				return
+			}
 			// The manifest middleware adds OCI-Subject when it recorded a subject.
 			g.Next.ServeHTTP(w, o.request.WithContext(middleware.WithResponseHeader(ctx, w.Header())))
 		case ep.Route == policy.RouteManifest && r.Method == http.MethodGet && g.Pulls != nil:

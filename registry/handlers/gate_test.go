@@ -34,7 +34,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	authzv1 "k8s.io/api/authorization/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -46,29 +45,6 @@ import (
 	"github.com/berth-dev/berth/registry/metrics"
 	"github.com/berth-dev/berth/registry/options"
 )
-
-// staticStore is a store over fixed objects.
-type staticStore struct {
-	repos     []string // "namespace/name"
-	policySet []ecrv1alpha1.RepositoryPolicy
-}
-
-func (s staticStore) Repository(_ context.Context, namespace, name string) (*ecrv1alpha1.Repository, error) {
-	if slices.Contains(s.repos, namespace+"/"+name) {
-		return &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}, nil
-	}
-	return nil, nil
-}
-
-func (s staticStore) Policies(_ context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error) {
-	var out []ecrv1alpha1.RepositoryPolicy
-	for _, p := range s.policySet {
-		if p.Namespace == namespace {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
 
 // rbacTable is a fake RBAC: user → namespace ("" for cluster-wide) → verbs.
 type rbacTable map[string]map[string][]string
@@ -82,7 +58,7 @@ type gateFixture struct {
 	forwarded *http.Request
 }
 
-func newGateFixture(t *testing.T, s staticStore, rbac rbacTable) *gateFixture {
+func newGateFixture(t *testing.T, s authtest.Store, rbac rbacTable) *gateFixture {
 	t.Helper()
 	f := &gateFixture{}
 	tokens := &authtest.TokenReviews{Users: map[string]string{
@@ -122,9 +98,9 @@ func newGateFixture(t *testing.T, s staticStore, rbac rbacTable) *gateFixture {
 }
 
 func TestGate(t *testing.T) {
-	s := staticStore{
-		repos: []string{"team-a/app", "team-a/base", "team-b/src"},
-		policySet: []ecrv1alpha1.RepositoryPolicy{
+	s := authtest.Store{
+		Repos: []string{"team-a/app", "team-a/base", "team-b/src"},
+		PolicySet: []ecrv1alpha1.RepositoryPolicy{
 			// bob (team-b) may pull team-a/app through a policy; RBAC gives him nothing there.
 			authtest.Policy("team-a", "app", "bob-pulls", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("team-b", "bob"), "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
 			// pusher may never delete in team-a, whatever RBAC says.
@@ -244,7 +220,7 @@ func TestGate(t *testing.T) {
 
 func TestGateCachesAndCounts(t *testing.T) {
 	rbac := rbacTable{"system:serviceaccount:team-a:alice": {"team-a": {"pull"}}}
-	f := newGateFixture(t, staticStore{repos: []string{"team-a/app"}}, rbac)
+	f := newGateFixture(t, authtest.Store{Repos: []string{"team-a/app"}}, rbac)
 	for range 3 {
 		req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/v2/team-a/app/manifests/v1", nil)
 		req.Header.Set("Authorization", basic("alice-token"))

@@ -17,7 +17,10 @@ limitations under the License.
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -54,8 +57,11 @@ func validateRequest(r *http.Request, ep policy.Endpoint) *errcode.Error {
 		}
 	case policy.RouteManifest, policy.RouteBlob, policy.RouteReferrers:
 		if strings.Contains(ep.Reference, ":") {
-			return unsupportedDigest(ep.Reference)
+			if e := unsupportedDigest(ep.Reference); e != nil {
+				return e
+			}
 		}
+
 	case policy.RouteBlobUpload:
 		for _, p := range []string{"digest", "mount"} {
 			if v := q.Get(p); v != "" {
@@ -77,6 +83,38 @@ func unsupportedDigest(s string) *errcode.Error {
 	}
 	if d.Algorithm() != digest.SHA256 {
 		e := errcode.ErrorCodeDigestInvalid.WithMessage(fmt.Sprintf("digest algorithm %s is not supported: berth-registry addresses content by sha256 only", d.Algorithm()))
+		return &e
+	}
+	return nil
+}
+
+// maxManifestSize is distribution's limit on a manifest body (4 MiB).
+const maxManifestSize = 4 << 20
+
+// checkManifestBody reads a manifest PUT's body and refuses what distribution would answer
+// with 500 (a body that is not a JSON object, a schemaVersion other than 2) as 400
+// MANIFEST_INVALID; the body is put back for distribution.
+func checkManifestBody(r *http.Request) *errcode.Error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxManifestSize+1))
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	switch {
+	case err != nil:
+		e := errcode.ErrorCodeManifestInvalid.WithMessage("reading the manifest: " + err.Error())
+		return &e
+	case len(b) > maxManifestSize:
+		e := errcode.ErrorCodeManifestInvalid.WithMessage(fmt.Sprintf("the manifest is larger than %d bytes", maxManifestSize))
+		return &e
+	}
+	var head struct {
+		SchemaVersion int `json:"schemaVersion"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		e := errcode.ErrorCodeManifestInvalid.WithMessage("the manifest is not a JSON object: " + err.Error())
+		return &e
+	}
+	if head.SchemaVersion != 2 {
+		e := errcode.ErrorCodeManifestInvalid.WithMessage(fmt.Sprintf("schemaVersion %d is not supported: OCI and Docker v2 manifests have schemaVersion 2", head.SchemaVersion))
 		return &e
 	}
 	return nil

@@ -19,6 +19,8 @@ limitations under the License.
 package authtest
 
 import (
+	"context"
+	"slices"
 	"sync/atomic"
 
 	authnv1 "k8s.io/api/authentication/v1"
@@ -85,4 +87,31 @@ func Policy(ns, repo, name string, effect ecrv1alpha1.Effect, principal ecrv1alp
 // ServiceAccount is the principal ServiceAccount ns/name.
 func ServiceAccount(ns, name string) ecrv1alpha1.Principal {
 	return ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalServiceAccount, Namespace: ns, Name: name}
+}
+
+// Store is a registry store (registry/store.Store) over fixed objects.
+type Store struct {
+	// Repos are the Repositories, as "namespace/name".
+	Repos []string
+	// PolicySet are the RepositoryPolicies.
+	PolicySet []ecrv1alpha1.RepositoryPolicy
+}
+
+// Repository returns the Repository namespace/name, or nil.
+func (s Store) Repository(_ context.Context, namespace, name string) (*ecrv1alpha1.Repository, error) {
+	if slices.Contains(s.Repos, namespace+"/"+name) {
+		return &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}, nil
+	}
+	return nil, nil
+}
+
+// Policies returns the RepositoryPolicies of namespace.
+func (s Store) Policies(_ context.Context, namespace string) ([]ecrv1alpha1.RepositoryPolicy, error) {
+	var out []ecrv1alpha1.RepositoryPolicy
+	for _, p := range s.PolicySet {
+		if p.Namespace == namespace {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
