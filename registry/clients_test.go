@@ -19,6 +19,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -209,3 +210,29 @@ func (c staticCredentials) SetRefreshToken(*url.URL, string, string) {}
 
 // redactToken hides token in output shown on failure.
 func redactToken(out, token string) string { return strings.ReplaceAll(out, token, "<token>") }
+
+// TestEveryonePrincipal: ECR's "Principal": "*" ({kind: Group, name: "*"}) in an Allow makes
+// a repository public, and in a Deny stops everyone, RBAC admins included.
+func TestEveryonePrincipal(t *testing.T) {
+	s := needSuite(t)
+	s.namespaces(t, "star-a")
+	admin := s.serviceAccount(t, "star-a", "admin", "berth-registry-admin")
+	s.repository(t, "star-a", "app", ecrv1alpha1.Mutable)
+	if err := push(s.ref("star-a/app", "v1"), randomImage(t), admin.token); err != nil {
+		t.Fatal(err)
+	}
+	everyone := ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalGroup, Name: "*"}
+	s.policy(t, "star-a", "public", "app", ecrv1alpha1.EffectAllow, everyone, pullActions...)
+	eventually(t, 2*time.Second, func() error {
+		_, err := pull(s.ref("star-a/app", "v1"), "")
+		return err
+	})
+	s.policy(t, "star-a", "frozen", "app", ecrv1alpha1.EffectDeny, everyone, "ecr:PutImage")
+	eventually(t, 2*time.Second, func() error {
+		err := push(s.ref("star-a/app", "v2"), randomImage(t), admin.token)
+		if status, code := ociError(err); status != http.StatusForbidden || code != "DENIED" {
+			return fmt.Errorf("push by an admin under Deny *: %v", err)
+		}
+		return nil
+	})
+}
