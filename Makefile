@@ -14,6 +14,8 @@ CONTROLLER_GEN ?= $(TOOLS_DIR)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
 IMG ?= berth:dev
+# Extra flags of hack/image (`go run ./hack/image -h`), e.g. IMAGE_FLAGS=-insecure for a plain-HTTP registry.
+IMAGE_FLAGS ?=
 GO_TEST_FLAGS ?=
 
 .PHONY: all
@@ -100,6 +102,18 @@ run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples.
 .PHONY: stop
 stop: ## Stop what `make run` started and remove the sandbox cluster.
 	hack/sandbox.sh down
+
+.PHONY: image
+image: ## Build the image for linux/amd64 and linux/arm64 into the OCI layout bin/image, without Docker; prints its digest.
+	go run ./hack/image -oci-layout bin/image $(IMAGE_FLAGS)
+
+.PHONY: image-push
+image-push: ## Build the image and push it to IMG, a registry of yours (IMG=registry.example.com/berth:dev); prints its digest.
+	go run ./hack/image -oci-layout bin/image -push "$(IMG)" $(IMAGE_FLAGS)
+
+.PHONY: test-image
+test-image: ## Build the real image (cross-compiling both platforms) and check it: reproducible, contents, runs, pushes.
+	BERTH_TEST_IMAGE=1 go test -count=1 -timeout 30m ./hack/image/... $(GO_TEST_FLAGS)
 
 .PHONY: docker-build
 docker-build: ## Build the image (needs a Docker engine).
