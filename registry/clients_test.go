@@ -231,7 +231,7 @@ func TestEveryonePrincipal(t *testing.T) {
 	eventually(t, 2*time.Second, func() error {
 		err := push(s.ref("star-a/app", "v2"), randomImage(t), admin.token)
 		if status, code := ociError(err); status != http.StatusForbidden || code != "DENIED" {
-			return fmt.Errorf("push by an admin under Deny *: %v", err)
+			return fmt.Errorf("push by an admin under Deny *: %w", err)
 		}
 		return nil
 	})

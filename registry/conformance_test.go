@@ -35,7 +35,6 @@ import (
 // berth-registry fails on purpose, each with its reason (docs/decisions.md). A group none of
 // whose tests fails any more fails the run, so the list only shrinks.
 var conformanceExceptions = map[string]string{
-	"OCI Conformance Test/sha512":                   "distribution's storage addresses content by sha256: sha512 digests are refused with 400 DIGEST_INVALID",
 	"OCI Conformance Test/non-distributable-layers": "layers referenced by URL are refused with 400 MANIFEST_INVALID: every layer is stored and authorized by the registry",
 }
 

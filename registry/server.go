@@ -225,7 +225,8 @@ func (s *Server) handler(ctx context.Context, log logr.Logger) (*http.ServeMux, 
 
 	challenger := auth.Challenger{Service: s.opts.Auth.Realm, Host: s.opts.Host}
 	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Challenger: challenger, Metrics: s.metrics, Next: app, Log: log,
-		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")}}
+		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")},
+		Digests: &handlers.Digests{Deps: deps, Log: log.WithName("digests")}}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", gate)
 	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})

@@ -66,6 +66,9 @@ type Gate struct {
 	Log  logr.Logger
 	// Pulls records successful manifest pulls (lastPulledAt); nil records none.
 	Pulls *PullRecorder
+	// Digests serves content named by sha512 (digest aliases); nil leaves such requests
+	// to distribution, which addresses content by sha256.
+	Digests *Digests
 	// Referrers answers the OCI referrers API, which distribution does not have; nil leaves
 	// it to distribution (404).
 	Referrers *Referrers
@@ -103,6 +106,17 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		ctx := auth.WithVerdict(o.request.Context(), o.verdict)
 		ep, _ := policy.ParsePath(r.URL.Path) // parsed by check already
+		if d, ok := aliased(r, ep); ok && g.Digests != nil {
+			if ep.Route == policy.RouteManifest && r.Method == http.MethodPut {
+				if e := checkManifestBody(o.request); e != nil {
+					writeError(w, *e)
+					return
+				}
+				ctx = middleware.WithResponseHeader(ctx, w.Header())
+			}
+			g.Digests.serve(w, o.request.WithContext(ctx), ep, d, g.Next)
+			return
+		}
 		switch {
 		case ep.Route == policy.RouteReferrers && g.Referrers != nil:
 			g.Referrers.serve(w, o.request.WithContext(ctx), ep)

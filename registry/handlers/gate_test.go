@@ -17,6 +17,9 @@ limitations under the License.
 package handlers
 
 import (
+	"io"
+	"strings"
+
 	distauth "github.com/distribution/distribution/v3/registry/auth"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -173,7 +176,11 @@ func TestGate(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newGateFixture(t, s, rbac)
-			req := httptest.NewRequestWithContext(context.Background(), tc.method, tc.path, nil)
+			var body io.Reader
+			if tc.method == http.MethodPut && strings.Contains(tc.path, "/manifests/") {
+				body = strings.NewReader(`{"schemaVersion":2}`) // the gate checks the body's shape
+			}
+			req := httptest.NewRequestWithContext(context.Background(), tc.method, tc.path, body)
 			if tc.authorization != "" {
 				req.Header.Set("Authorization", tc.authorization)
 			}

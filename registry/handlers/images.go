@@ -210,7 +210,7 @@ func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distri
 			img.SizeBytes += ref.Size
 		}
 	}
-	fi, err := driver.Stat(ctx, revisionLinkPath(repo, d))
+	fi, err := driver.Stat(ctx, middleware.RevisionLinkPath(repo, d))
 	if err != nil {
 		return imageapi.Image{}, fmt.Errorf("reading the push time of %s in %s: %w", d, repo, err)
 	}
@@ -225,12 +225,6 @@ func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distri
 func isIndex(mediaType string) bool {
 	return mediaType == "application/vnd.oci.image.index.v1+json" ||
 		mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
-}
-
-// revisionLinkPath is where distribution's storage layout (registry/storage/paths.go) keeps
-// the link that makes manifest d part of repo; it is written on every put of the manifest.
-func revisionLinkPath(repo string, d digest.Digest) string {
-	return "/docker/registry/v2/repositories/" + repo + "/_manifests/revisions/" + d.Algorithm().String() + "/" + d.Encoded() + "/link"
 }
 
 // tagsByDigest maps each digest to its sorted tags.

@@ -65,24 +65,25 @@ func validateRequest(r *http.Request, ep policy.Endpoint) *errcode.Error {
 	case policy.RouteBlobUpload:
 		for _, p := range []string{"digest", "mount"} {
 			if v := q.Get(p); v != "" {
-				return unsupportedDigest(v)
+				if e := unsupportedDigest(v); e != nil {
+					return e
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// unsupportedDigest refuses digests of algorithms other than sha256, which distribution's
-// storage addresses everything by (docs/decisions.md): a sha512 blob would be stored and
-// answered under its sha256 digest, and a sha512 manifest refused as a mismatch.
+// unsupportedDigest refuses malformed digests and algorithms other than sha256 and sha512
+// (digest aliases serve sha512: digests.go).
 func unsupportedDigest(s string) *errcode.Error {
 	d, err := digest.Parse(s)
 	if err != nil {
 		e := errcode.ErrorCodeDigestInvalid.WithMessage(fmt.Sprintf("%q is not a digest: %v", conditions.Truncate(s, 80), err))
 		return &e
 	}
-	if d.Algorithm() != digest.SHA256 {
-		e := errcode.ErrorCodeDigestInvalid.WithMessage(fmt.Sprintf("digest algorithm %s is not supported: berth-registry addresses content by sha256 only", d.Algorithm()))
+	if d.Algorithm() != digest.SHA256 && d.Algorithm() != digest.SHA512 {
+		e := errcode.ErrorCodeDigestInvalid.WithMessage(fmt.Sprintf("digest algorithm %s is not supported: use sha256 or sha512", d.Algorithm()))
 		return &e
 	}
 	return nil

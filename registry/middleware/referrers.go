@@ -45,9 +45,20 @@ import (
 // subjectHeader is the response header that says a manifest PUT processed the subject.
 const subjectHeader = "OCI-Subject"
 
+// repositoryRoot is repo's folder in distribution's storage layout (registry/storage/paths.go).
+func repositoryRoot(repo string) string {
+	return "/docker/registry/v2/repositories/" + repo
+}
+
+// RevisionLinkPath is where distribution's layout keeps the link that makes manifest d part of
+// repo: written on every put of the manifest, so its modification time is the push time.
+func RevisionLinkPath(repo string, d digest.Digest) string {
+	return repositoryRoot(repo) + "/_manifests/revisions/" + d.Algorithm().String() + "/" + d.Encoded() + "/link"
+}
+
 // referrersRoot is the folder of repo's referrers index.
 func referrersRoot(repo string) string {
-	return "/docker/registry/v2/repositories/" + repo + "/_berth/referrers"
+	return repositoryRoot(repo) + "/_berth/referrers"
 }
 
 // referrersDir is the folder of subject's referrers in repo.
