@@ -39,6 +39,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/registry/options"
 )
 
@@ -54,7 +55,7 @@ func TestRunServesTLS(t *testing.T) {
 	pool := writeServingCert(t, dir)
 	opts := testOptions()
 	opts.TLS = options.TLSOptions{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")}
-	opts.Addr = freeAddr(t)
+	opts.Addr = envtest.FreeLoopbackAddr(t)
 	srv, err := New(opts, s.registryConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -143,17 +144,4 @@ func writeServingCert(t *testing.T, dir string) *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return pool
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
 }

@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -283,17 +282,6 @@ func waitFor(t *testing.T, timeout time.Duration, f func() error) {
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
 
 // process is a registry running as a child process.
 type process struct {
@@ -319,12 +307,12 @@ type berthOptions struct {
 func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 	t.Helper()
 	if o.addr == "" {
-		o.addr = freeAddr(t)
+		o.addr = envtest.FreeLoopbackAddr(t)
 	}
 	if o.drainTimeout == 0 {
 		o.drainTimeout = 10 * time.Second
 	}
-	metrics := freeAddr(t)
+	metrics := envtest.FreeLoopbackAddr(t)
 	args := []string{
 		"--listen-address=" + o.addr,
 		"--metrics-bind-address=" + metrics,
@@ -348,7 +336,7 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 // health check, validation defaults); access logs are off, as berth-registry has none.
 func startStock(t *testing.T, bin, storage string) *process {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := envtest.FreeLoopbackAddr(t)
 	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: info

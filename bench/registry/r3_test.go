@@ -34,6 +34,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/berth-dev/berth/bench/internal/report"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 )
 
 const (
@@ -66,7 +67,7 @@ func TestR3RestartDuringPushes(t *testing.T) {
 	token := s.serviceAccount(t, ns, "builder", "berth-registry-poweruser")
 	s.repository(t, ns, "app")
 	storage := filepath.Join(t.TempDir(), "berth")
-	addr := freeAddr(t)
+	addr := envtest.FreeLoopbackAddr(t)
 	opts := berthOptions{addr: addr, storage: storage, drainTimeout: 5 * time.Second}
 	proc := s.startBerth(t, opts)
 	ctx := context.Background()

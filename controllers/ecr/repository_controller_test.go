@@ -44,6 +44,7 @@ import (
 	"github.com/berth-dev/berth/controllers/internal/registrytest"
 	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/lifecycle"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -56,7 +57,7 @@ func TestRepository(t *testing.T) {
 	}
 	e := registrytest.Start(t)
 	ctx := context.Background()
-	eventsAddr := registrytest.FreeLoopbackAddr(t)
+	eventsAddr := envtest.FreeLoopbackAddr(t)
 	e.StartRegistry(t, "http://"+eventsAddr+RegistryEventsPath)
 
 	stop1 := startRepositoryManager(t, e, time.Hour, eventsAddr)
@@ -69,7 +70,7 @@ func TestRepository(t *testing.T) {
 	stop1()
 
 	t.Run("RegistryUnavailable", func(t *testing.T) {
-		dead, err := regclient.New("http://"+registrytest.FreeLoopbackAddr(t), http.DefaultClient, registrytest.StaticToken("x"))
+		dead, err := regclient.New("http://"+envtest.FreeLoopbackAddr(t), http.DefaultClient, registrytest.StaticToken("x"))
 		if err != nil {
 			t.Fatal(err)
 		}

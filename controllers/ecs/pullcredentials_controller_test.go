@@ -170,7 +170,7 @@ func TestPullCredentials(t *testing.T) {
 		if len(got) != 1 || got[image] != pushed.String() {
 			t.Fatalf("Resolve = %v, want only %s → %s", got, image, pushed)
 		}
-		down, _ := regclient.New("http://"+registrytest.FreeLoopbackAddr(t), http.DefaultClient, registrytest.StaticToken("x"))
+		down, _ := regclient.New("http://"+envtest.FreeLoopbackAddr(t), http.DefaultClient, registrytest.StaticToken("x"))
 		if _, err := (&regclient.Digests{Client: down, Host: e.RegAddr}).Resolve(ctx, ns, []string{image}); !errors.Is(err, regclient.ErrUnavailable) {
 			t.Fatalf("Resolve with the registry down: %v, want regclient.ErrUnavailable", err)
 		}

@@ -278,19 +278,6 @@ func (e *Env) Images(t testing.TB, repo string) []imageapi.Image {
 	return imgs
 }
 
-// FreeLoopbackAddr is a loopback address nothing listens on (a moment ago).
-func FreeLoopbackAddr(t testing.TB) string {
-	t.Helper()
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
-
 // StaticToken is a registry/client.TokenSource that always returns itself.
 type StaticToken string
 
