@@ -59,15 +59,20 @@ func fuzzServer() (http.Handler, error) {
 		st := authtest.Store{Repos: []string{"fz/app", "fz/other"}}
 		o := options.DefaultOptions()
 		o.Storage.Driver = options.DriverInMemory
+		o.HTTPSecret = "fuzz"
 		if errFuzz = registerExtensions(); errFuzz != nil {
 			return
 		}
+		// distribution logs through a process-global logger, routed to the last server's;
+		// that may be a finished test's, which must not be logged to any more.
+		useDistributionLogger(logr.Discard())
 		s := &Server{
-			opts:    o,
-			store:   st,
-			authn:   auth.NewTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), o.Auth.Audiences, time.Minute, time.Now),
-			authz:   auth.NewAuthorizer(st, cs.AuthorizationV1().SubjectAccessReviews(), time.Minute, time.Now),
-			metrics: metrics.New(),
+			opts:       o,
+			httpSecret: o.HTTPSecret,
+			store:      st,
+			authn:      auth.NewTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), o.Auth.Audiences, time.Minute, time.Now),
+			authz:      auth.NewAuthorizer(st, cs.AuthorizationV1().SubjectAccessReviews(), time.Minute, time.Now),
+			metrics:    metrics.New(),
 		}
 		s.ready.Store(true)
 		fuzzHandler, _, errFuzz = s.handler(context.Background(), logr.Discard())
