@@ -94,7 +94,11 @@ func TestInstall(t *testing.T) {
 func installWithHelm(bin string) func(*testing.T) {
 	return func(t *testing.T) {
 		sb := newInstallSandbox(t, bin)
-		// The chart installs the CRDs itself (crds.install): a cluster without them.
+		// The chart installs the CRDs itself (crds.install): a cluster without them. The
+		// sandbox has just created them: wait until they are established first, or the API
+		// server's cleanup of a CRD deleted mid-establishment can outlast the delete's wait
+		// (seen once in CI on a loaded machine).
+		sb.kubectl("wait", "--for=condition=Established", "-k", "config/crd", "--timeout=2m")
 		sb.kubectl("delete", "-k", "config/crd", "--wait=true", "--timeout=2m")
 		before := sb.namespaces()
 		sb.run(5*time.Minute, sb.tool("helm"), "install", "berth", sb.chart(),
