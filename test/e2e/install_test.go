@@ -98,7 +98,7 @@ func installWithHelm(bin string) func(*testing.T) {
 		// sandbox has just created them: wait until they are established first, or the API
 		// server's cleanup of a CRD deleted mid-establishment can outlast the delete's wait
 		// (seen once in CI on a loaded machine).
-		sb.kubectl("wait", "--for=condition=Established", "-k", "config/crd", "--timeout=2m")
+		sb.kubectl("wait", "--for=condition=Established", "-f", "config/crd/bases", "--timeout=2m")
 		sb.kubectl("delete", "-k", "config/crd", "--wait=true", "--timeout=2m")
 		before := sb.namespaces()
 		sb.run(5*time.Minute, sb.tool("helm"), "install", "berth", sb.chart(),
