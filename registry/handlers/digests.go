@@ -132,12 +132,9 @@ func (h *Digests) serve(w http.ResponseWriter, r *http.Request, ep policy.Endpoi
 
 // withPath returns r for another path of the same registry.
 func withPath(r *http.Request, path string) *http.Request {
-	r2 := r.Clone(r.Context())
 	u := *r.URL
 	u.Path, u.RawPath = path, ""
-	r2.URL = &u
-	r2.RequestURI = u.RequestURI()
-	return r2
+	return withURL(r, u)
 }
 
 // aliasWriter rewrites the digest headers of a successful answer to the digest the client

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -80,6 +81,8 @@ type outcome struct {
 	verdict *auth.Verdict
 	// request is the request to hand on (the original, or one without a denied mount).
 	request *http.Request
+	// endpoint is what the request's path names, when it may proceed.
+	endpoint policy.Endpoint
 	// action and decision label the metrics; action is empty for requests not counted.
 	action, decision string
 	// fail answers a refused request.
@@ -104,34 +107,25 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		o.fail(w)
 	default:
-		ctx := auth.WithVerdict(o.request.Context(), o.verdict)
-		ep, _ := policy.ParsePath(r.URL.Path) // parsed by check already
-		if d, ok := aliased(r, ep); ok && g.Digests != nil {
-			if ep.Route == policy.RouteManifest && r.Method == http.MethodPut {
-				if e := checkManifestBody(o.request); e != nil {
-					writeError(w, *e)
-					return
-				}
-				ctx = middleware.WithResponseHeader(ctx, w.Header())
-			}
-			g.Digests.serve(w, o.request.WithContext(ctx), ep, d, g.Next)
-			return
-		}
-		switch {
-		case ep.Route == policy.RouteReferrers && g.Referrers != nil:
-			g.Referrers.serve(w, o.request.WithContext(ctx), ep)
-		case ep.Route == policy.RouteManifest && r.Method == http.MethodPut:
+		ep, req := o.endpoint, o.request.WithContext(auth.WithVerdict(o.request.Context(), o.verdict))
+		if ep.Route == policy.RouteManifest && req.Method == http.MethodPut {
 			// Checked once the caller may push, so nobody else makes the registry read 4 MiB.
-			if e := checkManifestBody(o.request); e != nil {
+			if e := checkManifestBody(req); e != nil {
 				writeError(w, *e)
 				return
 			}
 			// The manifest middleware adds OCI-Subject when it recorded a subject.
-			g.Next.ServeHTTP(w, o.request.WithContext(middleware.WithResponseHeader(ctx, w.Header())))
-		case ep.Route == policy.RouteManifest && r.Method == http.MethodGet && g.Pulls != nil:
-			g.Pulls.servePull(g.Next, w, o.request.WithContext(ctx), ep)
+			req = req.WithContext(middleware.WithResponseHeader(req.Context(), w.Header()))
+		}
+		switch d, aliasedDigest := aliased(req, ep); {
+		case aliasedDigest && g.Digests != nil:
+			g.Digests.serve(w, req, ep, d, g.Next)
+		case ep.Route == policy.RouteReferrers && g.Referrers != nil:
+			g.Referrers.serve(w, req, ep)
+		case ep.Route == policy.RouteManifest && req.Method == http.MethodGet && g.Pulls != nil:
+			g.Pulls.servePull(g.Next, w, req, ep)
 		default:
-			g.Next.ServeHTTP(w, o.request.WithContext(ctx))
+			g.Next.ServeHTTP(w, req)
 		}
 	}
 }
@@ -166,7 +160,7 @@ func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 				unauthorized(w, r, g.Challenger, "", "authentication required: log in with a Kubernetes token as the password")
 			}}
 		}
-		return outcome{verdict: &auth.Verdict{ID: id}, request: r, action: metrics.ActionNone, decision: metrics.DecisionAllow}
+		return outcome{verdict: &auth.Verdict{ID: id}, request: r, endpoint: ep, action: metrics.ActionNone, decision: metrics.DecisionAllow}
 	}
 	return g.decideAll(ctx, r, ep, id, reqs)
 }
@@ -264,7 +258,7 @@ func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 			v.Allow(r.Method, req.Repository)
 		}
 	}
-	return outcome{verdict: v, request: r, action: action, decision: metrics.DecisionAllow}
+	return outcome{verdict: v, request: r, endpoint: ep, action: action, decision: metrics.DecisionAllow}
 }
 
 // failure answers a decision that could not be made (the API server or the cache failed):
@@ -362,6 +356,11 @@ func withoutMount(r *http.Request) *http.Request {
 	q.Del("from")
 	u := *r.URL
 	u.RawQuery = q.Encode()
+	return withURL(r, u)
+}
+
+// withURL returns a copy of r for u, as if the client had sent that URL.
+func withURL(r *http.Request, u url.URL) *http.Request {
 	r2 := r.Clone(r.Context())
 	r2.URL = &u
 	r2.RequestURI = u.RequestURI()

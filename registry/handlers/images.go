@@ -147,7 +147,7 @@ func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]ima
 	if err := enum.Enumerate(ctx, func(d digest.Digest) error {
 		digests = append(digests, d)
 		return nil
-	}); err != nil && !isNotFound(err) {
+	}); err != nil && !middleware.IsPathNotFound(err) {
 		return nil, fmt.Errorf("enumerating the manifests of %s: %w", repo, err)
 	}
 	tags, err := tagsByDigest(ctx, r.Tags(ctx))
@@ -158,7 +158,7 @@ func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]ima
 	images := make([]imageapi.Image, 0, len(digests))
 	for _, d := range digests {
 		img, err := describe(ctx, sa.Driver, ms, repo, d)
-		if errors.As(err, new(distribution.ErrManifestUnknownRevision)) || isNotFound(err) {
+		if errors.As(err, new(distribution.ErrManifestUnknownRevision)) || middleware.IsPathNotFound(err) {
 			continue // deleted while listing
 		}
 		if err != nil {
@@ -231,7 +231,7 @@ func isIndex(mediaType string) bool {
 func tagsByDigest(ctx context.Context, ts distribution.TagService) (map[string][]string, error) {
 	all, err := ts.All(ctx)
 	if err != nil {
-		if isNotFound(err) || errors.As(err, new(distribution.ErrRepositoryUnknown)) {
+		if middleware.IsPathNotFound(err) || errors.As(err, new(distribution.ErrRepositoryUnknown)) {
 			return nil, nil
 		}
 		return nil, err
@@ -239,7 +239,7 @@ func tagsByDigest(ctx context.Context, ts distribution.TagService) (map[string][
 	out := make(map[string][]string, len(all))
 	for _, tag := range all {
 		desc, err := ts.Get(ctx, tag)
-		if errors.As(err, new(distribution.ErrTagUnknown)) || isNotFound(err) {
+		if errors.As(err, new(distribution.ErrTagUnknown)) || middleware.IsPathNotFound(err) {
 			continue
 		}
 		if err != nil {
@@ -251,9 +251,4 @@ func tagsByDigest(ctx context.Context, ts distribution.TagService) (map[string][
 		slices.Sort(tags)
 	}
 	return out, nil
-}
-
-// isNotFound reports a storage path that does not exist.
-func isNotFound(err error) bool {
-	return errors.As(err, new(storagedriver.PathNotFoundError))
 }

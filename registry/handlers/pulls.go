@@ -58,7 +58,7 @@ func NewPullRecorder(deps *middleware.Deps, log logr.Logger) *PullRecorder {
 // pullRecordPath is where the last pull of manifest d of repo is kept: under the repository's
 // folder of distribution's layout, in a folder distribution neither reads nor walks.
 func pullRecordPath(repo string, d digest.Digest) string {
-	return "/docker/registry/v2/repositories/" + repo + "/_berth/pulls/" + d.Algorithm().String() + "/" + d.Encoded()
+	return middleware.RepositoryRoot(repo) + "/_berth/pulls/" + d.Algorithm().String() + "/" + d.Encoded()
 }
 
 // record notes a pull of manifest d of repo, unless one was written within pullRecordInterval.
@@ -111,7 +111,7 @@ func (p *PullRecorder) forget(key string) {
 func lastPulled(ctx context.Context, driver storagedriver.StorageDriver, repo string, d digest.Digest) (time.Time, error) {
 	b, err := driver.GetContent(ctx, pullRecordPath(repo, d))
 	if err != nil {
-		if isNotFound(err) {
+		if middleware.IsPathNotFound(err) {
 			return time.Time{}, nil
 		}
 		return time.Time{}, err

@@ -47,7 +47,6 @@ type Token struct {
 	// Challenger answers bad credentials, as the gate does.
 	Challenger auth.Challenger
 	Log        logr.Logger
-	now        func() time.Time
 }
 
 // tokenResponse is the endpoint's answer; token and access_token are the same, for clients
@@ -91,9 +90,6 @@ func (h *Token) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	if h.now != nil {
-		now = h.now()
-	}
 	if credential == "" || credential == auth.AnonymousToken {
 		h.write(w, tokenResponse{Token: auth.AnonymousToken, ExpiresIn: int(anonymousTokenLifetime.Seconds())}, now)
 		return

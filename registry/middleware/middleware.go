@@ -141,8 +141,7 @@ func (n *namespace) Repositories(ctx context.Context, repos []string, last strin
 	for {
 		k, err := n.Namespace.Repositories(ctx, buf, last)
 		end := err != nil || k == 0
-		var pathNotFound storagedriver.PathNotFoundError
-		if err != nil && !errors.Is(err, io.EOF) && !errors.As(err, &pathNotFound) {
+		if err != nil && !errors.Is(err, io.EOF) && !IsPathNotFound(err) {
 			return filled, fmt.Errorf("listing repositories in storage: %w", err)
 		}
 		for i, name := range buf[:k] {
@@ -409,11 +408,11 @@ func (m *immutableManifests) deleteWithReferrers(ctx context.Context, dgst diges
 	if err := m.ManifestService.Delete(ctx, dgst); err != nil {
 		return err
 	}
-	if err := st.Driver.Delete(ctx, referrersDir(repo, dgst)); err != nil && !isPathNotFound(err) {
+	if err := st.Driver.Delete(ctx, referrersDir(repo, dgst)); err != nil && !IsPathNotFound(err) {
 		return fmt.Errorf("removing the referrers of %s: %w", dgst, err)
 	}
 	if subject != nil {
-		if err := st.Driver.Delete(ctx, referrerPath(repo, subject.Digest, dgst)); err != nil && !isPathNotFound(err) {
+		if err := st.Driver.Delete(ctx, referrerPath(repo, subject.Digest, dgst)); err != nil && !IsPathNotFound(err) {
 			return fmt.Errorf("removing %s from the referrers of %s: %w", dgst, subject.Digest, err)
 		}
 	}
@@ -425,7 +424,7 @@ func (m *immutableManifests) deleteWithReferrers(ctx context.Context, dgst diges
 func (m *immutableManifests) deleteReferrer(ctx context.Context, dgst digest.Digest, depth int) error {
 	err := m.deleteWithReferrers(ctx, dgst, depth)
 	var unknown distribution.ErrManifestUnknownRevision
-	if err != nil && !errors.Is(err, distribution.ErrBlobUnknown) && !errors.As(err, &unknown) && !isPathNotFound(err) {
+	if err != nil && !errors.Is(err, distribution.ErrBlobUnknown) && !errors.As(err, &unknown) && !IsPathNotFound(err) {
 		return err
 	}
 	ts := m.repo.Repository.Tags(ctx)

@@ -45,20 +45,21 @@ import (
 // subjectHeader is the response header that says a manifest PUT processed the subject.
 const subjectHeader = "OCI-Subject"
 
-// repositoryRoot is repo's folder in distribution's storage layout (registry/storage/paths.go).
-func repositoryRoot(repo string) string {
+// RepositoryRoot is repo's folder in distribution's storage layout (registry/storage/paths.go);
+// Berth keeps what distribution does not (referrers, pulls) under its _berth folder.
+func RepositoryRoot(repo string) string {
 	return "/docker/registry/v2/repositories/" + repo
 }
 
 // RevisionLinkPath is where distribution's layout keeps the link that makes manifest d part of
 // repo: written on every put of the manifest, so its modification time is the push time.
 func RevisionLinkPath(repo string, d digest.Digest) string {
-	return repositoryRoot(repo) + "/_manifests/revisions/" + d.Algorithm().String() + "/" + d.Encoded() + "/link"
+	return RepositoryRoot(repo) + "/_manifests/revisions/" + d.Algorithm().String() + "/" + d.Encoded() + "/link"
 }
 
 // referrersRoot is the folder of repo's referrers index.
 func referrersRoot(repo string) string {
-	return repositoryRoot(repo) + "/_berth/referrers"
+	return RepositoryRoot(repo) + "/_berth/referrers"
 }
 
 // referrersDir is the folder of subject's referrers in repo.
@@ -128,7 +129,7 @@ func ListReferrers(ctx context.Context, driver storagedriver.StorageDriver, repo
 	var files []string
 	dir := referrersDir(repo, subject)
 	algs, err := driver.List(ctx, dir)
-	if isPathNotFound(err) {
+	if IsPathNotFound(err) {
 		return []v1.Descriptor{}, nil
 	}
 	if err != nil {
@@ -136,7 +137,7 @@ func ListReferrers(ctx context.Context, driver storagedriver.StorageDriver, repo
 	}
 	for _, a := range algs {
 		names, err := driver.List(ctx, a)
-		if isPathNotFound(err) {
+		if IsPathNotFound(err) {
 			continue
 		}
 		if err != nil {
@@ -148,7 +149,7 @@ func ListReferrers(ctx context.Context, driver storagedriver.StorageDriver, repo
 	out := make([]v1.Descriptor, 0, len(files))
 	for _, f := range files {
 		b, err := driver.GetContent(ctx, f)
-		if isPathNotFound(err) {
+		if IsPathNotFound(err) {
 			continue // deleted while listing
 		}
 		if err != nil {
@@ -165,8 +166,8 @@ func ListReferrers(ctx context.Context, driver storagedriver.StorageDriver, repo
 	return out, nil
 }
 
-// isPathNotFound reports whether err says a storage path does not exist.
-func isPathNotFound(err error) bool {
+// IsPathNotFound reports whether err says a storage path does not exist.
+func IsPathNotFound(err error) bool {
 	var nf storagedriver.PathNotFoundError
 	return errors.As(err, &nf)
 }
