@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -95,17 +94,10 @@ type ServiceReconciler struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 
-	initOnce  sync.Once
+	// memories and templates are the reconciler's memory of the Services it keeps, made by
+	// SetupWithManager.
 	memories  *serviceMemories
 	templates *templateCache
-}
-
-// init prepares the reconciler's memory of the Services it keeps, once.
-func (r *ServiceReconciler) init() {
-	r.initOnce.Do(func() {
-		r.memories = newServiceMemories()
-		r.templates = &templateCache{}
-	})
 }
 
 // now reads the clock.
@@ -209,7 +201,6 @@ func (s *serviceScope) requeue(t time.Time) {
 // Reconcile runs one pass over a Service: read the target, the nodes and the tasks, plan,
 // stop and start tasks, update the core Services, and write the status once.
 func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
-	r.init()
 	svc := &ecsv1alpha1.Service{}
 	if err := r.Get(ctx, req.NamespacedName, svc); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -279,7 +270,7 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 // SetupWithManager watches Services, their task Pods, core Services and NetworkPolicies, the
 // TaskDefinitions (and revisions) they use, and Nodes for the Services that depend on them.
 func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.init()
+	r.memories, r.templates = newServiceMemories(), &templateCache{}
 	if r.Concurrency <= 0 {
 		r.Concurrency = DefaultServiceConcurrency
 	}
