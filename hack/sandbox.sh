@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NAME=${BERTH_SANDBOX_NAME:-berth}
-ZONES=${BERTH_ZONES:-"zone-a zone-b zone-c"}
+# BERTH_ZONES="" makes no kwok node (a sandbox for a real node only: make test-node).
+ZONES=${BERTH_ZONES-"zone-a zone-b zone-c"}
 NODES_PER_ZONE=${BERTH_NODES_PER_ZONE:-2}
 # Pods each kwok node accepts (bench/cluster raises it for 5,000 tasks).
 NODE_PODS=${BERTH_NODE_PODS:-500}
@@ -73,8 +74,8 @@ status:
 "
     done
   done
-  printf '%s' "$manifest" | kc apply -f - >/dev/null
-  log "$n kwok nodes in zones: $ZONES"
+  [ "$n" = 0 ] || printf '%s' "$manifest" | kc apply -f - >/dev/null
+  log "$n kwok nodes in zones: ${ZONES:-none}"
 }
 
 # Berth as `make run` starts it: berth-controller and berth-registry as local processes that
@@ -86,6 +87,7 @@ CONTROLLER_SA=${BERTH_CONTROLLER_SA:-berth-controller}
 REGISTRY_SA=${BERTH_REGISTRY_SA:-berth-registry}
 # Where bin/manager and bin/registry are (`make build`).
 COMPONENTS_BIN=${BERTH_SANDBOX_BIN:-bin}
+# More flags for berth-controller (make test-node: --pull-token-lifetime), word-split.
 # Five loopback ports from this one: registry, registry metrics, controller metrics,
 # controller probes, the controller's receiver of registry notifications.
 PORT_BASE=${BERTH_SANDBOX_PORTS:-15000}
@@ -171,7 +173,7 @@ start_components() {
     --registry-url="http://$REGISTRY_HOST" --registry-host="$REGISTRY_HOST" \
     --registry-events-bind-address="127.0.0.1:$EVENTS_PORT" \
     --registry-service-account="$BERTH_NS/$CONTROLLER_SA" --registry-token-audience=berth-registry \
-    >"$DIR/manager.log" 2>&1 &
+    ${BERTH_MANAGER_ARGS:-} >"$DIR/manager.log" 2>&1 &
   local manager_pid=$!
   echo "$manager_pid" >>"$DIR/pids"
 
@@ -236,7 +238,7 @@ cluster() {
     --kwok-controller-binary "$BIN/kwok" \
     --etcd-binary "$BIN/etcd" \
     ${AUDIT_POLICY:+"--kube-audit-policy=$AUDIT_POLICY"} \
-    --config hack/kwok/stages.yaml \
+    --config hack/kwok/stages.yaml --config hack/kwok/cluster.yaml \
     ${EXTRA_KWOK_CONFIG:+--config "$EXTRA_KWOK_CONFIG"} \
     --kubeconfig "$KUBECONFIG_PATH" \
     --wait 2m >"$DIR/kwokctl.log" 2>&1 || { cat "$DIR/kwokctl.log" >&2; exit 1; }

@@ -6,6 +6,14 @@
 # work tree, keyed by version, and reused when present. Prints the directory holding the
 # binaries on its last line.
 #
+#   hack/setup-tools.sh        the control plane (what `make test`, `make run` need)
+#   hack/setup-tools.sh node   also a real node's pieces (hack/node.sh, `make test-node`):
+#                              kubelet and kube-proxy (same module as the control plane),
+#                              containerd v2 with its runc shim and ctr, CoreDNS with the
+#                              plugins a cluster DNS needs, and the pause image built from
+#                              Kubernetes' pause.c; Debian's runc, CNI plugins, conntrack,
+#                              busybox-static and gcc (apt-get)
+#
 # Environment:
 #   BERTH_CACHE          cache root (default ${XDG_CACHE_HOME:-~/.cache}/berth)
 #   KUBEBUILDER_ASSETS   when it already holds kube-apiserver and etcd, those are used
@@ -17,6 +25,14 @@ K8S_STAGING_VERSION=${K8S_STAGING_VERSION:-v0.37.0}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
+CONTAINERD_VERSION=${CONTAINERD_VERSION:-v2.4.2}
+COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
+CRICTL_VERSION=${CRICTL_VERSION:-v1.37.0}
+# The pause image containerd $CONTAINERD_VERSION pins as its sandbox image (built here, imported
+# under this name: registry.k8s.io is not reachable).
+PAUSE_IMAGE=${PAUSE_IMAGE:-registry.k8s.io/pause:3.10.2}
+NODE=false
+[ "${1:-}" = node ] && NODE=true
 
 CACHE=${BERTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}
 BIN=$CACHE/k8s/$K8S_VERSION
@@ -34,11 +50,29 @@ have_k8s() {
   [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.build-$1" 2>/dev/null)" = "$K8S_BUILD" ]
 }
 
+# k8s_components: the Kubernetes binaries this run needs.
+k8s_components() {
+  echo kube-apiserver kube-controller-manager kube-scheduler kubectl
+  if $NODE; then echo kubelet kube-proxy; fi
+}
+
+NODE_BIN=$CACHE/node/containerd-$CONTAINERD_VERSION-coredns-$COREDNS_VERSION-crictl-$CRICTL_VERSION
+
+have_node() {
+  local f
+  for f in containerd containerd-shim-runc-v2 ctr crictl coredns pause.tar; do
+    [ -e "$NODE_BIN/$f" ] || return 1
+  done
+  for f in runc conntrack gcc; do command -v "$f" >/dev/null 2>&1 || return 1; done
+  [ -x /usr/lib/cni/bridge ] && [ -x /bin/busybox ]
+}
+
 have_all() {
   local f
-  for f in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for f in $(k8s_components); do
     have_k8s "$f" || return 1
   done
+  if $NODE; then have_node || return 1; fi
   for f in kwok kwokctl; do
     [ -x "$BIN/$f" ] || return 1
   done
@@ -83,7 +117,7 @@ trap 'rm -rf "$work"' EXIT
 
 # --- Kubernetes components --------------------------------------------------
 need_k8s=()
-for f in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+for f in $(k8s_components); do
   have_k8s "$f" || need_k8s+=("$f")
 done
 if [ ${#need_k8s[@]} -gt 0 ]; then
@@ -116,6 +150,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
     log "resolving modules"
@@ -196,6 +232,92 @@ if ! have_helm; then
   log "built helm in $(( $(date +%s) - start ))s"
 fi
 
+# --- a real node (hack/setup-tools.sh node) ----------------------------------
+if $NODE && ! have_node; then
+  mkdir -p "$NODE_BIN"
+  need=()
+  for p in runc:runc conntrack:conntrack gcc:gcc containernetworking-plugins:/usr/lib/cni/bridge busybox-static:/bin/busybox; do
+    command -v "${p#*:}" >/dev/null 2>&1 || [ -x "${p#*:}" ] || need+=("${p%%:*}")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    log "apt-get install ${need[*]}"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  fi
+  # containerd 2.x (Kubernetes 1.37 wants 2.x; Debian 12 has 1.6). CGO off: only the btrfs,
+  # zfs and devmapper snapshotters need cgo, overlayfs does not.
+  if [ ! -x "$NODE_BIN/containerd" ] || [ ! -x "$NODE_BIN/containerd-shim-runc-v2" ] || [ ! -x "$NODE_BIN/ctr" ]; then
+    log "building containerd $CONTAINERD_VERSION (first time on a machine: ~5 minutes on 2 cores)"
+    start=$(date +%s)
+    GOBIN="$work/cdbin" CGO_ENABLED=0 go install -tags no_btrfs,no_zfs,no_devmapper \
+      -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+      "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+      "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
+      "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION" >&2
+    mv "$work"/cdbin/* "$NODE_BIN/"
+    log "built containerd in $(( $(date +%s) - start ))s"
+  fi
+  # crictl: hack/node.sh removes Pod sandboxes through the CRI (network and mounts torn down).
+  if [ ! -x "$NODE_BIN/crictl" ]; then
+    log "building crictl $CRICTL_VERSION"
+    GOBIN="$work/crictlbin" CGO_ENABLED=0 go install -ldflags='-s -w' "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >&2
+    mv "$work/crictlbin/crictl" "$NODE_BIN/"
+  fi
+  # CoreDNS as a library: a main with only the plugins a cluster DNS uses (the full plugin set
+  # pulls every cloud SDK). Directive order is the plugin chain order of CoreDNS' plugin.cfg.
+  if [ ! -x "$NODE_BIN/coredns" ]; then
+    log "building CoreDNS $COREDNS_VERSION (kubernetes, forward, cache, health, ready, errors, log, loop, reload)"
+    start=$(date +%s)
+    mod=$work/coredns
+    mkdir -p "$mod"
+    (
+      cd "$mod"
+      go mod init berth.local/corednsbuild >/dev/null 2>&1
+      cat > main.go <<'GO'
+// Command coredns is CoreDNS with the plugins a Kubernetes cluster DNS needs.
+package main
+
+import (
+	"github.com/coredns/coredns/core/dnsserver"
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/forward"
+	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/log"
+	_ "github.com/coredns/coredns/plugin/loop"
+	_ "github.com/coredns/coredns/plugin/ready"
+	_ "github.com/coredns/coredns/plugin/reload"
+	"github.com/coredns/coredns/coremain"
+)
+
+func main() {
+	dnsserver.Directives = []string{"reload", "ready", "health", "errors", "log", "cache", "kubernetes", "loop", "forward"}
+	coremain.Run()
+}
+GO
+      go get "github.com/coredns/coredns@$COREDNS_VERSION" >&2 2>&1
+      GOFLAGS=-mod=mod go mod tidy >&2 2>&1
+      CGO_ENABLED=0 go build -ldflags='-s -w' -o "$work/coredns.bin" . >&2
+    )
+    mv "$work/coredns.bin" "$NODE_BIN/coredns"
+    log "built CoreDNS in $(( $(date +%s) - start ))s"
+  fi
+  # The pause image: Kubernetes' own pause.c, static, as a docker-archive containerd imports.
+  if [ ! -f "$NODE_BIN/pause.tar" ]; then
+    log "building the pause image $PAUSE_IMAGE from Kubernetes' build/pause/linux/pause.c"
+    src=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/build/pause/linux/pause.c
+    (cd "$(dirname "$0")/.." && go run ./hack/image/pause -src "$src" -tag "$PAUSE_IMAGE" -o "$work/pause.tar" >&2)
+    mv "$work/pause.tar" "$NODE_BIN/pause.tar"
+  fi
+fi
+
 have_all || { log "some binaries are missing in $BIN"; exit 1; }
+if $NODE; then
+  echo "$NODE_BIN" > "$BIN/.node-bin"
+  log "node binaries ready in $NODE_BIN"
+fi
 log "all binaries ready in $BIN"
 echo "$BIN"

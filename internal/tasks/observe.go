@@ -46,6 +46,9 @@ const (
 	ReasonStoppedByNode = "Task stopped by its node"
 	// ReasonFailedToStart: the kubelet refused or could not start the Pod.
 	ReasonFailedToStart = "Task failed to start"
+	// ReasonCannotPullContainer prefixes the runtime's message when a container's image cannot
+	// be pulled (missing, denied, unreachable): ECS's CannotPullContainerError.
+	ReasonCannotPullContainer = "CannotPullContainerError"
 )
 
 // Kubernetes' DisruptionTarget condition and its reasons (k8s.io/api has no constants for
@@ -130,6 +133,9 @@ func observe(pod *corev1.Pod) Observation {
 	}
 	if pod.Spec.NodeName == "" {
 		return Observation{State: rollout.TaskProvisioning, Unschedulable: unschedulable(pod)}
+	}
+	if reason, ok := PullFailure(pod); ok {
+		return Observation{State: rollout.TaskStopped, StopReason: reason, ByTask: true}
 	}
 	running, ready := essentialRunning(pod)
 	if !running {
@@ -241,6 +247,31 @@ func EssentialExit(pod *corev1.Pod) *ContainerExit {
 		}
 	}
 	return nil
+}
+
+// pullFailureReasons are the kubelet's waiting reasons for an image it cannot pull: the first
+// failure, the back-off after it, a reference it cannot parse, and a pull the policy forbids.
+var pullFailureReasons = []string{"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+
+// PullFailure reports whether the kubelet could not pull the image of one of the task's
+// containers, with ECS's stoppedReason for it: "CannotPullContainerError: " and the runtime's
+// message. ECS stops such a task at once (after the agent's own retries) instead of waiting
+// with it; the kubelet would back off and retry forever.
+func PullFailure(pod *corev1.Pod) (string, bool) {
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for _, cs := range list {
+			w := cs.State.Waiting
+			if w == nil || !slices.Contains(pullFailureReasons, w.Reason) {
+				continue
+			}
+			msg := strings.TrimSpace(w.Message)
+			if msg == "" {
+				msg = w.Reason
+			}
+			return ReasonCannotPullContainer + ": " + msg, true
+		}
+	}
+	return "", false
 }
 
 // anyExit returns the first terminated container of a terminal Pod, init containers first,

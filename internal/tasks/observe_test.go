@@ -66,6 +66,10 @@ func terminated(name string, code int32, reason string) corev1.ContainerStatus {
 	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}}
 }
 
+func waiting(name, reason, message string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}}}
+}
+
 func withStatus(cs ...corev1.ContainerStatus) podOpt {
 	return func(p *corev1.Pod) { p.Status.ContainerStatuses = cs }
 }
@@ -108,6 +112,12 @@ func TestObserve(t *testing.T) {
 		want Observation
 	}{
 		{"running and ready", pod(), Observation{State: rollout.TaskRunning, Healthy: true, EverReady: true}},
+		{"image not found", pod(notReadyNeverReady, withStatus(waiting("web", "ErrImagePull", `failed to pull and unpack image "127.0.0.1:5000/a/b:v1": not found`), running("log", true))),
+			Observation{State: rollout.TaskStopped, ByTask: true, StopReason: `CannotPullContainerError: failed to pull and unpack image "127.0.0.1:5000/a/b:v1": not found`}},
+		{"pull backing off, non-essential container", pod(notReadyNeverReady, withStatus(running("web", true), waiting("log", "ImagePullBackOff", ""))),
+			Observation{State: rollout.TaskStopped, ByTask: true, StopReason: "CannotPullContainerError: ImagePullBackOff"}},
+		{"container still creating", pod(notReadyNeverReady, withStatus(waiting("web", "ContainerCreating", ""), running("log", true))),
+			Observation{State: rollout.TaskPending}},
 		{"running, essential not ready", pod(withStatus(running("web", false), running("log", true)), notReadyNeverReady),
 			Observation{State: rollout.TaskRunning}},
 		{"non-essential not ready does not matter", pod(withStatus(running("web", true), running("log", false))),
