@@ -81,6 +81,10 @@ fuzz: ## Run every fuzz target briefly (FUZZTIME=10s each by default).
 test-e2e: setup-tools ## Run end-to-end tests against the kwok sandbox.
 	hack/test.sh -e2e $(GO_TEST_FLAGS)
 
+.PHONY: test-node
+test-node: setup-tools ## Run the real-node tests: a kubelet, kube-proxy and containerd join the sandbox (root).
+	hack/test.sh -node $(GO_TEST_FLAGS)
+
 .PHONY: bench
 bench: setup-tools ## Measure the figures of docs/budgets.md (P1–P7) against references in the same run.
 	hack/bench.sh bench $(GO_TEST_FLAGS)
@@ -96,8 +100,8 @@ build: ## Build the binaries of cmd/ (manager, registry) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/...
 
 .PHONY: run
-run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples.
-	hack/sandbox.sh up
+run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples (REAL_NODE=1: and a real node, root).
+	BERTH_REAL_NODE=$(REAL_NODE) hack/sandbox.sh up
 
 .PHONY: stop
 stop: ## Stop what `make run` started and remove the sandbox cluster.

@@ -15,6 +15,9 @@
 #                                    `rbac`, helm install or kubectl apply -k config/default)
 #   hack/sandbox.sh stop-components  stop them
 #   hack/sandbox.sh image [dir]      write a tiny OCI image layout to push (default .sandbox/image)
+# BERTH_REAL_NODE=1 (make run REAL_NODE=1) adds a real node (hack/node.sh: kubelet, kube-proxy,
+# containerd) in zone zone-real, tainted berth.dev/real-node=true:NoSchedule so the samples stay
+# on the kwok nodes; Pods that tolerate the taint really run.
 # Writes .sandbox/kubeconfig, .sandbox/env (KUBECONFIG, BERTH_REGISTRY) and, once everything
 # is up, .sandbox/ready. BERTH_SANDBOX_NAME, BERTH_SANDBOX_DIR and BERTH_SANDBOX_PORTS (first of
 # five loopback ports, default 15000) keep several sandboxes apart.
@@ -223,6 +226,10 @@ down() {
     rm -f "$DIR/owner"
   fi
   stop_components
+  if [ -d "$DIR/node" ]; then
+    BERTH_NODE_DIR=$DIR/node KUBECONFIG=$KUBECONFIG_PATH hack/node.sh down || true
+    rm -rf "$DIR/node"
+  fi
   kwokctl delete cluster --name "$NAME" >/dev/null 2>&1 || true
   rm -rf "$DIR/ready" "$DIR/env" "$KUBECONFIG_PATH" "$DIR/registry-data" "$DIR/controller.kubeconfig" "$DIR/registry.kubeconfig"
 }
@@ -324,6 +331,10 @@ up() {
   trap finish EXIT
   trap 'exit 0' INT TERM
   cluster
+  if [ "${BERTH_REAL_NODE:-0}" = 1 ]; then
+    BERTH_NODE_DIR=$DIR/node KUBECONFIG=$KUBECONFIG_PATH \
+      BERTH_NODE_TAINT=${BERTH_NODE_TAINT-berth.dev/real-node=true:NoSchedule} hack/node.sh up
+  fi
   rbac
   start_components
   log "checking the samples with a server-side dry run, then applying them"
