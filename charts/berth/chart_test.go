@@ -36,6 +36,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -309,7 +310,7 @@ func compareToKustomize(t *testing.T, want, got *unstructured.Unstructured) {
 	}
 	paths := [][]string{{"metadata", "labels"}}
 	switch want.GetKind() {
-	case "Deployment":
+	case "Deployment", "DaemonSet":
 		paths = append(paths, []string{"spec", "selector", "matchLabels"}, []string{"spec", "template", "metadata", "labels"})
 	case "Service":
 		paths = append(paths, []string{"spec", "selector"})
@@ -522,6 +523,7 @@ func assertDefaults(t *testing.T, o objects) {
 		"ClusterRoleBinding/berth-controller", "ClusterRoleBinding/berth-controller-registry-admin", "ClusterRoleBinding/berth-registry",
 		"CustomResourceDefinition/repositories.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
 		"CustomResourceDefinition/services.ecs.berth.dev", "CustomResourceDefinition/taskdefinitions.ecs.berth.dev",
+		"DaemonSet/berth-node-proxy",
 		"Deployment/berth-controller", "Deployment/berth-registry",
 		"PersistentVolumeClaim/berth-registry",
 		"Role/berth-controller-leader-election", "Role/berth-controller-registry-token", "Role/berth-registry-leases",
@@ -555,6 +557,21 @@ func assertDefaults(t *testing.T, o objects) {
 	c := ctrl.Spec.Containers[0]
 	if c.Image != "ghcr.io/berth-dev/berth:v0.1.0" || !slices.Contains(c.Args, "--leader-elect") {
 		t.Errorf("controller: image %s, args %v", c.Image, c.Args)
+	}
+	// Image references name the node proxy, which forwards every node's loopback port to the
+	// registry's Service from the host network, in kube-system (berth-system is restricted).
+	if !slices.Contains(c.Args, "--registry-host=localhost:5001") {
+		t.Errorf("controller args %v lack --registry-host=localhost:5001", c.Args)
+	}
+	proxy := o.get(t, "DaemonSet", "berth-node-proxy")
+	if proxy.GetNamespace() != "kube-system" {
+		t.Errorf("DaemonSet berth-node-proxy in namespace %q, want kube-system", proxy.GetNamespace())
+	}
+	tmpl, _, _ := unstructured.NestedMap(proxy.Object, "spec", "template")
+	np := into[corev1.PodTemplateSpec](t, tmpl).Spec
+	if !np.HostNetwork || np.DNSPolicy != corev1.DNSClusterFirstWithHostNet || np.AutomountServiceAccountToken == nil || *np.AutomountServiceAccountToken ||
+		!slices.Equal(np.Containers[0].Args, []string{"--listen-address=127.0.0.1:5001", "--upstream=berth-registry.berth-system.svc:5000"}) {
+		t.Errorf("node proxy Pod spec: hostNetwork %v, dnsPolicy %s, automount %v, args %v", np.HostNetwork, np.DNSPolicy, np.AutomountServiceAccountToken, np.Containers[0].Args)
 	}
 	if r, _, _ := unstructured.NestedInt64(o.get(t, "Deployment", "berth-controller").Object, "spec", "replicas"); r != 1 {
 		t.Errorf("controller replicas %d, want 1", r)
@@ -767,12 +784,15 @@ func TestNotes(t *testing.T) {
 			"rollout status deployment/berth-controller",
 			"--clusterrole=berth-registry-poweruser",
 			"create token pusher --audience=berth-registry",
-			"docker login berth-registry.berth-system.svc:5000",
+			"port-forward svc/berth-registry 5001:5000",
+			"docker login localhost:5001",
+			"DaemonSet berth-node-proxy (namespace kube-system)",
 			"set registry.externalHost",
 			"PersistentVolumeClaim berth-registry",
 		}},
 		{valuesFile("tls-secret-values.yaml"), []string{"https://registry.example.com", "docker login registry.example.com "}},
 		{valuesFile("no-crds-values.yaml"), []string{"CRDs were not installed"}},
+		{[]string{"--set", "registry.nodeProxy.enabled=false"}, []string{"docker login berth-registry.berth-system.svc:5000", "resolves inside the cluster only"}},
 	} {
 		out, err := run(t, "helm", append([]string{"template", release, dir, "--namespace", namespace, "--show-only", "templates/notes-test.yaml"}, tc.flags...)...)
 		if err != nil {
@@ -812,7 +832,7 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 	ctx := t.Context()
 	for ns := range namespaces {
-		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatal(err)
 		}
 	}

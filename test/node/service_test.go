@@ -25,6 +25,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,12 @@ subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 // of its own, which the node has never pulled) and pushes it as hello:<tag>.
 func (u *user) push(t *testing.T, tag, variant string) string {
 	t.Helper()
+	return u.pushTo(t, registryHost, tag, variant)
+}
+
+// pushTo pushes like push, to the registry at host.
+func (u *user) pushTo(t *testing.T, host, tag, variant string) string {
+	t.Helper()
 	dir := u.layout + "-" + tag
 	digest, err := writeBusyboxLayout(dir, variant)
 	if err != nil {
@@ -79,7 +86,7 @@ func (u *user) push(t *testing.T, tag, variant string) string {
 	}
 	token := strings.TrimSpace(kubectl(t, "create", "token", "builder", "-n", u.ns, "--audience", "berth-registry"))
 	if out, err := command(2*time.Minute, nil, "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", "berth:"+token,
-		"oci:"+dir+":v1", "docker://"+registryHost+"/"+u.ns+"/hello:"+tag); err != nil {
+		"oci:"+dir+":v1", "docker://"+host+"/"+u.ns+"/hello:"+tag); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	return digest
@@ -351,6 +358,8 @@ func TestPullSecretRenewal(t *testing.T) {
 		t.Errorf("task image %q is not pinned by digest", got)
 	}
 }
+
+func goarch() string { return runtime.GOARCH }
 
 func get(url string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

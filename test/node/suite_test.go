@@ -102,6 +102,8 @@ func run(m *testing.M) int {
 		"BERTH_ZONES=",
 		"BERTH_NODE_DIR="+nodeDir,
 		"BERTH_NODE_NAME="+nodeName,
+		// CoreDNS: Pods of the chart resolve the registry's and the controller's Services.
+		"BERTH_NODE_DNS=1",
 		"KUBECONFIG="+kubeconfig,
 		// TokenRequest's shortest lifetime: pull Secrets are renewed after 5 minutes.
 		"BERTH_MANAGER_ARGS=--pull-token-lifetime=10m",

@@ -28,6 +28,10 @@ The base is kept at 40 characters so that "<base>-controller-events" is a valid 
 {{- printf "%s-registry" (include "berth.fullname" .) }}
 {{- end }}
 
+{{- define "berth.nodeProxy.fullname" -}}
+{{- printf "%s-node-proxy" (include "berth.fullname" .) }}
+{{- end }}
+
 {{- define "berth.controller.serviceAccountName" -}}
 {{- if .Values.controller.serviceAccount.create }}
 {{- default (include "berth.controller.fullname" .) .Values.controller.serviceAccount.name }}
@@ -84,6 +88,17 @@ app.kubernetes.io/component: registry
 {{ include "berth.commonLabels" . }}
 {{- end }}
 
+{{- define "berth.nodeProxy.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "berth.name" . }}-node-proxy
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "berth.nodeProxy.labels" -}}
+app.kubernetes.io/name: {{ include "berth.name" . }}-node-proxy
+app.kubernetes.io/component: node-proxy
+{{ include "berth.commonLabels" . }}
+{{- end }}
+
 {{/* The image holding both binaries (/manager and /registry). */}}
 {{- define "berth.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
@@ -99,9 +114,16 @@ app.kubernetes.io/component: registry
 {{- printf "%s.%s.svc:%v" (include "berth.registry.fullname" .) .Release.Namespace .Values.registry.service.port }}
 {{- end }}
 
-{{/* The registry as image references name it (status.repositoryUri, kubelet pulls). */}}
+{{/* The registry as image references name it (status.repositoryUri, kubelet pulls):
+externalHost, else the node proxy's localhost:<port>, else the Service. */}}
 {{- define "berth.registry.host" -}}
-{{- default (include "berth.registry.serviceHost" .) .Values.registry.externalHost }}
+{{- if .Values.registry.externalHost }}
+{{- .Values.registry.externalHost }}
+{{- else if .Values.registry.nodeProxy.enabled }}
+{{- printf "localhost:%v" .Values.registry.nodeProxy.port }}
+{{- else }}
+{{- include "berth.registry.serviceHost" . }}
+{{- end }}
 {{- end }}
 
 {{/* "true" when the registry serves HTTPS. */}}
