@@ -57,24 +57,32 @@ func ownRegistry(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestHelmInstallOnRealNode installs the chart with the image `make image-push` builds, as
-// docs/install.md says, and checks that berth-controller, berth-registry and the node proxy
-// run as Pods on the real node with the chart's defaults (probes, non-root, read-only root,
-// the registry's volume, the controller reaching the API server through the kubernetes
-// Service, leader election, metrics), and that a task image pushed through the node proxy's
-// localhost:<port> is pulled by containerd from the same name.
-func TestHelmInstallOnRealNode(t *testing.T) {
-	// The suite's own Berth runs as local processes: stop it while the installed one works.
+// installation is Berth installed in the cluster: where, under which names, with which image.
+type installation struct {
+	ns       string // the components' namespace
+	prefix   string // of object names: "ecs-" for release ecs, "" for config/default
+	host     string // the registry's name in image references: the node proxy's localhost:<port>
+	own      string // the registry holding Berth's image
+	digest   string // Berth's image index
+	poweruse string // the ClusterRole granting push
+}
+
+// prepareInstall stops the suite's own Berth (local processes) until the test ends, pushes
+// Berth's image (built for this machine's platform as `make image-push` does) to a registry
+// of the user's, and makes a static volume for the registry's claim (no provisioner here).
+func prepareInstall(t *testing.T) (own, digest string) {
+	t.Helper()
 	if out, err := script(time.Minute, "sandbox.sh", "stop-components"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Cleanup(func() {
-		if out, err := script(3*time.Minute, "sandbox.sh", "components"); err != nil {
-			t.Errorf("restarting the suite's components: %v\n%s", err, out)
+		for _, step := range [][]string{{"sandbox.sh", "rbac"}, {"sandbox.sh", "components"}} {
+			if out, err := script(3*time.Minute, step...); err != nil {
+				t.Errorf("restarting the suite's components: %v\n%s", err, out)
+			}
 		}
 	})
-
-	own := ownRegistry(t)
+	own = ownRegistry(t)
 	start := time.Now()
 	out, err := command(15*time.Minute, nil, "go", "run", "./hack/image", "-platforms", "linux/"+goarch(), "-oci-layout", "",
 		"-push", own+"/berth:test", "-insecure")
@@ -82,14 +90,12 @@ func TestHelmInstallOnRealNode(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	lines := strings.Fields(strings.TrimSpace(out))
-	digest := lines[len(lines)-1]
+	digest = lines[len(lines)-1]
 	if !strings.HasPrefix(digest, "sha256:") {
 		t.Fatalf("make image-push printed %q, want a digest last", out)
 	}
 	t.Logf("image built and pushed to %s in %s: %s", own, time.Since(start).Round(time.Second), digest)
 
-	// The registry's volume: a static PV (the sandbox has no provisioner) the chart's claim
-	// binds to, owned by the registry's user.
 	pvDir := filepath.Join(t.TempDir(), "registry-pv")
 	if err := os.MkdirAll(pvDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -104,19 +110,24 @@ metadata: {name: berth-registry-node-test}
 spec:
   capacity: {storage: 20Gi}
   accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Delete
+  persistentVolumeReclaimPolicy: Retain
   hostPath: {path: %s, type: Directory}
 `, pvDir))
 	t.Cleanup(func() { _, _ = command(time.Minute, nil, tool("kubectl"), "delete", "pv", "berth-registry-node-test", "--wait=false") })
+	return own, digest
+}
 
+// TestHelmInstallOnRealNode installs the chart with the image `make image-push` builds, as
+// docs/install.md says, and checks the installation (check).
+func TestHelmInstallOnRealNode(t *testing.T) {
+	own, digest := prepareInstall(t)
 	proxyPort, err := freePorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := "localhost:" + strconv.Itoa(proxyPort)
 	const ns, release = "platform", "ecs"
 	helm := tool("helm")
-	start = time.Now()
+	start := time.Now()
 	if out, err := command(10*time.Minute, nil, helm, "install", release, "charts/berth", "--namespace", ns, "--create-namespace",
 		"--set", "image.repository="+own+"/berth", "--set", "image.digest="+digest,
 		// The sandbox's CRDs are installed already (without Helm's ownership).
@@ -130,16 +141,76 @@ spec:
 		if out, err := command(5*time.Minute, nil, helm, "uninstall", release, "--namespace", ns, "--wait", "--timeout", "3m"); err != nil {
 			t.Errorf("%v\n%s", err, out)
 		}
-		ds := &corev1.PodList{}
-		if err := k8s.List(context.Background(), ds, client.InNamespace("kube-system"), client.MatchingLabels{"app.kubernetes.io/name": "berth-node-proxy"}); err == nil && len(ds.Items) > 0 {
-			t.Errorf("%d node proxy Pods left after helm uninstall", len(ds.Items))
-		}
+		checkNodeProxyGone(t)
 	})
+	check(t, installation{ns: ns, prefix: "ecs-", host: "localhost:" + strconv.Itoa(proxyPort), own: own, digest: digest, poweruse: "ecs-berth-registry-poweruser"})
+}
 
-	// Every component runs on the real node, ready, as the chart describes it.
-	for _, c := range []struct{ ns, name string }{{ns, "ecs-berth-controller"}, {ns, "ecs-berth-registry"}, {"kube-system", "ecs-berth-node-proxy"}} {
+// TestKustomizeInstallOnRealNode installs config/default with kubectl, Berth's image set by
+// an overlay as a user would (kustomize edit set image), and checks the installation. The
+// node proxy listens on its default, localhost:5001.
+func TestKustomizeInstallOnRealNode(t *testing.T) {
+	own, digest := prepareInstall(t)
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "config"), os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(dir, "install")
+	if err := os.MkdirAll(overlay, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), fmt.Appendf(nil, `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [../config/default]
+images:
+- {name: ghcr.io/berth-dev/berth, newName: %s/berth, digest: %s}
+`, own, digest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	kubectl(t, "apply", "-k", overlay)
+	t.Cleanup(func() {
+		if out, err := command(5*time.Minute, nil, tool("kubectl"), "delete", "-k", overlay, "--wait=true", "--timeout=3m", "--ignore-not-found"); err != nil {
+			t.Errorf("%v\n%s", err, out)
+		}
+		checkNodeProxyGone(t)
+		// The sandbox's CRDs went with config/default: put them back for the other tests.
+		kubectl(t, "apply", "--server-side", "-k", "config/crd")
+		kubectl(t, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+	})
+	for _, d := range []string{"deployment/berth-controller", "deployment/berth-registry"} {
+		kubectl(t, "rollout", "status", "-n", "berth-system", d, "--timeout=5m")
+	}
+	kubectl(t, "rollout", "status", "-n", "kube-system", "daemonset/berth-node-proxy", "--timeout=3m")
+	t.Logf("kubectl apply -k, rolled out: %s", time.Since(start).Round(time.Second))
+	check(t, installation{ns: "berth-system", host: "localhost:5001", own: own, digest: digest, poweruse: "berth-registry-poweruser"})
+}
+
+// checkNodeProxyGone fails the test when node proxy Pods are left after an uninstall.
+func checkNodeProxyGone(t *testing.T) {
+	t.Helper()
+	kubetest.Eventually(t, 2*time.Minute, func() error {
 		pods := &corev1.PodList{}
-		if err := k8s.List(context.Background(), pods, client.InNamespace(c.ns), client.MatchingLabels{"app.kubernetes.io/name": strings.TrimPrefix(c.name, "ecs-")}); err != nil {
+		if err := k8s.List(context.Background(), pods, client.InNamespace("kube-system"), client.MatchingLabels{"app.kubernetes.io/name": "berth-node-proxy"}); err != nil {
+			return err
+		}
+		if len(pods.Items) > 0 {
+			return fmt.Errorf("%d node proxy Pods left after the uninstall", len(pods.Items))
+		}
+		return nil
+	})
+}
+
+// check verifies an installation on the real node: berth-controller, berth-registry and the
+// node proxy run there as Pods with the defaults (probes, non-root, read-only root, the
+// registry's volume, the controller reaching the API server through the kubernetes Service,
+// leader election, metrics), and a task image pushed through the node proxy's
+// localhost:<port> is pulled by containerd from the same name.
+func check(t *testing.T, in installation) {
+	t.Helper()
+	for _, c := range []struct{ ns, name string }{{in.ns, "berth-controller"}, {in.ns, "berth-registry"}, {"kube-system", "berth-node-proxy"}} {
+		pods := &corev1.PodList{}
+		if err := k8s.List(context.Background(), pods, client.InNamespace(c.ns), client.MatchingLabels{"app.kubernetes.io/name": c.name}); err != nil {
 			t.Fatal(err)
 		}
 		if len(pods.Items) != 1 {
@@ -150,18 +221,18 @@ spec:
 		if p.Spec.NodeName != nodeName || p.Status.Phase != corev1.PodRunning || len(cs) != 1 || !cs[0].Ready || cs[0].RestartCount != 0 {
 			t.Errorf("%s: node %q, phase %s, container statuses %+v", p.Name, p.Spec.NodeName, p.Status.Phase, cs)
 		}
-		if !strings.HasSuffix(cs[0].ImageID, digestOfPlatform(t, own, digest)) && !strings.Contains(p.Spec.Containers[0].Image, digest) {
-			t.Errorf("%s runs image %s (%s), want %s@%s", p.Name, p.Spec.Containers[0].Image, cs[0].ImageID, own, digest)
+		if img := p.Spec.Containers[0].Image; img != in.own+"/berth@"+in.digest {
+			t.Errorf("%s runs image %s, want %s/berth@%s", p.Name, img, in.own, in.digest)
 		}
 		sc := p.Spec.Containers[0].SecurityContext
 		if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || p.Spec.SecurityContext.RunAsNonRoot == nil || !*p.Spec.SecurityContext.RunAsNonRoot {
 			t.Errorf("%s: security context %+v / %+v, want non-root with a read-only root", p.Name, p.Spec.SecurityContext, sc)
 		}
-		if c.name == "ecs-berth-controller" {
+		if c.name == "berth-controller" {
 			// Leader election through the in-cluster API address (the kubernetes Service).
 			lease := &coordinationv1.Lease{}
 			kubetest.Eventually(t, time.Minute, func() error {
-				if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "berth-controller.berth.dev"}, lease); err != nil {
+				if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: in.ns, Name: "berth-controller.berth.dev"}, lease); err != nil {
 					return err
 				}
 				if lease.Spec.HolderIdentity == nil || !strings.HasPrefix(*lease.Spec.HolderIdentity, p.Name) {
@@ -176,7 +247,7 @@ spec:
 		}
 	}
 	claim := &corev1.PersistentVolumeClaim{}
-	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "ecs-berth-registry"}, claim); err != nil || claim.Spec.VolumeName != "berth-registry-node-test" {
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: in.ns, Name: in.prefix + "berth-registry"}, claim); err != nil || claim.Spec.VolumeName != "berth-registry-node-test" {
 		t.Errorf("registry claim: %v, bound to %q", err, claim.Spec.VolumeName)
 	}
 
@@ -186,7 +257,9 @@ spec:
 apiVersion: ecr.berth.dev/v1alpha1
 kind: Repository
 metadata: {name: hello}
-spec: {}
+# Deleted with its images when the test deletes the namespace (ECR keeps a repository that
+# holds images otherwise).
+spec: {forceDelete: true}
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -195,39 +268,38 @@ metadata: {name: builder}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: builder-poweruser}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ecs-berth-registry-poweruser}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: `+in.poweruse+`}
 subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 `)
 	kubectl(t, "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=60s")
-	if uri := strings.TrimSpace(kubectl(t, "get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.repositoryUri}")); uri != host+"/"+u.ns+"/hello" {
-		t.Errorf("repositoryUri %q, want %s/%s/hello", uri, host, u.ns)
+	if uri := strings.TrimSpace(kubectl(t, "get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.repositoryUri}")); uri != in.host+"/"+u.ns+"/hello" {
+		t.Errorf("repositoryUri %q, want %s/%s/hello", uri, in.host, u.ns)
 	}
-	u.pushTo(t, host, "v1", "through-the-node-proxy")
-	u.taskDefinition(t, "hello", host+"/"+u.ns+"/hello:v1")
+	u.pushTo(t, in.host, "v1", "through-the-node-proxy")
+	u.taskDefinition(t, "hello", in.host+"/"+u.ns+"/hello:v1")
 	u.service(t, "hello", "hello", 1)
 	pods := u.waitRunning(t, "hello", 1, 3*time.Minute)
-	if img := pods[0].Spec.Containers[0].Image; !strings.HasPrefix(img, host+"/"+u.ns+"/hello@sha256:") {
-		t.Errorf("task image %q, want %s/%s/hello pinned by digest", img, host, u.ns)
+	if img := pods[0].Spec.Containers[0].Image; !strings.HasPrefix(img, in.host+"/"+u.ns+"/hello@sha256:") {
+		t.Errorf("task image %q, want %s/%s/hello pinned by digest", img, in.host, u.ns)
+	}
+	// Deleted before the components go, as a user uninstalling must (finalizers).
+	if out, err := command(2*time.Minute, nil, tool("kubectl"), "delete", "namespace", u.ns, "--wait=true", "--timeout=90s"); err != nil {
+		t.Fatalf("%v\n%s\nnamespace: %s\nleft: %s\ncontroller: %s", err, out, kubectlOut("get", "namespace", u.ns, "-o", "jsonpath={.status}"),
+			kubectlOut("get", "pods,services.ecs.berth.dev,taskdefinitions,repositories,secrets,serviceaccounts", "-n", u.ns,
+				"-o", "custom-columns=KIND:.kind,NAME:.metadata.name,FINALIZERS:.metadata.finalizers,DELETING:.metadata.deletionTimestamp,PHASE:.status.phase"),
+			grepLines(kubectlOut("logs", "-n", in.ns, "deployment/"+in.prefix+"berth-controller", "--tail=2000"), "epositor", 20))
 	}
 }
 
-// digestOfPlatform is the manifest digest of this machine's platform in the image index.
-func digestOfPlatform(t *testing.T, reg, index string) string {
-	t.Helper()
-	out, err := command(time.Minute, nil, "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://"+reg+"/berth@"+index)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+// grepLines is the last n lines of s that contain sub.
+func grepLines(s, sub string, n int) string {
+	var out []string
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
 	}
-	i := strings.Index(out, `"digest":"`)
-	if i < 0 {
-		i = strings.Index(out, `"digest": "`)
-	}
-	if i < 0 {
-		t.Fatalf("no manifest in the index: %s", out)
-	}
-	rest := out[i:]
-	rest = rest[strings.Index(rest, "sha256:"):]
-	return rest[:len("sha256:")+64]
+	return strings.Join(out[max(0, len(out)-n):], "\n")
 }
 
 // kubectlOut runs kubectl and returns its output, errors included (for failure messages).
