@@ -113,7 +113,9 @@ spec:
   persistentVolumeReclaimPolicy: Retain
   hostPath: {path: %s, type: Directory}
 `, pvDir))
-	t.Cleanup(func() { _, _ = command(time.Minute, nil, tool("kubectl"), "delete", "pv", "berth-registry-node-test", "--wait=false") })
+	t.Cleanup(func() {
+		_, _ = command(time.Minute, nil, tool("kubectl"), "delete", "pv", "berth-registry-node-test", "--wait=false")
+	})
 	return own, digest
 }
 
