@@ -18,7 +18,7 @@ limitations under the License.
 // (BindFlags), what the manager caches (CacheOptions), and Setup, which builds every reconciler
 // from the Options, the registry client they share, the field indexes and the metrics
 // collector. The reconcilers themselves live in one package per API group, ecs (TaskDefinition,
-// Service, PullCredentials) and ecr (Repository, RepositoryPolicy, the registry's notification
+// Service, Task, PullCredentials) and ecr (Repository, RepositoryPolicy, the registry's notification
 // receiver); they stay thin: they read state, call the pure planners in internal/, apply the
 // result and write status once.
 package controllers
@@ -103,6 +103,19 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		Digests:               opts.Digests,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Service controller: %w", err)
+	}
+	if err := (&ecs.TaskReconciler{
+		Client:                mgr.GetClient(),
+		APIReader:             mgr.GetAPIReader(),
+		Scheme:                mgr.GetScheme(),
+		Recorder:              mgr.GetEventRecorder("berth-task-controller"),
+		BinpackSchedulerName:  opts.BinpackSchedulerName,
+		ContainerRestartRules: opts.ContainerRestartRules,
+		RegistryHost:          opts.RegistryHost,
+		PullSecretName:        opts.PullSecretName,
+		Digests:               opts.Digests,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Task controller: %w", err)
 	}
 	if opts.RegistryHost != "" && opts.PullSecretName != "" {
 		if err := (&ecs.PullCredentialsReconciler{

@@ -43,6 +43,10 @@ const ServiceFamilyIndex = "ecs.berth.dev/task-definition-family"
 // availabilityZoneRebalancing. A Node change enqueues only them.
 const ServiceNodeAwareIndex = "ecs.berth.dev/node-aware"
 
+// TaskWaitingFamilyIndex indexes the Tasks whose revision is not resolved yet by the family
+// they name, so a TaskDefinition or revision appearing starts them.
+const TaskWaitingFamilyIndex = "ecs.berth.dev/waiting-family"
+
 // SetupIndexes registers the field indexes the reconcilers query.
 func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &ecsv1alpha1.Service{}, ServiceFamilyIndex, func(o client.Object) []string {
@@ -58,7 +62,24 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("indexing Services by node awareness: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &ecsv1alpha1.Task{}, TaskWaitingFamilyIndex, func(o client.Object) []string {
+		return waitingFamily(o.(*ecsv1alpha1.Task))
+	}); err != nil {
+		return fmt.Errorf("indexing Tasks by the family they wait for: %w", err)
+	}
 	return nil
+}
+
+// waitingFamily is the family a Task that has not started yet names; nil once it started.
+func waitingFamily(t *ecsv1alpha1.Task) []string {
+	if t.Status.TaskDefinition != "" || t.Status.LastStatus != "" {
+		return nil
+	}
+	family, _, err := revisions.ParseRef(t.Spec.TaskDefinition)
+	if err != nil {
+		return nil
+	}
+	return []string{family}
 }
 
 // nodeAware reports whether a Service's tasks depend on the cluster's Nodes.

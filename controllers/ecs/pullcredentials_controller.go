@@ -80,12 +80,12 @@ const RegistryReaderRole = "berth-registry-reader"
 // pullCredentialsRequestName is the name of every request of the namespace-keyed reconciler.
 const pullCredentialsRequestName = "pull-credentials"
 
-// PullCredentialsReconciler keeps, in every namespace whose Services run task definitions
-// with bundled-registry images, what their Pods need to pull them: the execution
+// PullCredentialsReconciler keeps, in every namespace whose Services or Tasks run task
+// definitions with bundled-registry images, what their Pods need to pull them: the execution
 // ServiceAccount (created when missing), a RoleBinding of it to berth-registry-reader, and a
 // kubernetes.io/dockerconfigjson Secret with a registry token of it (TokenRequest, audience
 // Audience, Lifetime long, renewed at half-life). It removes what it made once no Service
-// needs it. It works per namespace because Secrets, tokens and bindings are per namespace.
+// or running Task needs it. It works per namespace because Secrets, tokens and bindings are per namespace.
 type PullCredentialsReconciler struct {
 	Client client.Client
 	// APIReader reads execution ServiceAccounts the user made, which the label-scoped cache
@@ -117,10 +117,11 @@ type PullCredentialsReconciler struct {
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=berth-registry-reader
 // +kubebuilder:rbac:groups=ecs.berth.dev,resources=services,verbs=get;list;watch
+// +kubebuilder:rbac:groups=ecs.berth.dev,resources=tasks,verbs=get;list;watch
 // +kubebuilder:rbac:groups=ecs.berth.dev,resources=taskdefinitions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=controllerrevisions,verbs=get;list;watch
 
-// Reconcile brings one namespace's pull credentials to what its Services need.
+// Reconcile brings one namespace's pull credentials to what its Services and Tasks need.
 func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ns := req.Namespace
 	needed, users, err := r.neededIdentities(ctx, r.Client, ns)
@@ -153,33 +154,30 @@ func (r *PullCredentialsReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return ctrl.Result{RequeueAfter: max(time.Second, refresh.Sub(r.now()))}, nil
 }
 
-// neededIdentities are the execution ServiceAccounts of the namespace's Services whose task
-// definitions (the one in spec and those of their running deployments) pull from the bundled
-// registry, sorted, and the Services needing each, read through c (the cache, or the API
-// server to confirm a deletion).
-func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c client.Reader, ns string) ([]string, map[string][]*ecsv1alpha1.Service, error) {
+// neededIdentities are the execution ServiceAccounts whose task definitions pull from the
+// bundled registry, for the namespace's Services (the task definition in spec and those of
+// their running deployments) and its Tasks that have not stopped (the revision they run, or
+// the one they will resolve), sorted, and the objects needing each, read through c (the
+// cache, or the API server to confirm a deletion).
+func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c client.Reader, ns string) ([]string, map[string][]client.Object, error) {
 	var services ecsv1alpha1.ServiceList
 	if err := c.List(ctx, &services, client.InNamespace(ns)); err != nil {
 		return nil, nil, fmt.Errorf("listing the Services of namespace %s: %w", ns, err)
 	}
+	var standalone ecsv1alpha1.TaskList
+	if err := c.List(ctx, &standalone, client.InNamespace(ns)); err != nil {
+		return nil, nil, fmt.Errorf("listing the Tasks of namespace %s: %w", ns, err)
+	}
 	var out []string
-	users := map[string][]*ecsv1alpha1.Service{}
-	for i := range services.Items {
-		svc := &services.Items[i]
-		if !svc.DeletionTimestamp.IsZero() {
-			continue
-		}
-		refs := []string{svc.Spec.TaskDefinition}
-		for _, d := range svc.Status.Deployments {
-			refs = append(refs, d.TaskDefinition)
-		}
+	users := map[string][]client.Object{}
+	need := func(user client.Object, refs []string) {
 		for _, ref := range refs {
 			if ref == "" {
 				continue
 			}
 			rev, err := revisions.Resolve(ctx, c, ns, ref)
 			if err != nil {
-				// A missing family or revision runs no task; the Service reports it.
+				// A missing family or revision runs no task; the Service or Task reports it.
 				continue
 			}
 			if len(taskdef.RegistryImages(&rev.Spec, r.RegistryHost)) > 0 {
@@ -187,24 +185,45 @@ func (r *PullCredentialsReconciler) neededIdentities(ctx context.Context, c clie
 				if !slices.Contains(out, sa) {
 					out = append(out, sa)
 				}
-				if !slices.Contains(users[sa], svc) {
-					users[sa] = append(users[sa], svc)
+				if !slices.Contains(users[sa], user) {
+					users[sa] = append(users[sa], user)
 				}
 			}
+		}
+	}
+	for i := range services.Items {
+		svc := &services.Items[i]
+		if !svc.DeletionTimestamp.IsZero() {
+			continue
+		}
+		need(svc, append([]string{svc.Spec.TaskDefinition}, deploymentRefs(svc)...))
+	}
+	for i := range standalone.Items {
+		if t := &standalone.Items[i]; t.DeletionTimestamp.IsZero() && t.Status.LastStatus != ecsv1alpha1.TaskStopped {
+			need(t, []string{taskRef(t)})
 		}
 	}
 	slices.Sort(out)
 	return out, users, nil
 }
 
-// reportFailure tells the Services that need an execution identity's pull credentials why
-// they could not be kept: their tasks will fail to pull from the bundled registry.
-func (r *PullCredentialsReconciler) reportFailure(services []*ecsv1alpha1.Service, sa string, err error) {
+// taskRef is the revision a Task runs, or the reference it will resolve when it starts.
+func taskRef(t *ecsv1alpha1.Task) string {
+	if t.Status.TaskDefinition != "" {
+		return t.Status.TaskDefinition
+	}
+	return t.Spec.TaskDefinition
+}
+
+// reportFailure tells the Services and Tasks that need an execution identity's pull
+// credentials why they could not be kept: their tasks will fail to pull from the bundled
+// registry.
+func (r *PullCredentialsReconciler) reportFailure(users []client.Object, sa string, err error) {
 	if r.Recorder == nil {
 		return
 	}
-	for _, svc := range services {
-		r.Recorder.Eventf(svc, nil, corev1.EventTypeWarning, "PullCredentialsFailed", "KeepPullCredentials",
+	for _, user := range users {
+		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, "PullCredentialsFailed", "KeepPullCredentials",
 			"pull credentials of execution ServiceAccount %s: %s", sa, conditions.Truncate(err.Error(), 900))
 	}
 }
@@ -401,6 +420,8 @@ func (r *PullCredentialsReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := ctrl.NewControllerManagedBy(mgr).
 		Named("pullcredentials").
 		Watches(&ecsv1alpha1.Service{}, toNamespace, builder.WithPredicates(specOrDeployments)).
+		// A Task needs credentials from its creation until it stops.
+		Watches(&ecsv1alpha1.Task{}, toNamespace, builder.WithPredicates(taskRefOrStopped)).
 		// Every change: a new revision shows in the TaskDefinition's status, after its
 		// ControllerRevision exists, and may bring or drop registry images.
 		Watches(&ecsv1alpha1.TaskDefinition{}, toNamespace).
@@ -411,6 +432,17 @@ func (r *PullCredentialsReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return fmt.Errorf("setting up the pull credentials controller: %w", err)
 	}
 	return nil
+}
+
+// taskRefOrStopped lets through Task creations, deletions, and updates that change the
+// revision it runs or whether it stopped.
+var taskRefOrStopped = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*ecsv1alpha1.Task)
+		n, ok2 := e.ObjectNew.(*ecsv1alpha1.Task)
+		return !ok1 || !ok2 || taskRef(o) != taskRef(n) ||
+			(o.Status.LastStatus == ecsv1alpha1.TaskStopped) != (n.Status.LastStatus == ecsv1alpha1.TaskStopped)
+	},
 }
 
 // deploymentRefs are the task definitions of a Service's deployments.

@@ -31,7 +31,7 @@ import (
 )
 
 // k8s is the client of the control plane every test of this package shares; a manager with
-// the three ECS reconcilers runs against it, as in a cluster.
+// the four ECS reconcilers runs against it, as in a cluster.
 var k8s client.Client
 
 // waitFor is how long a test waits for the controllers to act.
@@ -75,6 +75,16 @@ func setupECS(ctx context.Context, mgr ctrl.Manager) error {
 		APIReader:      mgr.GetAPIReader(),
 		Scheme:         mgr.GetScheme(),
 		Recorder:       mgr.GetEventRecorder("berth-service-controller"),
+		RegistryHost:   testRegistryHost,
+		PullSecretName: testPullSecret,
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&ecs.TaskReconciler{
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Scheme:         mgr.GetScheme(),
+		Recorder:       mgr.GetEventRecorder("berth-task-controller"),
 		RegistryHost:   testRegistryHost,
 		PullSecretName: testPullSecret,
 	}).SetupWithManager(mgr); err != nil {

@@ -88,13 +88,38 @@ type TemplateInput struct {
 func BuildTemplate(in TemplateInput) corev1.PodTemplateSpec {
 	t := *in.Translated.Template.DeepCopy()
 	in.Scheduling.ApplyTo(&t.Spec)
-	labels := map[string]string{}
-	annotations := map[string]string{}
+	labels, annotations := taskMetadata(&t, in.Tags, in.RestartEnabled, in.Translated.DenyAllNetworkPolicy)
+	if in.ManagedTags {
+		labels[LabelManagedName] = in.Service
+		labels[LabelManagedPartOf] = in.Namespace
+	}
+	labels[ecsv1alpha1.ServiceLabel] = in.Service
+	t.Labels, t.Annotations = labels, annotations
+
+	if grace := in.HealthCheckGracePeriodSeconds; grace > 0 {
+		for _, list := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
+			for i := range list {
+				if p := list[i].LivenessProbe; p != nil {
+					p.InitialDelaySeconds = max(p.InitialDelaySeconds, grace)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// taskMetadata returns copies of a translated template's labels and annotations with what
+// every task Pod gets besides the translation, for services and standalone tasks alike: the
+// tags (labels where valid as labels, annotations where only the key is, the AnnotationTags
+// JSON otherwise; keys in Berth's domain are ignored), the containers with the ECS restart
+// policy, and the label the deny-all NetworkPolicy selects.
+func taskMetadata(t *corev1.PodTemplateSpec, tags []ecsv1alpha1.Tag, restartEnabled []string, isolated bool) (labels, annotations map[string]string) {
+	labels = map[string]string{}
+	annotations = map[string]string{}
 	maps.Copy(labels, t.Labels)
 	maps.Copy(annotations, t.Annotations)
-
 	odd := map[string]string{}
-	for _, tag := range in.Tags {
+	for _, tag := range tags {
 		switch {
 		case isBerthKey(tag.Key):
 		case len(validation.IsQualifiedName(tag.Key)) > 0:
@@ -111,29 +136,13 @@ func BuildTemplate(in TemplateInput) corev1.PodTemplateSpec {
 			annotations[AnnotationTags] = string(b)
 		}
 	}
-	if in.ManagedTags {
-		labels[LabelManagedName] = in.Service
-		labels[LabelManagedPartOf] = in.Namespace
-	}
-	if in.Translated.DenyAllNetworkPolicy {
+	if isolated {
 		labels[LabelNetworkIsolated] = "true"
 	}
-	if len(in.RestartEnabled) > 0 {
-		annotations[AnnotationRestartEnabled] = strings.Join(in.RestartEnabled, ",")
+	if len(restartEnabled) > 0 {
+		annotations[AnnotationRestartEnabled] = strings.Join(restartEnabled, ",")
 	}
-	labels[ecsv1alpha1.ServiceLabel] = in.Service
-	t.Labels, t.Annotations = labels, annotations
-
-	if grace := in.HealthCheckGracePeriodSeconds; grace > 0 {
-		for _, list := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
-			for i := range list {
-				if p := list[i].LivenessProbe; p != nil {
-					p.InitialDelaySeconds = max(p.InitialDelaySeconds, grace)
-				}
-			}
-		}
-	}
-	return t
+	return labels, annotations
 }
 
 // isBerthKey reports a key in Berth's own label domain, which tags may not write.

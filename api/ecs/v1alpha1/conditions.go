@@ -66,12 +66,26 @@ const (
 	// NameTakenReason: a core Service Berth would create exists and belongs to someone else;
 	// Berth leaves it alone.
 	NameTakenReason = "NameTaken"
+	// TaskStartingReason: a Task has not reached RUNNING yet (PROVISIONING, PENDING,
+	// ACTIVATING).
+	TaskStartingReason = "TaskStarting"
+	// TaskRunningReason: a Task is RUNNING.
+	TaskRunningReason = "TaskRunning"
+	// TaskStoppingReason: a Task must stop and has not stopped yet.
+	TaskStoppingReason = "TaskStopping"
+	// TaskCompletedReason: a Task stopped because its essential container exited with 0.
+	TaskCompletedReason = "TaskCompleted"
+	// TaskStoppedOnRequestReason: a Task stopped because desiredStatus was set to STOPPED.
+	TaskStoppedOnRequestReason = "TaskStoppedOnRequest"
+	// TaskFailedReason: a Task stopped because it failed: it did not start, an essential
+	// container exited with a code other than 0, or the cluster stopped it.
+	TaskFailedReason = "TaskFailed"
 )
 
 // Finalizer is set on kinds of this group whose cleanup owner references cannot express.
 const Finalizer = "ecs.berth.dev/finalizer"
 
-// Labels set on task Pods and on the objects Berth creates for a Service.
+// Labels set on task Pods and on the objects Berth creates for a Service or a Task.
 const (
 	// ServiceLabel holds the ECS service name on its task Pods; the scale selector uses it.
 	ServiceLabel = "ecs.berth.dev/service"
@@ -79,4 +93,9 @@ const (
 	DeploymentLabel = "ecs.berth.dev/deployment"
 	// TaskDefinitionLabel holds "<family>-<revision>" of the revision a task runs.
 	TaskDefinitionLabel = "ecs.berth.dev/task-definition"
+	// TaskLabel holds the Task name on a standalone task's Pod and NetworkPolicy.
+	TaskLabel = "ecs.berth.dev/task"
+	// TaskGroupLabel holds a standalone task's group (a hash where the group is not a valid
+	// label value); spread and distinctInstance count the Pods of one group.
+	TaskGroupLabel = "ecs.berth.dev/task-group"
 )

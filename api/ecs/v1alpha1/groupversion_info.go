@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package v1alpha1 holds the ecs.berth.dev API: TaskDefinition (ECS task definitions with
-// numbered revisions) and Service (ECS services whose tasks are Pods).
+// numbered revisions), Service (ECS services whose tasks are Pods) and Task (ECS standalone
+// tasks, RunTask).
 //
 // Field names and enum values keep the ECS API's spelling (camelCase fields, UPPER_CASE
 // enums such as REPLICA or PRIMARY) so that an ECS task definition's JSON, converted to
@@ -52,6 +53,8 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&TaskDefinitionList{},
 		&Service{},
 		&ServiceList{},
+		&Task{},
+		&TaskList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil

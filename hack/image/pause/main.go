@@ -23,9 +23,11 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,13 +45,13 @@ func main() {
 	tag := flag.String("tag", "registry.k8s.io/pause:3.10.2", "Name the image is imported under (containerd's pinned sandbox image).")
 	out := flag.String("o", "pause.tar", "Image tarball to write.")
 	flag.Parse()
-	if err := run(*src, *tag, *out); err != nil {
+	if err := run(context.Background(), *src, *tag, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "hack/image/pause:", err)
 		os.Exit(1)
 	}
 }
 
-func run(src, tag, out string) error {
+func run(ctx context.Context, src, tag, out string) error {
 	if src == "" {
 		return errors.New("-src is required")
 	}
@@ -63,15 +65,15 @@ func run(src, tag, out string) error {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "pause")
-	cc := exec.Command("gcc", "-Os", "-static", "-DVERSION="+ref.TagStr()+"-berth", "-o", bin, src)
+	cc := exec.CommandContext(ctx, "gcc", "-Os", "-static", "-DVERSION="+ref.TagStr()+"-berth", "-o", bin, src) //nolint:gosec // the caller's source path and a parsed tag
 	cc.Stdout, cc.Stderr = os.Stderr, os.Stderr
 	if err := cc.Run(); err != nil {
 		return fmt.Errorf("gcc: %w", err)
 	}
-	if err := exec.Command("strip", bin).Run(); err != nil {
+	if err := exec.CommandContext(ctx, "strip", bin).Run(); err != nil { //nolint:gosec // a file in our temporary folder
 		return fmt.Errorf("strip: %w", err)
 	}
-	data, err := os.ReadFile(bin)
+	data, err := os.ReadFile(bin) //nolint:gosec // a file in our temporary folder
 	if err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func run(src, tag, out string) error {
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	layer, err := tarball.LayerFromReader(&buf)
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
 	if err != nil {
 		return err
 	}
