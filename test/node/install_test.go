@@ -154,7 +154,7 @@ func TestHelmInstallOnRealNode(t *testing.T) {
 func TestKustomizeInstallOnRealNode(t *testing.T) {
 	own, digest := prepareInstall(t)
 	dir := t.TempDir()
-	if err := os.CopyFS(filepath.Join(dir, "config"), os.DirFS(filepath.Join(root, "config"))); err != nil {
+	if err := os.CopyFS(filepath.Join(dir, "config"), os.DirFS(filepath.Join(sb.Root, "config"))); err != nil {
 		t.Fatal(err)
 	}
 	overlay := filepath.Join(dir, "install")

@@ -36,6 +36,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
+	"github.com/berth-dev/berth/internal/testutil/realnode"
 )
 
 // user is what a team does before deploying: a namespace, a Repository, a builder
@@ -80,7 +81,7 @@ func (u *user) push(t *testing.T, tag, variant string) string {
 func (u *user) pushTo(t *testing.T, host, tag, variant string) string {
 	t.Helper()
 	dir := u.layout + "-" + tag
-	digest, err := writeBusyboxLayout(dir, variant)
+	digest, err := realnode.BusyboxLayout(dir, variant, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,3 @@
-//go:build node
-
 /*
 Copyright 2026 The Berth Authors.
 
@@ -16,11 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package node
+package realnode
 
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -40,18 +39,19 @@ import (
 // userland of the test image.
 const busybox = "/bin/busybox"
 
-// httpServerScript is the test image's command: it says hello on stdout (kubectl logs reads
+// HTTPServerScript is the test image's command: it says hello on stdout (kubectl logs reads
 // it), then serves "served-by-real-node" on port 8080 until SIGTERM (busybox httpd as PID 1
 // would ignore it and use the whole grace period).
-const httpServerScript = `echo "hello from a real container on $(hostname)"; ` +
+const HTTPServerScript = `echo "hello from a real container on $(hostname)"; ` +
 	`mkdir -p /www && echo served-by-real-node >/www/index.html; ` +
 	`trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait $!`
 
-// writeBusyboxLayout writes an OCI image layout holding one image (tag v1) of Debian's
-// busybox-static whose default command is httpServerScript, with VARIANT=variant in its
-// environment, and returns the manifest digest. No image registry on the internet is
+// BusyboxLayout writes an OCI image layout holding one image (tag v1) of Debian's
+// busybox-static whose default command is HTTPServerScript, with VARIANT=variant in its
+// environment, and returns the manifest digest. padding > 0 adds a second layer of that many
+// random (incompressible) bytes, for pull benchmarks. No image registry on the internet is
 // reachable here: the image is made from the host's file.
-func writeBusyboxLayout(dir, variant string) (string, error) {
+func BusyboxLayout(dir, variant string, padding int) (string, error) {
 	bin, err := os.ReadFile(busybox)
 	if err != nil {
 		return "", fmt.Errorf("reading %s (apt-get install busybox-static): %w", busybox, err)
@@ -111,6 +111,11 @@ func writeBusyboxLayout(dir, variant string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if padding > 0 {
+		if img, err = appendPadding(img, padding); err != nil {
+			return "", err
+		}
+	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return "", err
@@ -118,7 +123,7 @@ func writeBusyboxLayout(dir, variant string) (string, error) {
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", runtime.GOARCH
 	cfg.Config.Entrypoint = []string{"/bin/sh", "-c"}
-	cfg.Config.Cmd = []string{httpServerScript}
+	cfg.Config.Cmd = []string{HTTPServerScript}
 	cfg.Config.Env = []string{"PATH=/bin", "VARIANT=" + variant}
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return "", err
@@ -135,4 +140,28 @@ func writeBusyboxLayout(dir, variant string) (string, error) {
 		return "", err
 	}
 	return d.String(), nil
+}
+
+// appendPadding adds a layer holding /padding, n random bytes.
+func appendPadding(img v1.Image, n int) (v1.Image, error) {
+	data := make([]byte, n)
+	if _, err := rand.Read(data); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "padding", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(n), ModTime: time.Unix(0, 0)}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	layer, err := tarball.LayerFromReader(&buf, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, err
+	}
+	return mutate.AppendLayers(img, layer)
 }
