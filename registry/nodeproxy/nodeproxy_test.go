@@ -78,7 +78,11 @@ func TestForwardsHTTPBothWays(t *testing.T) {
 	_, _ = rand.Read(body)
 	hc := &http.Client{Transport: &http.Transport{}}
 	for i := range 3 { // several requests on one kept-alive connection
-		resp, err := hc.Post("http://"+addr+"/v2/", "application/octet-stream", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+addr+"/v2/", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +168,7 @@ func TestUpstreamDown(t *testing.T) {
 }
 
 func TestDrainClosesIdleConnections(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	upstream := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, _ *http.Request) {}))
 	defer upstream.Close()
 	addr, stop := start(t, &Proxy{Upstream: upstream.Listener.Addr().String(), DrainTimeout: 300 * time.Millisecond})
 	var d net.Dialer

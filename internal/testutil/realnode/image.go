@@ -19,8 +19,10 @@ package realnode
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -56,7 +58,7 @@ func BusyboxLayout(dir, variant string, padding int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading %s (apt-get install busybox-static): %w", busybox, err)
 	}
-	out, err := exec.Command(busybox, "--list").Output()
+	out, err := exec.CommandContext(context.Background(), busybox, "--list").Output()
 	if err != nil {
 		return "", fmt.Errorf("listing busybox applets: %w", err)
 	}
@@ -91,7 +93,7 @@ func BusyboxLayout(dir, variant string, padding int) (string, error) {
 			return "", err
 		}
 	}
-	for name, content := range map[string]string{
+	for name, content := range map[string]string{ //nolint:gosec // account files of the image, no password
 		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
 		"etc/group":  "root:x:0:\nnobody:x:65534:\n",
 	} {
@@ -102,7 +104,7 @@ func BusyboxLayout(dir, variant string, padding int) (string, error) {
 	if err := tw.Close(); err != nil {
 		return "", err
 	}
-	layer, err := tarball.LayerFromReader(&buf, tarball.WithMediaType(types.OCILayer))
+	layer, err := layerOf(buf.Bytes())
 	if err != nil {
 		return "", err
 	}
@@ -142,6 +144,12 @@ func BusyboxLayout(dir, variant string, padding int) (string, error) {
 	return d.String(), nil
 }
 
+// layerOf is an OCI layer (gzipped by go-containerregistry) of the tar bytes b.
+func layerOf(b []byte) (v1.Layer, error) {
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil },
+		tarball.WithMediaType(types.OCILayer))
+}
+
 // appendPadding adds a layer holding /padding, n random bytes.
 func appendPadding(img v1.Image, n int) (v1.Image, error) {
 	data := make([]byte, n)
@@ -159,7 +167,7 @@ func appendPadding(img v1.Image, n int) (v1.Image, error) {
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
-	layer, err := tarball.LayerFromReader(&buf, tarball.WithMediaType(types.OCILayer))
+	layer, err := layerOf(buf.Bytes())
 	if err != nil {
 		return nil, err
 	}

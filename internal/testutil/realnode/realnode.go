@@ -46,6 +46,9 @@ import (
 // NodeName is the real node's name.
 const NodeName = "berth-node-1"
 
+// sandboxScript is hack/sandbox.sh, the sandbox's script.
+const sandboxScript = "sandbox.sh"
+
 // Sandbox is a running sandbox with the real node and Berth.
 type Sandbox struct {
 	// Root is the repository's top folder.
@@ -101,7 +104,7 @@ func Start(extraEnv ...string) (sb *Sandbox, err error) {
 		"KUBECONFIG="+filepath.Join(sandboxDir, "kubeconfig"),
 	)
 	sb.Env = append(sb.Env, extraEnv...)
-	for _, step := range [][]string{{"sandbox.sh", "cluster"}, {"node.sh", "up"}, {"sandbox.sh", "rbac"}, {"sandbox.sh", "components"}} {
+	for _, step := range [][]string{{sandboxScript, "cluster"}, {"node.sh", "up"}, {sandboxScript, "rbac"}, {sandboxScript, "components"}} {
 		if out, err := sb.Script(10*time.Minute, step...); err != nil {
 			return sb, fmt.Errorf("%w\n%s", err, out)
 		}
@@ -133,7 +136,7 @@ func (sb *Sandbox) Logs() string {
 func (sb *Sandbox) Stop() error {
 	var errs []error
 	if sb.Env != nil {
-		for _, step := range [][]string{{"sandbox.sh", "stop-components"}, {"node.sh", "down"}, {"sandbox.sh", "down"}} {
+		for _, step := range [][]string{{sandboxScript, "stop-components"}, {"node.sh", "down"}, {sandboxScript, "down"}} {
 			if out, err := sb.Script(5*time.Minute, step...); err != nil {
 				errs = append(errs, fmt.Errorf("%w\n%s", err, out))
 			}
@@ -150,7 +153,7 @@ func (sb *Sandbox) Stop() error {
 func (sb *Sandbox) build(bin string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry") //nolint:gosec // our own temp folder
 	cmd.Dir, cmd.Env = sb.Root, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the components: %w\n%s", err, out)
@@ -184,7 +187,7 @@ func (sb *Sandbox) Command(timeout time.Duration, stdin []byte, name string, arg
 // Tool is a cached binary of hack/setup-tools.sh (kubectl, helm), or name from PATH.
 func Tool(name string) string {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil { //nolint:gosec // a tool name of the harness, in the tool cache
 			return filepath.Join(dir, name)
 		}
 	}
@@ -196,7 +199,7 @@ func Tool(name string) string {
 func FreePorts(n int) (int, error) {
 	for range 50 {
 		var lc net.ListenConfig
-		base := 20000 + rand.IntN(12000-n)
+		base := 20000 + rand.IntN(12000-n) //nolint:gosec // a port to try, not a secret
 		ok := true
 		for p := base; ok && p < base+n; p++ {
 			l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(p))
@@ -217,7 +220,8 @@ func FreePorts(n int) (int, error) {
 // under its folders, its bridge, its iptables chains.
 func leftovers(dir string) error {
 	var found []string
-	out, _ := exec.Command("ps", "-eo", "args").Output()
+	ctx := context.Background()
+	out, _ := exec.CommandContext(ctx, "ps", "-eo", "args").Output()
 	for line := range strings.SplitSeq(string(out), "\n") {
 		if strings.Contains(line, dir) || strings.Contains(line, "/run/berth-node") {
 			found = append(found, "process: "+line)
@@ -232,7 +236,7 @@ func leftovers(dir string) error {
 	if _, err := net.InterfaceByName("berthcni0"); err == nil {
 		found = append(found, "network device berthcni0")
 	}
-	if nat, err := exec.Command("iptables", "-t", "nat", "-S").Output(); err == nil {
+	if nat, err := exec.CommandContext(ctx, "iptables", "-t", "nat", "-S").Output(); err == nil {
 		for line := range strings.SplitSeq(string(nat), "\n") {
 			if strings.Contains(line, "berth-node") || strings.Contains(line, "KUBE-SERVICES") {
 				found = append(found, "iptables: "+line)
