@@ -523,7 +523,7 @@ func assertDefaults(t *testing.T, o objects) {
 		"ClusterRoleBinding/berth-controller", "ClusterRoleBinding/berth-controller-registry-admin", "ClusterRoleBinding/berth-registry",
 		"CustomResourceDefinition/repositories.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
 		"CustomResourceDefinition/services.ecs.berth.dev", "CustomResourceDefinition/taskdefinitions.ecs.berth.dev",
-		"CustomResourceDefinition/tasks.ecs.berth.dev",
+		"CustomResourceDefinition/scheduledtasks.ecs.berth.dev", "CustomResourceDefinition/tasks.ecs.berth.dev",
 		"DaemonSet/berth-node-proxy",
 		"Deployment/berth-controller", "Deployment/berth-registry",
 		"PersistentVolumeClaim/berth-registry",

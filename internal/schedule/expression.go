@@ -44,6 +44,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// Time zones come with the binary: the manager's image has no zoneinfo files.
 	_ "time/tzdata"
 )
