@@ -91,7 +91,7 @@ const (
 // +kubebuilder:printcolumn:name="Next Schedule",type=string,JSONPath=`.status.nextScheduleTime`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 50 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must hold only lowercase letters, digits and '-', start and end with a letter or digit, and be at most 50 characters: its Tasks are named <name>-<unix time>[-<n>], at most 63"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 49 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must hold only lowercase letters, digits and '-', start and end with a letter or digit, and be at most 49 characters: its Tasks are named <name>-<unix time>[-<n>], at most 63"
 type ScheduledTask struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional
