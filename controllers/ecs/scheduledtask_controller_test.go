@@ -239,6 +239,7 @@ func TestScheduledTask(t *testing.T) {
 // Down again until 18:30 with maximumEventAgeInSeconds 1200: the 18:00 run is 30 minutes old
 // and does not start either.
 func testScheduledMissedRuns(t *testing.T, e *schedEnv) {
+	t.Helper()
 	e.t = t
 	ctx := context.Background()
 	ns := kubetest.NewNamespace(t, e.c, "sched-")
@@ -295,6 +296,7 @@ func testScheduledMissedRuns(t *testing.T, e *schedEnv) {
 // outcomes follow their Tasks; finished runs beyond the history limits (2 successful, 1
 // failed) lose their Tasks.
 func testScheduledHistory(t *testing.T, e *schedEnv) {
+	t.Helper()
 	e.t = t
 	ns := kubetest.NewNamespace(t, e.c, "sched-")
 	e.clock.Set(ts("2026-03-01T10:00:30Z"))
@@ -370,6 +372,7 @@ func testScheduledHistory(t *testing.T, e *schedEnv) {
 // testScheduledReplace: with Replace the running Tasks are stopped (StopTask) and the new run
 // starts; count 3 starts three Tasks a run.
 func testScheduledReplace(t *testing.T, e *schedEnv) {
+	t.Helper()
 	e.t = t
 	ns := kubetest.NewNamespace(t, e.c, "sched-")
 	e.clock.Set(ts("2026-03-01T10:00:30Z"))
@@ -407,6 +410,7 @@ func testScheduledReplace(t *testing.T, e *schedEnv) {
 // unknown time zone, stalls the ScheduledTask with a reason and a message naming the
 // position; fixing it makes it Ready.
 func testScheduledInvalid(t *testing.T, e *schedEnv) {
+	t.Helper()
 	e.t = t
 	ns := kubetest.NewNamespace(t, e.c, "sched-")
 	e.clock.Set(ts("2026-03-01T10:00:30Z"))
@@ -452,6 +456,7 @@ func testScheduledInvalid(t *testing.T, e *schedEnv) {
 // testScheduledDisabled: a DISABLED schedule starts nothing; enabled again, it does not start
 // the runs that fell while it was disabled, only the later ones.
 func testScheduledDisabled(t *testing.T, e *schedEnv) {
+	t.Helper()
 	e.t = t
 	ctx := context.Background()
 	ns := kubetest.NewNamespace(t, e.c, "sched-")

@@ -333,7 +333,8 @@ func (s *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
 			y, m, d, h0, m0 = y+1, 1, 1, 0, 0
 			continue
 		case !s.has(fMonth, m):
-			y, m, d, h0, m0 = nextMonth(y, m)
+			y, m = nextMonth(y, m)
+			d, h0, m0 = 1, 0, 0
 			continue
 		}
 		if s.matchesDay(y, m, d) {
@@ -358,17 +359,19 @@ func (s *cronSpec) next(after time.Time, loc *time.Location) (time.Time, bool) {
 		}
 		h0, m0 = 0, 0
 		if d++; d > daysIn(y, m) {
-			y, m, d, _, _ = nextMonth(y, m)
+			y, m = nextMonth(y, m)
+			d = 1
 		}
 	}
 	return time.Time{}, false
 }
 
-func nextMonth(y, m int) (int, int, int, int, int) {
+// nextMonth is the month after y-m.
+func nextMonth(y, m int) (year, month int) {
 	if m == 12 {
-		return y + 1, 1, 1, 0, 0
+		return y + 1, 1
 	}
-	return y, m + 1, 1, 0, 0
+	return y, m + 1
 }
 
 func daysIn(y, m int) int {

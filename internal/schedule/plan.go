@@ -17,7 +17,6 @@ limitations under the License.
 package schedule
 
 import (
-	"encoding/binary"
 	"hash/fnv"
 	"time"
 )
@@ -138,9 +137,8 @@ func FlexibleOffset(key string, window time.Duration) func(time.Time) time.Durat
 		}
 		h := fnv.New64a()
 		_, _ = h.Write([]byte(key))
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], uint64(t.Unix()))
-		_, _ = h.Write(b[:])
-		return time.Duration(h.Sum64()%uint64(window/time.Second)) * time.Second
+		_, _ = h.Write([]byte(t.UTC().Format(time.RFC3339)))
+		seconds := uint64(window / time.Second)               //nolint:gosec // window is at least a second here
+		return time.Duration(h.Sum64()%seconds) * time.Second //nolint:gosec // below window, an int64
 	}
 }

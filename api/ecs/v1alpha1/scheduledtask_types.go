@@ -108,7 +108,7 @@ type ScheduledTask struct {
 
 // ScheduledTaskSpec mirrors EventBridge Scheduler's CreateSchedule with an ECS RunTask target.
 //
-	// +kubebuilder:validation:XValidation:rule="!has(self.startDate) || !has(self.endDate) || self.startDate < self.endDate",message="endDate must be after startDate",fieldPath=".endDate"
+// +kubebuilder:validation:XValidation:rule="!has(self.startDate) || !has(self.endDate) || self.startDate < self.endDate",message="endDate must be after startDate",fieldPath=".endDate"
 type ScheduledTaskSpec struct {
 	// scheduleExpression is when the task runs: rate(value unit) (unit minute(s), hour(s) or
 	// day(s); singular only with 1), cron(minutes hours day-of-month month day-of-week year)
@@ -232,8 +232,8 @@ type RetryPolicy struct {
 // ScheduledTaskTemplate is the task a run starts: a Task's spec without its stop fields,
 // plus count.
 //
-	// +kubebuilder:validation:XValidation:rule="!has(self.placementStrategy) || self.placementStrategy.all(s, s.type != 'spread' || !has(s.field) || self.placementStrategy.filter(t, t.type == 'spread' && has(t.field) && t.field == s.field).size() == 1)",message="placementStrategy may hold at most one spread per field",fieldPath=".placementStrategy"
-	// +kubebuilder:validation:XValidation:rule="!has(self.placementConstraints) || self.placementConstraints.filter(c, c.type == 'distinctInstance').size() <= 1",message="placementConstraints may hold distinctInstance at most once",fieldPath=".placementConstraints"
+// +kubebuilder:validation:XValidation:rule="!has(self.placementStrategy) || self.placementStrategy.all(s, s.type != 'spread' || !has(s.field) || self.placementStrategy.filter(t, t.type == 'spread' && has(t.field) && t.field == s.field).size() == 1)",message="placementStrategy may hold at most one spread per field",fieldPath=".placementStrategy"
+// +kubebuilder:validation:XValidation:rule="!has(self.placementConstraints) || self.placementConstraints.filter(c, c.type == 'distinctInstance').size() <= 1",message="placementConstraints may hold distinctInstance at most once",fieldPath=".placementConstraints"
 type ScheduledTaskTemplate struct {
 	// taskDefinition is "family" (the latest revision when each Task starts) or
 	// "family:revision".
