@@ -117,6 +117,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Task controller: %w", err)
 	}
+	if err := (&ecs.ScheduledTaskReconciler{
+		Client:   mgr.GetClient(),
+		Scheme:   mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("berth-scheduledtask-controller"),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the ScheduledTask controller: %w", err)
+	}
 	if opts.RegistryHost != "" && opts.PullSecretName != "" {
 		if err := (&ecs.PullCredentialsReconciler{
 			Client:       mgr.GetClient(),

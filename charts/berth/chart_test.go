@@ -522,6 +522,7 @@ func assertDefaults(t *testing.T, o objects) {
 		"ClusterRole/berth-registry-poweruser", "ClusterRole/berth-registry-reader",
 		"ClusterRoleBinding/berth-controller", "ClusterRoleBinding/berth-controller-registry-admin", "ClusterRoleBinding/berth-registry",
 		"CustomResourceDefinition/repositories.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
+		"CustomResourceDefinition/scheduledtasks.ecs.berth.dev",
 		"CustomResourceDefinition/services.ecs.berth.dev", "CustomResourceDefinition/taskdefinitions.ecs.berth.dev",
 		"CustomResourceDefinition/tasks.ecs.berth.dev",
 		"DaemonSet/berth-node-proxy",

@@ -80,6 +80,20 @@ const (
 	// TaskFailedReason: a Task stopped because it failed: it did not start, an essential
 	// container exited with a code other than 0, or the cluster stopped it.
 	TaskFailedReason = "TaskFailed"
+	// ScheduledReason: a ScheduledTask's schedule is valid and enabled; the message says
+	// when it runs next.
+	ScheduledReason = "Scheduled"
+	// ScheduleDisabledReason: a ScheduledTask's state is DISABLED.
+	ScheduleDisabledReason = "ScheduleDisabled"
+	// ScheduleCompletedReason: a ScheduledTask's schedule has no further run (an at time
+	// that passed, an endDate reached, a cron expression with no later match).
+	ScheduleCompletedReason = "ScheduleCompleted"
+	// InvalidScheduleExpressionReason: a ScheduledTask's scheduleExpression does not parse;
+	// the message names the position and the problem.
+	InvalidScheduleExpressionReason = "InvalidScheduleExpression"
+	// InvalidTimezoneReason: a ScheduledTask's scheduleExpressionTimezone is not an IANA
+	// time zone.
+	InvalidTimezoneReason = "InvalidTimezone"
 )
 
 // Finalizer is set on kinds of this group whose cleanup owner references cannot express.
@@ -98,4 +112,9 @@ const (
 	// TaskGroupLabel holds a standalone task's group (a hash where the group is not a valid
 	// label value); spread and distinctInstance count the Pods of one group.
 	TaskGroupLabel = "ecs.berth.dev/task-group"
+	// ScheduledTaskLabel holds the ScheduledTask name on the Tasks it started.
+	ScheduledTaskLabel = "ecs.berth.dev/scheduled-task"
+	// ScheduledTimeAnnotation holds, on a Task a ScheduledTask started, the time (RFC 3339,
+	// UTC) of the run it belongs to.
+	ScheduledTimeAnnotation = "ecs.berth.dev/scheduled-time"
 )

@@ -55,6 +55,8 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&ServiceList{},
 		&Task{},
 		&TaskList{},
+		&ScheduledTask{},
+		&ScheduledTaskList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
