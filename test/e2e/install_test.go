@@ -472,9 +472,13 @@ func (sb *installSandbox) checkNamespaceEmptied(ns string) {
 	})
 }
 
-// checkCRDs checks that Berth's four CRDs are there, or gone.
+// checkCRDs checks that Berth's CRDs (one per file of config/crd/bases) are there, or gone.
 func (sb *installSandbox) checkCRDs(want bool) {
 	ctx := context.Background()
+	files, err := filepath.Glob(filepath.Join(sb.root, "config", "crd", "bases", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		sb.t.Fatalf("no CRDs under config/crd/bases: %v", err)
+	}
 	sb.poll(2*time.Minute, func() error {
 		crds := &apiextensionsv1.CustomResourceDefinitionList{}
 		if err := sb.c.List(ctx, crds); err != nil {
@@ -486,8 +490,8 @@ func (sb *installSandbox) checkCRDs(want bool) {
 				berth = append(berth, c.Name)
 			}
 		}
-		if want && len(berth) != 4 {
-			return fmt.Errorf("CRDs %v, want Berth's four kept", berth)
+		if want && len(berth) != len(files) {
+			return fmt.Errorf("CRDs %v, want Berth's %d kept", berth, len(files))
 		}
 		if !want && len(berth) != 0 {
 			return fmt.Errorf("CRDs %v left", berth)
