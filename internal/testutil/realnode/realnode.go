@@ -217,7 +217,7 @@ func FreePorts(n int) (int, error) {
 }
 
 // leftovers lists what hack/node.sh down must have removed: processes of the node, mounts
-// under its folders, its bridge, its iptables chains.
+// under its folders, the kubelet's cgroups, its bridge, its iptables chains.
 func leftovers(dir string) error {
 	var found []string
 	ctx := context.Background()
@@ -232,6 +232,13 @@ func leftovers(dir string) error {
 		if f := strings.Fields(line); len(f) > 4 && (strings.HasPrefix(f[4], dir) || strings.HasPrefix(f[4], "/run/berth-node")) {
 			found = append(found, "mount: "+f[4])
 		}
+	}
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods")
+	if _, err := os.Stat("/sys/fs/cgroup/kubepods"); err == nil {
+		cgroups = append(cgroups, "/sys/fs/cgroup/kubepods")
+	}
+	for _, c := range cgroups {
+		found = append(found, "cgroup: "+c)
 	}
 	if _, err := net.InterfaceByName("berthcni0"); err == nil {
 		found = append(found, "network device berthcni0")
