@@ -54,6 +54,10 @@ var (
 	taskDefinitionGVK = ecsv1alpha1.GroupVersion.WithKind("TaskDefinition")
 	repositoryGVK     = ecrv1alpha1.GroupVersion.WithKind("Repository")
 	policyGVK         = ecrv1alpha1.GroupVersion.WithKind("RepositoryPolicy")
+	taskGVK           = ecsv1alpha1.GroupVersion.WithKind("Task")
+	scheduledTaskGVK  = ecsv1alpha1.GroupVersion.WithKind("ScheduledTask")
+	// everyKind is every kind with a health script in docs/argocd.
+	everyKind = []schema.GroupVersionKind{serviceGVK, taskDefinitionGVK, repositoryGVK, policyGVK, taskGVK, scheduledTaskGVK}
 )
 
 // health is what both readers say about one object.
@@ -479,7 +483,7 @@ func TestHealthArgoConfigMap(t *testing.T) {
 	if cm.Name != "argocd-cm" {
 		t.Errorf("ConfigMap name %q, want argocd-cm", cm.Name)
 	}
-	for _, gvk := range []schema.GroupVersionKind{serviceGVK, taskDefinitionGVK, repositoryGVK, policyGVK} {
+	for _, gvk := range everyKind {
 		key := "resource.customizations.health." + gvk.Group + "_" + gvk.Kind
 		got, ok := cm.Data[key]
 		if !ok {
@@ -490,8 +494,8 @@ func TestHealthArgoConfigMap(t *testing.T) {
 			t.Errorf("argocd-cm %s differs from %s_%s.lua", key, gvk.Group, gvk.Kind)
 		}
 	}
-	if len(cm.Data) != 4 {
-		t.Errorf("argocd-cm has %d keys, want the 4 health checks", len(cm.Data))
+	if len(cm.Data) != len(everyKind) {
+		t.Errorf("argocd-cm has %d keys, want the %d health checks", len(cm.Data), len(everyKind))
 	}
 }
 
@@ -499,7 +503,7 @@ func TestHealthArgoConfigMap(t *testing.T) {
 // on one with every field Berth writes, so a script using a library Argo CD does not open
 // (string, os) fails here rather than in Argo CD.
 func TestHealthScriptsRejectNothingArgoLacks(t *testing.T) {
-	for _, gvk := range []schema.GroupVersionKind{serviceGVK, taskDefinitionGVK, repositoryGVK, policyGVK} {
+	for _, gvk := range everyKind {
 		bare := &unstructured.Unstructured{}
 		bare.SetGroupVersionKind(gvk)
 		bare.SetName("x")
@@ -523,4 +527,93 @@ func TestHealthScriptsRejectNothingArgoLacks(t *testing.T) {
 	if _, _, err := runArgoHealth(`return {status = string.upper("healthy")}`, &unstructured.Unstructured{Object: map[string]any{}}); err == nil {
 		t.Error("the string library is open in the harness; Argo CD does not open it")
 	}
+}
+
+// TestHealthTask follows a standalone Task as Argo CD and kstatus read it: Degraded/Failed
+// while its task definition is missing, Progressing/InProgress while it starts and runs,
+// Healthy/Current once its essential container exited 0 (what a hook Task waits for).
+func TestHealthTask(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	task := &ecsv1alpha1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "once"}, Spec: ecsv1alpha1.TaskSpec{TaskDefinition: "app"}}
+	if err := k8s.Create(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	h := waitHealth(t, taskGVK, ns, "once", status.FailedStatus, "Degraded", ecsv1alpha1.TaskDefinitionNotFoundReason)
+	t.Logf("no task definition: %s", h)
+
+	if err := k8s.Create(ctx, ecstest.NewTaskDefinition(ns, "app", "app:1")); err != nil {
+		t.Fatal(err)
+	}
+	h = waitHealth(t, taskGVK, ns, "once", status.InProgressStatus, "Progressing", ecsv1alpha1.TaskStartingReason)
+	t.Logf("starting: %s", h)
+
+	// The kubelet's part: bind the Pod, run it, and end it with exit 0.
+	pod := &corev1.Pod{}
+	kubetest.Eventually(t, waitFor, func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "once"}, pod)
+	})
+	if err := k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod.Name},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: "node-a"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, waitFor, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil {
+			return err
+		}
+		start := metav1.NewTime(time.Now().Add(-time.Second).Truncate(time.Second))
+		pod.Status.Phase = corev1.PodSucceeded
+		pod.Status.ContainerStatuses = nil
+		for _, c := range pod.Spec.Containers {
+			pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: start, FinishedAt: start}}})
+		}
+		return k8s.Status().Update(ctx, pod)
+	})
+	h = waitHealth(t, taskGVK, ns, "once", status.CurrentStatus, "Healthy", "")
+	t.Logf("exited 0: %s", h)
+}
+
+// TestHealthScheduledTask: Healthy while scheduled, Suspended when DISABLED (as Argo CD shows
+// a suspended CronJob), Degraded with an unknown time zone.
+func TestHealthScheduledTask(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	st := &ecsv1alpha1.ScheduledTask{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nightly"},
+		Spec: ecsv1alpha1.ScheduledTaskSpec{
+			ScheduleExpression: "cron(0 3 * * ? *)",
+			TaskTemplate:       ecsv1alpha1.ScheduledTaskTemplate{TaskDefinition: "app"},
+		},
+	}
+	if err := k8s.Create(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	h := waitHealth(t, scheduledTaskGVK, ns, "nightly", status.CurrentStatus, "Healthy", "the next run is scheduled")
+	t.Logf("scheduled: %s", h)
+
+	patch := func(change func(*ecsv1alpha1.ScheduledTask)) {
+		t.Helper()
+		cur := &ecsv1alpha1.ScheduledTask{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "nightly"}, cur); err != nil {
+			t.Fatal(err)
+		}
+		p := client.MergeFrom(cur.DeepCopy())
+		change(cur)
+		if err := k8s.Patch(ctx, cur, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	patch(func(s *ecsv1alpha1.ScheduledTask) { s.Spec.State = ecsv1alpha1.ScheduleDisabled })
+	h = waitHealth(t, scheduledTaskGVK, ns, "nightly", status.CurrentStatus, "Suspended", "DISABLED")
+	t.Logf("disabled: %s", h)
+
+	patch(func(s *ecsv1alpha1.ScheduledTask) {
+		s.Spec.State = ecsv1alpha1.ScheduleEnabled
+		s.Spec.ScheduleExpressionTimezone = "Mars/Olympus_Mons"
+	})
+	h = waitHealth(t, scheduledTaskGVK, ns, "nightly", status.FailedStatus, "Degraded", ecsv1alpha1.InvalidTimezoneReason)
+	t.Logf("unknown time zone: %s", h)
 }

@@ -1,0 +1,74 @@
+-- Argo CD health check for ecs.berth.dev/Task (Berth), a standalone ECS task (RunTask).
+-- Healthy: Ready=True for the current generation: the task stopped and its essential
+--   containers exited 0, or it was stopped on request (StopTask).
+-- Degraded: Stalled=True (it failed to start, an essential container failed, its task
+--   definition is missing or invalid), or Ready=False with one of these failure reasons:
+--   TaskFailed, InvalidTaskDefinition.
+-- Progressing: everything else (provisioning, pulling, running, stopping; a retried error).
+-- As a hook (argocd.argoproj.io/hook), Argo CD waits for Healthy or Degraded, like a Job's.
+local degradedReasons = {
+  TaskFailed = true,
+  InvalidTaskDefinition = true,
+}
+
+local hs = {status = "Progressing", message = "Waiting for the Berth controller to report status"}
+local generation = 0
+if obj.metadata ~= nil and obj.metadata.generation ~= nil then
+  generation = obj.metadata.generation
+end
+local st = obj.status
+if st == nil then
+  return hs
+end
+
+-- A condition counts only if it was written for the current generation.
+local function current(c)
+  return c.observedGeneration == nil or c.observedGeneration >= generation
+end
+
+local function describe(c)
+  local text = c.reason or c.type
+  if c.message ~= nil and c.message ~= "" then
+    text = text .. ": " .. c.message
+  end
+  return text
+end
+
+local ready = nil
+local stalled = nil
+if st.conditions ~= nil then
+  for _, c in ipairs(st.conditions) do
+    if c.type == "Ready" and current(c) then
+      ready = c
+    elseif c.type == "Stalled" and c.status == "True" and current(c) then
+      stalled = c
+    end
+  end
+end
+
+if stalled ~= nil then
+  return {status = "Degraded", message = describe(stalled)}
+end
+if ready ~= nil and ready.status == "False" and degradedReasons[ready.reason] then
+  return {status = "Degraded", message = describe(ready)}
+end
+if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
+  if ready ~= nil then
+    hs.message = "Being deleted: " .. describe(ready)
+  else
+    hs.message = "Being deleted"
+  end
+  return hs
+end
+if st.observedGeneration == nil or st.observedGeneration < generation then
+  hs.message = "Waiting for the Berth controller to observe generation " .. generation
+  return hs
+end
+if ready == nil then
+  return hs
+end
+if ready.status == "True" then
+  return {status = "Healthy", message = ready.message or ""}
+end
+hs.message = describe(ready)
+return hs
