@@ -19,11 +19,14 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
@@ -90,4 +93,71 @@ func value(m *dto.Metric) float64 {
 		return g.GetValue()
 	}
 	return 0
+}
+
+// TestTaskAndScheduleMetrics: a ScheduledTask's first run shows as its last schedule time, on
+// time (overdue 0), and the Task it started is counted by last status until it stops.
+func TestTaskAndScheduleMetrics(t *testing.T) {
+	ns := ecstest.ServiceNamespace(t, k8s)
+	ecstest.CreateTaskDefinition(t, k8s, ns)
+	st := &ecsv1alpha1.ScheduledTask{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hourly"},
+		Spec: ecsv1alpha1.ScheduledTaskSpec{
+			ScheduleExpression: "rate(1 hour)",
+			TaskTemplate:       ecsv1alpha1.ScheduledTaskTemplate{TaskDefinition: "web"},
+		},
+	}
+	if err := k8s.Create(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, waitFor, func() error {
+		got := gather(t, ns)
+		if got["berth_scheduled_task_last_schedule_timestamp_seconds/hourly"] < float64(st.CreationTimestamp.Unix()-60) {
+			return fmt.Errorf("no last schedule time for hourly yet: %v", got)
+		}
+		if v, ok := got["berth_scheduled_task_overdue_seconds/hourly"]; !ok || v != 0 {
+			return fmt.Errorf("overdue %v (reported %v), want 0: %v", v, ok, got)
+		}
+		tasks := 0.0
+		for k, v := range got {
+			if strings.HasPrefix(k, "berth_tasks/") {
+				tasks += v
+			}
+		}
+		if tasks != 1 {
+			return fmt.Errorf("%v Tasks counted, want the run's 1: %v", tasks, got)
+		}
+		return nil
+	})
+}
+
+// gather returns the Berth series of namespace ns as "name/labels…" → value, with the
+// scheduled task's name or the task's last status and stop code as labels.
+func gather(t *testing.T, ns string) map[string]float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		if !strings.HasPrefix(f.GetName(), "berth_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] != ns {
+				continue
+			}
+			key := f.GetName() + "/" + labels["scheduled_task"]
+			if f.GetName() == "berth_tasks" {
+				key = f.GetName() + "/" + labels["last_status"] + "/" + labels["stop_code"]
+			}
+			out[key] += value(m)
+		}
+	}
+	return out
 }

@@ -250,9 +250,12 @@ cluster() {
     --kubeconfig "$KUBECONFIG_PATH" \
     --wait 2m >"$DIR/kwokctl.log" 2>&1 || { cat "$DIR/kwokctl.log" >&2; exit 1; }
   nodes
-  log "installing CRDs"
-  kc apply --server-side -k config/crd >/dev/null
-  kc wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1
+  # BERTH_SANDBOX_CRDS=false: no CRDs (the e2e test of a helm install that installs them).
+  if [ "${BERTH_SANDBOX_CRDS:-true}" = true ]; then
+    log "installing CRDs"
+    kc apply --server-side -k config/crd >/dev/null
+    kc wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1
+  fi
 }
 
 # wait_samples waits until the sample Service is Ready with its 6 tasks RUNNING, spread

@@ -93,13 +93,10 @@ func TestInstall(t *testing.T) {
 // installWithHelm installs the chart with helm, checks the installation, uninstalls it.
 func installWithHelm(bin string) func(*testing.T) {
 	return func(t *testing.T) {
-		sb := newInstallSandbox(t, bin)
-		// The chart installs the CRDs itself (crds.install): a cluster without them. The
-		// sandbox has just created them: wait until they are established first, or the API
-		// server's cleanup of a CRD deleted mid-establishment can outlast the delete's wait
-		// (seen once in CI on a loaded machine).
-		sb.kubectl("wait", "--for=condition=Established", "-f", "config/crd/bases", "--timeout=2m")
-		sb.kubectl("delete", "-k", "config/crd", "--wait=true", "--timeout=2m")
+		// The chart installs the CRDs itself (crds.install): a cluster made without them.
+		// (Deleting the sandbox's CRDs instead hung twice in CI, the API server's cleanup of a
+		// CRD outlasting the delete's wait.)
+		sb := newInstallSandbox(t, bin, false)
 		before := sb.namespaces()
 		sb.run(5*time.Minute, sb.tool("helm"), "install", "berth", sb.chart(),
 			"--namespace", installNamespace, "--create-namespace", "--kubeconfig", sb.kubecf,
@@ -129,7 +126,7 @@ func installWithHelm(bin string) func(*testing.T) {
 // deletes it.
 func installWithKustomize(bin string) func(*testing.T) {
 	return func(t *testing.T) {
-		sb := newInstallSandbox(t, bin)
+		sb := newInstallSandbox(t, bin, true)
 		before := sb.namespaces()
 		sb.kubectl("apply", "-k", "config/default")
 		// kwok would only pretend to run these Pods; the components run as local processes.
@@ -163,9 +160,9 @@ func buildComponents(t *testing.T) string {
 	return bin
 }
 
-// newInstallSandbox creates a sandbox cluster (Berth's CRDs installed, nothing else of
+// newInstallSandbox creates a sandbox cluster (Berth's CRDs installed when crds, nothing else of
 // Berth) whose components are the binaries in bin; it is removed when the test ends.
-func newInstallSandbox(t *testing.T, bin string) *installSandbox {
+func newInstallSandbox(t *testing.T, bin string, crds bool) *installSandbox {
 	t.Helper()
 	root := envtest.RepoRoot()
 	sb := &installSandbox{t: t, root: root, dir: filepath.Join(t.TempDir(), "sandbox")}
@@ -176,6 +173,7 @@ func newInstallSandbox(t *testing.T, bin string) *installSandbox {
 		"BERTH_SANDBOX_DIR="+sb.dir,
 		"BERTH_SANDBOX_PORTS="+strconv.Itoa(port),
 		"BERTH_SANDBOX_BIN="+bin,
+		"BERTH_SANDBOX_CRDS="+strconv.FormatBool(crds),
 	)
 	sb.kubecf = filepath.Join(sb.dir, "kubeconfig")
 	start := time.Now()

@@ -15,8 +15,9 @@ limitations under the License.
 */
 
 // Package metrics is Berth's Prometheus collector: the state of ECS services (tasks by ECS
-// state, desired tasks, deployments) and of Repositories (image counts), read from the
-// manager's cache at scrape time and served on the manager's metrics endpoint.
+// state, desired tasks, deployments), of standalone tasks (by last status and stop code), of
+// scheduled tasks (last run, how overdue a run is) and of Repositories (image counts), read
+// from the manager's cache at scrape time and served on the manager's metrics endpoint.
 package metrics
 
 import (
@@ -52,6 +53,15 @@ var (
 	repositoryImagesDesc = prometheus.NewDesc("berth_repository_images",
 		"Images in a Repository of the bundled registry (status.imageCount).",
 		[]string{"namespace", "repository"}, nil)
+	tasksDesc = prometheus.NewDesc("berth_tasks",
+		"Standalone tasks (Task objects, kept for their retention after they stop) by ECS last status and stop code (empty until stopped).",
+		[]string{"namespace", "last_status", "stop_code"}, nil)
+	scheduleLastDesc = prometheus.NewDesc("berth_scheduled_task_last_schedule_timestamp_seconds",
+		"Scheduled time of a ScheduledTask's last run (status.lastScheduleTime), Unix seconds.",
+		[]string{"namespace", "scheduled_task"}, nil)
+	scheduleOverdueDesc = prometheus.NewDesc("berth_scheduled_task_overdue_seconds",
+		"How long an ENABLED ScheduledTask's next run (status.nextScheduleTime) is past due: 0 when it is on time, growing while the controller is down or cannot start it.",
+		[]string{"namespace", "scheduled_task"}, nil)
 )
 
 // taskStates are reported for every service, zeros included, so a query sees the states a
@@ -79,7 +89,7 @@ func Register(reader client.Reader, log logr.Logger) error {
 
 // Describe implements prometheus.Collector.
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{serviceTasksDesc, serviceDesiredDesc, serviceDeploymentsDesc, repositoryImagesDesc} {
+	for _, d := range []*prometheus.Desc{serviceTasksDesc, serviceDesiredDesc, serviceDeploymentsDesc, repositoryImagesDesc, tasksDesc, scheduleLastDesc, scheduleOverdueDesc} {
 		ch <- d
 	}
 }
@@ -94,6 +104,51 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if err := c.collectRepositories(ctx, ch); err != nil {
 		c.log.Error(err, "collecting repository metrics")
 	}
+	if err := c.collectTasks(ctx, ch); err != nil {
+		c.log.Error(err, "collecting task metrics")
+	}
+	if err := c.collectScheduledTasks(ctx, ch, time.Now()); err != nil {
+		c.log.Error(err, "collecting scheduled task metrics")
+	}
+}
+
+func (c *stateCollector) collectTasks(ctx context.Context, ch chan<- prometheus.Metric) error {
+	var list ecsv1alpha1.TaskList
+	if err := c.reader.List(ctx, &list); err != nil {
+		return fmt.Errorf("listing Tasks: %w", err)
+	}
+	type key struct{ ns, status, code string }
+	counts := map[key]int{}
+	for i := range list.Items {
+		t := &list.Items[i]
+		counts[key{t.Namespace, string(t.Status.LastStatus), string(t.Status.StopCode)}]++
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(tasksDesc, prometheus.GaugeValue, float64(n), k.ns, k.status, k.code)
+	}
+	return nil
+}
+
+func (c *stateCollector) collectScheduledTasks(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) error {
+	var list ecsv1alpha1.ScheduledTaskList
+	if err := c.reader.List(ctx, &list); err != nil {
+		return fmt.Errorf("listing ScheduledTasks: %w", err)
+	}
+	for i := range list.Items {
+		st := &list.Items[i]
+		if last := st.Status.LastScheduleTime; last != nil {
+			ch <- prometheus.MustNewConstMetric(scheduleLastDesc, prometheus.GaugeValue, float64(last.Unix()), st.Namespace, st.Name)
+		}
+		if st.Spec.State != ecsv1alpha1.ScheduleDisabled && st.Status.NextScheduleTime != nil {
+			ch <- prometheus.MustNewConstMetric(scheduleOverdueDesc, prometheus.GaugeValue, Overdue(now, st.Status.NextScheduleTime.Time), st.Namespace, st.Name)
+		}
+	}
+	return nil
+}
+
+// Overdue is how many seconds a run due at next is late at now: 0 when it is not due yet.
+func Overdue(now, next time.Time) float64 {
+	return max(0, now.Sub(next).Seconds())
 }
 
 func (c *stateCollector) collectServices(ctx context.Context, ch chan<- prometheus.Metric) error {
