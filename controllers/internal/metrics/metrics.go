@@ -38,30 +38,33 @@ import (
 	"github.com/berth-dev/berth/internal/tasks"
 )
 
+// namespaceLabel is the namespace label of every series.
+const namespaceLabel = "namespace"
+
 // Metric descriptions. Reconcile errors are controller-runtime's own
 // controller_runtime_reconcile_errors_total{controller="service"|…}, on the same endpoint.
 var (
 	serviceTasksDesc = prometheus.NewDesc("berth_service_tasks",
 		"Tasks of an ECS service by ECS task state, from its task Pods.",
-		[]string{"namespace", "service", "state"}, nil)
+		[]string{namespaceLabel, "service", "state"}, nil)
 	serviceDesiredDesc = prometheus.NewDesc("berth_service_desired_tasks",
 		"Desired task count of an ECS service (status.desiredCount).",
-		[]string{"namespace", "service"}, nil)
+		[]string{namespaceLabel, "service"}, nil)
 	serviceDeploymentsDesc = prometheus.NewDesc("berth_service_deployments",
 		"Deployments of an ECS service by status (PRIMARY, ACTIVE) and rolloutState.",
-		[]string{"namespace", "service", "status", "rollout_state"}, nil)
+		[]string{namespaceLabel, "service", "status", "rollout_state"}, nil)
 	repositoryImagesDesc = prometheus.NewDesc("berth_repository_images",
 		"Images in a Repository of the bundled registry (status.imageCount).",
-		[]string{"namespace", "repository"}, nil)
+		[]string{namespaceLabel, "repository"}, nil)
 	tasksDesc = prometheus.NewDesc("berth_tasks",
 		"Standalone tasks (Task objects, kept for their retention after they stop) by ECS last status and stop code (empty until stopped).",
-		[]string{"namespace", "last_status", "stop_code"}, nil)
+		[]string{namespaceLabel, "last_status", "stop_code"}, nil)
 	scheduleLastDesc = prometheus.NewDesc("berth_scheduled_task_last_schedule_timestamp_seconds",
 		"Scheduled time of a ScheduledTask's last run (status.lastScheduleTime), Unix seconds.",
-		[]string{"namespace", "scheduled_task"}, nil)
+		[]string{namespaceLabel, "scheduled_task"}, nil)
 	scheduleOverdueDesc = prometheus.NewDesc("berth_scheduled_task_overdue_seconds",
 		"How long an ENABLED ScheduledTask's next run (status.nextScheduleTime) is past due: 0 when it is on time, growing while the controller is down or cannot start it.",
-		[]string{"namespace", "scheduled_task"}, nil)
+		[]string{namespaceLabel, "scheduled_task"}, nil)
 )
 
 // taskStates are reported for every service, zeros included, so a query sees the states a
