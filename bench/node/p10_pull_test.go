@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/berth-dev/berth/bench/internal/report"
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/realnode"
 )
 
@@ -222,7 +223,7 @@ func startStockRegistry(t *testing.T, sb *realnode.Sandbox) string {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	bin := strings.TrimSpace(lines[len(lines)-1])
-	port, err := realnode.FreePorts(1)
+	port, err := envtest.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +49,7 @@ import (
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/scheme"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/realnode"
 )
 
 // The install tests put Berth into a sandbox of their own the two ways the README offers,
@@ -166,7 +165,10 @@ func newInstallSandbox(t *testing.T, bin string, crds bool) *installSandbox {
 	t.Helper()
 	root := envtest.RepoRoot()
 	sb := &installSandbox{t: t, root: root, dir: filepath.Join(t.TempDir(), "sandbox")}
-	port := freePorts(t, 5)
+	port, err := envtest.FreePorts(5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sb.host = "127.0.0.1:" + strconv.Itoa(port)
 	sb.env = append(os.Environ(),
 		fmt.Sprintf("BERTH_SANDBOX_NAME=berth-install-%d-%d", os.Getpid(), port),
@@ -182,7 +184,7 @@ func newInstallSandbox(t *testing.T, bin string, crds bool) *installSandbox {
 		if t.Failed() {
 			for _, f := range []string{"manager.log", "registry.log"} {
 				if b, err := os.ReadFile(filepath.Join(sb.dir, f)); err == nil { //nolint:gosec // our temp dir
-					t.Logf("--- %s (last 4000 bytes)\n%s", f, tail(string(b), 4000))
+					t.Logf("--- %s (last 4000 bytes)\n%s", f, realnode.Tail(string(b), 4000))
 				}
 			}
 		}
@@ -539,7 +541,7 @@ func (sb *installSandbox) run(timeout time.Duration, name string, args ...string
 	sb.t.Helper()
 	out, err := sb.exec(timeout, name, args...)
 	if err != nil {
-		sb.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(redact(args), " "), err, out)
+		sb.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(realnode.Redact(args), " "), err, out)
 	}
 	return out
 }
@@ -590,49 +592,4 @@ func layoutDigest(t *testing.T, dir string) string {
 		t.Fatalf("index.json of %s: %v %s", dir, err, b)
 	}
 	return index.Manifests[0].Digest
-}
-
-// freePorts finds n consecutive free loopback ports and returns the first. They are taken
-// below Linux's ephemeral range (32768 and up), where the sandbox's own components (etcd,
-// kube-apiserver, kwok, started after this check) and every outgoing connection get their
-// ports, so nothing else takes them between the check and the components' start.
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for range 50 {
-		var lc net.ListenConfig
-		base := 20000 + rand.IntN(12000-n)
-		ok := base+n <= 65535
-		for p := base; ok && p < base+n; p++ {
-			l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = l.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatalf("no %d consecutive free ports", n)
-	return 0
-}
-
-// redact hides the tokens of skopeo's --dest-creds in failure messages.
-func redact(args []string) []string {
-	out := slices.Clone(args)
-	for i, a := range out {
-		if strings.HasPrefix(a, "berth:") {
-			out[i] = "berth:<token>"
-		}
-	}
-	return out
-}
-
-// tail is the end of s, at most n bytes.
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
 }

@@ -28,6 +28,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,12 +60,12 @@ func ownRegistry(t *testing.T) string {
 
 // installation is Berth installed in the cluster: where, under which names, with which image.
 type installation struct {
-	ns       string // the components' namespace
-	prefix   string // of object names: "ecs-" for release ecs, "" for config/default
-	host     string // the registry's name in image references: the node proxy's localhost:<port>
-	own      string // the registry holding Berth's image
-	digest   string // Berth's image index
-	poweruse string // the ClusterRole granting push
+	ns        string // the components' namespace
+	prefix    string // of object names: "ecs-" for release ecs, "" for config/default
+	host      string // the registry's name in image references: the node proxy's localhost:<port>
+	own       string // the registry holding Berth's image
+	digest    string // Berth's image index
+	poweruser string // the ClusterRole granting push
 }
 
 // prepareInstall stops the suite's own Berth (local processes) until the test ends, pushes
@@ -84,7 +85,7 @@ func prepareInstall(t *testing.T) (own, digest string) {
 	})
 	own = ownRegistry(t)
 	start := time.Now()
-	out, err := command(15*time.Minute, nil, "go", "run", "./hack/image", "-platforms", "linux/"+goarch(), "-oci-layout", "",
+	out, err := command(15*time.Minute, nil, "go", "run", "./hack/image", "-platforms", "linux/"+runtime.GOARCH, "-oci-layout", "",
 		"-push", own+"/berth:test", "-insecure")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -145,7 +146,7 @@ func TestHelmInstallOnRealNode(t *testing.T) {
 		}
 		checkNodeProxyGone(t)
 	})
-	check(t, installation{ns: ns, prefix: "ecs-", host: "localhost:" + strconv.Itoa(proxyPort), own: own, digest: digest, poweruse: "ecs-berth-registry-poweruser"})
+	check(t, installation{ns: ns, prefix: "ecs-", host: "localhost:" + strconv.Itoa(proxyPort), own: own, digest: digest, poweruser: "ecs-berth-registry-poweruser"})
 }
 
 // TestKustomizeInstallOnRealNode installs config/default with kubectl, Berth's image set by
@@ -185,7 +186,7 @@ images:
 	}
 	kubectl(t, "rollout", "status", "-n", "kube-system", "daemonset/berth-node-proxy", "--timeout=3m")
 	t.Logf("kubectl apply -k, rolled out: %s", time.Since(start).Round(time.Second))
-	check(t, installation{ns: "berth-system", host: "localhost:5001", own: own, digest: digest, poweruse: "berth-registry-poweruser"})
+	check(t, installation{ns: "berth-system", host: "localhost:5001", own: own, digest: digest, poweruser: "berth-registry-poweruser"})
 }
 
 // checkNodeProxyGone fails the test when node proxy Pods are left after an uninstall.
@@ -254,26 +255,7 @@ func check(t *testing.T, in installation) {
 	}
 
 	// A team pushes through the node proxy's address and deploys from it.
-	u := &user{ns: kubetest.NewNamespace(t, k8s, "node-"), layout: filepath.Join(t.TempDir(), "image")}
-	apply(t, u.ns, `
-apiVersion: ecr.berth.dev/v1alpha1
-kind: Repository
-metadata: {name: hello}
-# Deleted with its images when the test deletes the namespace (ECR keeps a repository that
-# holds images otherwise).
-spec: {forceDelete: true}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: builder}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: builder-poweruser}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: `+in.poweruse+`}
-subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
-`)
-	kubectl(t, "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=60s")
+	u := newUserOf(t, in.poweruser)
 	if uri := strings.TrimSpace(kubectl(t, "get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.repositoryUri}")); uri != in.host+"/"+u.ns+"/hello" {
 		t.Errorf("repositoryUri %q, want %s/%s/hello", uri, in.host, u.ns)
 	}

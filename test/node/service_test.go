@@ -25,7 +25,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,12 +48,20 @@ type user struct {
 
 func newUser(t *testing.T) *user {
 	t.Helper()
+	return newUserOf(t, "berth-registry-poweruser")
+}
+
+// newUserOf is newUser with the push role of an installation of another name (release ecs:
+// ecs-berth-registry-poweruser). The Repository has forceDelete, so deleting the namespace
+// deletes it with its images (ECR keeps a repository that holds images otherwise).
+func newUserOf(t *testing.T, poweruser string) *user {
+	t.Helper()
 	u := &user{ns: kubetest.NewNamespace(t, k8s, "node-"), layout: filepath.Join(t.TempDir(), "image")}
 	apply(t, u.ns, `
 apiVersion: ecr.berth.dev/v1alpha1
 kind: Repository
 metadata: {name: hello}
-spec: {}
+spec: {forceDelete: true}
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -63,7 +70,7 @@ metadata: {name: builder}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: builder-poweruser}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: berth-registry-poweruser}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: `+poweruser+`}
 subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 `)
 	kubectl(t, "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=60s")
@@ -359,8 +366,6 @@ func TestPullSecretRenewal(t *testing.T) {
 		t.Errorf("task image %q is not pinned by digest", got)
 	}
 }
-
-func goarch() string { return runtime.GOARCH }
 
 func get(url string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -32,6 +32,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/realnode"
 )
 
@@ -103,6 +104,6 @@ func apply(t *testing.T, ns, manifest string) {
 
 func tool(name string) string { return realnode.Tool(name) }
 
-func freePorts(n int) (int, error) { return realnode.FreePorts(n) }
+func freePorts(n int) (int, error) { return envtest.FreePorts(n) }
 
 func tail(s string, n int) string { return realnode.Tail(s, n) }

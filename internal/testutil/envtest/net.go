@@ -18,7 +18,10 @@ package envtest
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net"
+	"strconv"
 	"testing"
 )
 
@@ -34,4 +37,28 @@ func FreeLoopbackAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// FreePorts finds n consecutive free loopback ports and returns the first. They are taken
+// below Linux's ephemeral range (32768 and up), where a sandbox's own components (etcd,
+// kube-apiserver, kwok, started after this check) and every outgoing connection get their
+// ports, so nothing else takes them between the check and the components' start.
+func FreePorts(n int) (int, error) {
+	for range 50 {
+		var lc net.ListenConfig
+		base := 20000 + rand.IntN(12000-n) //nolint:gosec // a port to try, not a secret
+		ok := true
+		for p := base; ok && p < base+n; p++ {
+			l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
+			}
+			_ = l.Close()
+		}
+		if ok {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no %d consecutive free ports", n)
 }

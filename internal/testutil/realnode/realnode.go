@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -84,7 +83,7 @@ func Start(extraEnv ...string) (sb *Sandbox, err error) {
 	if err := sb.build(bin); err != nil {
 		return sb, err
 	}
-	port, err := FreePorts(5)
+	port, err := envtest.FreePorts(5)
 	if err != nil {
 		return sb, err
 	}
@@ -192,28 +191,6 @@ func Tool(name string) string {
 		}
 	}
 	return name
-}
-
-// FreePorts finds n consecutive free loopback ports below Linux's ephemeral range (where
-// the sandbox's own components and outgoing connections get theirs) and returns the first.
-func FreePorts(n int) (int, error) {
-	for range 50 {
-		var lc net.ListenConfig
-		base := 20000 + rand.IntN(12000-n) //nolint:gosec // a port to try, not a secret
-		ok := true
-		for p := base; ok && p < base+n; p++ {
-			l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = l.Close()
-		}
-		if ok {
-			return base, nil
-		}
-	}
-	return 0, fmt.Errorf("no %d consecutive free ports", n)
 }
 
 // leftovers lists what hack/node.sh down must have removed: processes of the node, mounts
