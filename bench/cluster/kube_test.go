@@ -31,6 +31,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -381,13 +382,20 @@ func scaleDeployment(t testing.TB, ns, name string, n int32) {
 }
 
 // taskPodSpec reads the spec of one of the Service's task Pods, as the template of the
-// Deployment and floor references: same container, same topology spread. What the API
-// server filled in for that Pod (node, service account token volume) is removed.
+// Deployment and floor references: same container, same topology spread.
 func taskPodSpec(t testing.TB, ns, service string) corev1.PodSpec {
 	t.Helper()
+	return podTemplateOf(t, ns, client.MatchingLabels{ecsv1alpha1.ServiceLabel: service})
+}
+
+// podTemplateOf reads the spec of one Pod in ns that sel selects, with what the API server
+// filled in for that Pod (node, service account token volume) removed; it must have a
+// topology spread.
+func podTemplateOf(t testing.TB, ns string, sel client.ListOption) corev1.PodSpec {
+	t.Helper()
 	pods := &corev1.PodList{}
-	if err := sb.c.List(context.Background(), pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil || len(pods.Items) == 0 {
-		t.Fatalf("reading a task of %s/%s: %v (%d pods)", ns, service, err, len(pods.Items))
+	if err := sb.c.List(context.Background(), pods, client.InNamespace(ns), sel); err != nil || len(pods.Items) == 0 {
+		t.Fatalf("reading a Pod in %s: %v (%d pods)", ns, err, len(pods.Items))
 	}
 	spec := *pods.Items[0].Spec.DeepCopy()
 	spec.NodeName = ""
@@ -397,7 +405,7 @@ func taskPodSpec(t testing.TB, ns, service string) corev1.PodSpec {
 		c.VolumeMounts = slices.DeleteFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return strings.HasPrefix(m.Name, "kube-api-access-") })
 	}
 	if len(spec.TopologySpreadConstraints) == 0 {
-		t.Fatalf("task pods of %s/%s have no topology spread", ns, service)
+		t.Fatalf("Pods in %s have no topology spread", ns)
 	}
 	return spec
 }
@@ -442,7 +450,7 @@ func purgeNamespace(t testing.TB, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	orphan := client.PropagationPolicy(metav1.DeletePropagationOrphan)
-	for _, obj := range []client.Object{&ecsv1alpha1.Service{}, &appsv1.Deployment{}, &appsv1.ReplicaSet{}} {
+	for _, obj := range []client.Object{&ecsv1alpha1.Service{}, &ecsv1alpha1.Task{}, &appsv1.Deployment{}, &appsv1.ReplicaSet{}, &batchv1.Job{}} {
 		if err := sb.c.DeleteAllOf(ctx, obj, client.InNamespace(ns), orphan); err != nil && !apierrors.IsNotFound(err) {
 			t.Fatalf("deleting %T in %s: %v", obj, ns, err)
 		}

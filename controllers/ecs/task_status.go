@@ -27,12 +27,10 @@ import (
 	"github.com/berth-dev/berth/internal/tasks"
 )
 
-// Kubernetes Event reasons of the Task controller.
+// Kubernetes Event reasons of the Task controller. A task's start and its RUNNING are in its
+// status (and its Pod's own Events), not Events of the Task: two more writes per task would
+// make a batch start cost 5 API writes per task instead of 3 (P9w in docs/budgets.md).
 const (
-	// reasonTaskStarted: the task's Pod was created.
-	reasonTaskStarted = "TaskStarted"
-	// reasonTaskRunning: the task reached RUNNING.
-	reasonTaskRunning = "TaskRunning"
 	// reasonTaskStopping: the task must stop; the note says why.
 	reasonTaskStopping = "TaskStopping"
 	// reasonTaskStoppedEvent: the task reached STOPPED.
@@ -114,8 +112,7 @@ func stopSummary(st *ecsv1alpha1.TaskStatus) string {
 	return msg
 }
 
-// emitTaskEvent records an Event when the task started, reached RUNNING, began to stop,
-// stopped, or became stalled.
+// emitTaskEvent records an Event when the task began to stop, stopped, or became stalled.
 func (r *TaskReconciler) emitTaskEvent(task *ecsv1alpha1.Task, old *ecsv1alpha1.TaskStatus) {
 	st := &task.Status
 	typ := corev1.EventTypeNormal
@@ -124,12 +121,6 @@ func (r *TaskReconciler) emitTaskEvent(task *ecsv1alpha1.Task, old *ecsv1alpha1.
 	}
 	emit := func(typ, reason, action, note string) {
 		r.Recorder.Eventf(task, nil, typ, reason, action, "%s", conditions.Truncate(note, maxEventNote))
-	}
-	if old.LastStatus == "" && st.LastStatus != "" && st.PodName != "" {
-		emit(corev1.EventTypeNormal, reasonTaskStarted, "RunTask", fmt.Sprintf("Started %s as Pod %s", st.TaskDefinition, st.PodName))
-	}
-	if old.LastStatus != ecsv1alpha1.TaskRunning && st.LastStatus == ecsv1alpha1.TaskRunning {
-		emit(corev1.EventTypeNormal, reasonTaskRunning, "RunTask", runSummary(st))
 	}
 	if old.StopCode == "" && st.StopCode != "" && st.LastStatus != ecsv1alpha1.TaskStopped {
 		emit(typ, reasonTaskStopping, "StopTask", stopSummary(st))
