@@ -29,6 +29,7 @@ import (
 
 	"github.com/distribution/distribution/v3/health"
 	"github.com/go-logr/logr"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
@@ -61,6 +62,8 @@ type Server struct {
 	started    atomic.Bool
 	// leases lock protected tags across replicas; nil without a lease namespace.
 	leases *middleware.TagLeases
+	// tokens is the authorization token API; nil when it is off.
+	tokens *tokenAPI
 	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write
 	// (middleware.Deps.AfterTagCheck).
 	afterTagCheck func()
@@ -101,6 +104,14 @@ func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	authz := auth.NewAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
 	authz.Observe = m.AccessReview
 	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}
+	if opts.Auth.Tokens.APIAddr != "" {
+		dyn, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("creating the API client: %w", err)
+		}
+		srv.tokens = newTokenAPI(opts.Auth.Tokens, kube, dyn)
+		authn.Local = srv.tokens.ring
+	}
 	if opts.LeaseNamespace != "" {
 		srv.leases = middleware.NewTagLeases(kube.CoordinationV1().Leases(opts.LeaseNamespace), opts.ID())
 	}
@@ -173,7 +184,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
+	if s.tokens != nil {
+		tsrv, tln, err := s.tokens.start(ctx, log.WithName("tokens"), s.opts.Host)
+		if err != nil {
+			_ = ln.Close()
+			return errors.Join(err, s.shutdown(log, nil, app))
+		}
+		if tsrv != nil {
+			servers = append(servers, tsrv)
+			go func() { errc <- serve(tsrv, tln) }()
+		}
+	}
 	go func() { errc <- serve(srv, ln) }()
 	if s.opts.MetricsAddr != "" && s.opts.MetricsAddr != "0" {
 		var lc net.ListenConfig

@@ -102,7 +102,7 @@ func needSuite(tb testing.TB) *testSuite {
 }
 
 func startSuite() (_ *testSuite, err error) {
-	env, err := envtest.Start(envtest.WithServiceAccountSigner())
+	env, err := envtest.Start(envtest.WithServiceAccountSigner(), envtest.WithAggregation())
 	if err != nil {
 		return nil, err
 	}

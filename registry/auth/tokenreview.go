@@ -36,6 +36,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/authtoken"
 	"github.com/berth-dev/berth/registry/options"
 )
 
@@ -114,6 +115,9 @@ type TokenAuthenticator struct {
 	now       func() time.Time
 	// observe counts TokenReviews by result (metrics); may be nil.
 	Observe func(result string)
+	// Local verifies the registry's own authorization tokens (authtoken.Prefix) without a
+	// TokenReview; nil: they are refused.
+	Local *authtoken.Keyring
 }
 
 // NewTokenAuthenticator reviews tokens for audiences through reviews, trusting an answer
@@ -132,6 +136,9 @@ func NewTokenAuthenticator(reviews authnv1client.TokenReviewInterface, audiences
 // ErrUnauthenticated means the token is not accepted; any other error means the API server
 // could not be asked.
 func (a *TokenAuthenticator) Authenticate(ctx context.Context, token string) (*Identity, error) {
+	if authtoken.Is(token) {
+		return a.authenticateLocal(token)
+	}
 	sum := sha256.Sum256([]byte(token))
 	if r, ok := a.cache.get(sum); ok {
 		return r.Identity()
@@ -155,6 +162,27 @@ func (a *TokenAuthenticator) Authenticate(ctx context.Context, token string) (*I
 		return nil, err
 	}
 	return v.(tokenResult).Identity()
+}
+
+// authenticateLocal verifies one of the registry's own authorization tokens: its key (held,
+// not retired), its signature and its expiry, with no round trip to the API server. What the
+// identity may do is decided per request, as for any caller.
+func (a *TokenAuthenticator) authenticateLocal(token string) (*Identity, error) {
+	if a.Local == nil {
+		return nil, fmt.Errorf("%w: this registry does not issue authorization tokens", ErrUnauthenticated)
+	}
+	c, err := a.Local.Verify(token, a.now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+	}
+	var extra map[string]authzv1.ExtraValue
+	if len(c.Extra) > 0 {
+		extra = make(map[string]authzv1.ExtraValue, len(c.Extra))
+		for k, v := range c.Extra {
+			extra[k] = authzv1.ExtraValue(v)
+		}
+	}
+	return NewIdentity(policy.NewCaller(c.User, c.Groups), c.UID, extra), nil
 }
 
 func (r tokenResult) Identity() (*Identity, error) {

@@ -172,6 +172,34 @@ type AuthOptions struct {
 	TokenCacheTTL metav1.Duration `json:"tokenCacheTTL,omitzero"`
 	// AccessCacheTTL is how long a SubjectAccessReview answer is reused.
 	AccessCacheTTL metav1.Duration `json:"accessCacheTTL,omitzero"`
+	// Tokens configures the registry's own authorization tokens (ECR's GetAuthorizationToken),
+	// served as an aggregated API of the Kubernetes API server.
+	Tokens TokenOptions `json:"tokens,omitzero"`
+}
+
+// TokenOptions configures authorization tokens for any Kubernetes identity: berth-registry
+// serves AuthorizationToken (registry.berth.dev/v1alpha1) behind an APIService, signs tokens
+// with keys kept in a Secret, and verifies them locally.
+type TokenOptions struct {
+	// APIAddr is the HTTPS address of the aggregated API ("": tokens are not issued, and
+	// only Kubernetes tokens log in).
+	APIAddr string `json:"apiAddr,omitempty"`
+	// Namespace holds the key and serving Secrets (default $POD_NAMESPACE).
+	Namespace string `json:"namespace,omitempty"`
+	// KeySecret is the Secret of the signing keys, shared by the replicas.
+	KeySecret string `json:"keySecret,omitempty"`
+	// ServingSecret holds the aggregated API's self-made serving certificate and its CA,
+	// shared by the replicas; the CA goes into APIService's caBundle.
+	ServingSecret string `json:"servingSecret,omitempty"`
+	// ServiceName is the Service the APIService points at (the certificate's DNS names).
+	ServiceName string `json:"serviceName,omitempty"`
+	// APIService is the APIService whose caBundle the registry keeps in step ("": leave it
+	// to the installer, e.g. cert-manager's CA injector).
+	APIService string `json:"apiService,omitempty"`
+	// MaxLifetime caps a token's life (default 12h, ECR's).
+	MaxLifetime metav1.Duration `json:"maxLifetime,omitzero"`
+	// RotateAfter is how old the newest signing key gets before a new one replaces it.
+	RotateAfter metav1.Duration `json:"rotateAfter,omitzero"`
 }
 
 // NotificationOptions configure distribution's notifications to berth-controller, which
@@ -225,6 +253,15 @@ func DefaultOptions() Options {
 			Realm:          "berth-registry",
 			TokenCacheTTL:  metav1.Duration{Duration: MaxTokenCacheTTL},
 			AccessCacheTTL: metav1.Duration{Duration: 5 * time.Second},
+			Tokens: TokenOptions{
+				Namespace:     os.Getenv(EnvPodNamespace),
+				KeySecret:     "berth-registry-token-keys",
+				ServingSecret: "berth-registry-api-tls",
+				ServiceName:   "berth-registry-api",
+				APIService:    "v1alpha1.registry.berth.dev",
+				MaxLifetime:   metav1.Duration{Duration: 12 * time.Hour},
+				RotateAfter:   metav1.Duration{Duration: 24 * time.Hour},
+			},
 		},
 		Notifications: NotificationOptions{
 			Timeout:   metav1.Duration{Duration: 2 * time.Second},
@@ -259,6 +296,14 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Auth.Realm, "realm", o.Auth.Realm, "Realm of the Basic authentication challenge.")
 	fs.DurationVar(&o.Auth.TokenCacheTTL.Duration, "token-cache-ttl", o.Auth.TokenCacheTTL.Duration, "How long a TokenReview answer is reused (at most 60s, never past the token's expiry).")
 	fs.DurationVar(&o.Auth.AccessCacheTTL.Duration, "access-cache-ttl", o.Auth.AccessCacheTTL.Duration, "How long a SubjectAccessReview answer is reused.")
+	fs.StringVar(&o.Auth.Tokens.APIAddr, "token-api-address", o.Auth.Tokens.APIAddr, "HTTPS address of the AuthorizationToken API the Kubernetes API server proxies to (APIService v1alpha1.registry.berth.dev); empty: no authorization tokens.")
+	fs.StringVar(&o.Auth.Tokens.Namespace, "token-namespace", o.Auth.Tokens.Namespace, "Namespace of the token key and serving Secrets (default $POD_NAMESPACE).")
+	fs.StringVar(&o.Auth.Tokens.KeySecret, "token-key-secret", o.Auth.Tokens.KeySecret, "Secret holding the token signing keys, shared by the replicas.")
+	fs.StringVar(&o.Auth.Tokens.ServingSecret, "token-api-serving-secret", o.Auth.Tokens.ServingSecret, "Secret holding the token API's serving certificate and CA (made when missing).")
+	fs.StringVar(&o.Auth.Tokens.ServiceName, "token-api-service", o.Auth.Tokens.ServiceName, "Service the APIService points at: the serving certificate's DNS names.")
+	fs.StringVar(&o.Auth.Tokens.APIService, "token-apiservice", o.Auth.Tokens.APIService, "APIService whose caBundle the registry keeps in step; empty: the installer manages it.")
+	fs.DurationVar(&o.Auth.Tokens.MaxLifetime.Duration, "token-max-lifetime", o.Auth.Tokens.MaxLifetime.Duration, "Longest life of an authorization token (default 12h).")
+	fs.DurationVar(&o.Auth.Tokens.RotateAfter.Duration, "token-key-rotation", o.Auth.Tokens.RotateAfter.Duration, "Age of the signing key at which a new one replaces it.")
 	fs.StringVar(&o.Notifications.URL, "notification-url", o.Notifications.URL, "URL that receives registry events (berth-controller); empty disables notifications.")
 	fs.StringVar(&o.Kube.Kubeconfig, "kubeconfig", o.Kube.Kubeconfig, "Kubeconfig file (default: $KUBECONFIG, in-cluster, then ~/.kube/config).")
 	fs.Float64Var(&o.Kube.QPS, "kube-api-qps", o.Kube.QPS, "Queries per second the registry may send to the API server.")
@@ -368,8 +413,23 @@ func (o *Options) validateAuth() []error {
 	if o.Auth.AccessCacheTTL.Duration <= 0 {
 		errs = append(errs, errors.New("the access cache TTL must be positive"))
 	}
+	if t := o.Auth.Tokens; t.APIAddr != "" {
+		if t.Namespace == "" || t.KeySecret == "" || t.ServingSecret == "" || t.ServiceName == "" {
+			errs = append(errs, errors.New("the token API needs a namespace (--token-namespace or $POD_NAMESPACE), a key Secret, a serving Secret and a Service name"))
+		}
+		if t.MaxLifetime.Duration < 10*time.Minute || t.MaxLifetime.Duration > MaxAuthorizationTokenLifetime {
+			errs = append(errs, fmt.Errorf("the token lifetime %s must be between 10m and %s", t.MaxLifetime.Duration, MaxAuthorizationTokenLifetime))
+		}
+		if t.RotateAfter.Duration < time.Hour {
+			errs = append(errs, fmt.Errorf("the token key rotation %s must be at least 1h", t.RotateAfter.Duration))
+		}
+	}
 	return errs
 }
+
+// MaxAuthorizationTokenLifetime is the cap on --token-max-lifetime: a leaked token must not
+// outlive a working week.
+const MaxAuthorizationTokenLifetime = 7 * 24 * time.Hour
 
 // ResolveHTTPSecret reads the HTTP secret: the file HTTPSecretFile names, else HTTPSecret.
 func (o *Options) ResolveHTTPSecret() (string, error) {

@@ -42,8 +42,9 @@ type Env struct {
 	Client client.Client
 	Scheme *runtime.Scheme
 
-	env *crenvtest.Environment
-	sa  *serviceAccountSigner
+	env  *crenvtest.Environment
+	sa   *serviceAccountSigner
+	opts *options
 }
 
 // RepoRoot returns the repository's top folder, found from this file's location so tests
@@ -101,7 +102,7 @@ func Start(opts ...Option) (*Env, error) {
 		o.cleanup()
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
-	return &Env{Config: cfg, Client: c, Scheme: s, env: env, sa: o.sa}, nil
+	return &Env{Config: cfg, Client: c, Scheme: s, env: env, sa: o.sa, opts: o}, nil
 }
 
 // Stop ends the control plane and removes etcd's data.
@@ -114,6 +115,6 @@ func (e *Env) Stop() error {
 	if dataDir != "" {
 		_ = os.RemoveAll(dataDir)
 	}
-	(&options{sa: e.sa}).cleanup()
+	e.opts.cleanup()
 	return err
 }

@@ -39,11 +39,13 @@ var registryManifests = []string{
 	"config/rbac/registry_reader_role.yaml",
 	"config/rbac/registry_poweruser_role.yaml",
 	"config/rbac/registry_admin_role.yaml",
+	"config/rbac/registry_login_role.yaml",
 	"config/registry/service_account.yaml",
 	"config/registry/cluster_role.yaml",
 	"config/registry/cluster_role_binding.yaml",
 	"config/registry/lease_role.yaml",
 	"config/registry/lease_role_binding.yaml",
+	"config/registry/token_role.yaml",
 }
 
 // InstallRegistryIdentity creates namespace berth-system, the registry's ServiceAccount,

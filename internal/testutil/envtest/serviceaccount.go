@@ -37,8 +37,10 @@ import (
 type Option func(*options)
 
 type options struct {
-	wantSigner bool
-	sa         *serviceAccountSigner
+	wantSigner      bool
+	sa              *serviceAccountSigner
+	wantAggregation bool
+	aggregationDir  string
 }
 
 // WithServiceAccountSigner makes kube-apiserver sign and verify ServiceAccount tokens with a
@@ -64,6 +66,11 @@ func applyOptions(env *crenvtest.Environment, opts []Option) (*options, error) {
 	o := &options{}
 	for _, opt := range opts {
 		opt(o)
+	}
+	if o.wantAggregation {
+		if err := o.configureAggregation(env); err != nil {
+			return nil, err
+		}
 	}
 	if !o.wantSigner {
 		return o, nil
@@ -91,6 +98,7 @@ func applyOptions(env *crenvtest.Environment, opts []Option) (*options, error) {
 	)
 	if err != nil {
 		_ = os.RemoveAll(dir)
+		o.cleanup()
 		return nil, fmt.Errorf("writing the ServiceAccount key: %w", err)
 	}
 	env.ControlPlane.GetAPIServer().Configure().
@@ -107,6 +115,9 @@ func applyOptions(env *crenvtest.Environment, opts []Option) (*options, error) {
 func (o *options) cleanup() {
 	if o != nil && o.sa != nil {
 		_ = os.RemoveAll(o.sa.dir)
+	}
+	if o != nil && o.aggregationDir != "" {
+		_ = os.RemoveAll(o.aggregationDir)
 	}
 }
 
