@@ -19,6 +19,8 @@ limitations under the License.
 // as a Kubernetes create. Nothing is stored: a create returns a registry credential for the
 // caller's own identity, as the ServiceAccount TokenRequest does. The types are plain JSON
 // shapes (no scheme, no CRD): clients send and read them with a raw REST call.
+//
+// +kubebuilder:skip
 package v1alpha1
 
 import (
