@@ -1,0 +1,439 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package registry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/opencontainers/go-digest"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+)
+
+// The client matrix: real registry clients, built from their modules by hack/build-*.sh or
+// installed from Debian, against the registry on loopback.
+
+// builtTool builds a client with its hack/build-<name>.sh (cached by version) and returns its
+// path.
+func builtTool(t *testing.T, name string) string {
+	t.Helper()
+	out, err := exec.CommandContext(context.Background(), "../hack/build-"+name+".sh").Output()
+	if err != nil {
+		t.Fatalf("building %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// cli runs one client binary with its own HOME (its logins and settings, none stored
+// elsewhere) and hides token in what it shows on failure.
+type cli struct {
+	bin, home, token string
+	env              []string
+}
+
+func newCLI(t *testing.T, bin, token string, env ...string) *cli {
+	t.Helper()
+	return &cli{bin: bin, home: t.TempDir(), token: token, env: env}
+}
+
+// run runs the client with args and stdin, returning stdout, and stderr in the error.
+func (c *cli) run(stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(context.Background(), c.bin, args...)
+	cmd.Dir = c.home
+	cmd.Env = append(append(os.Environ(), "HOME="+c.home, "DOCKER_CONFIG="+filepath.Join(c.home, ".docker"), "REGISTRY_AUTH_FILE="+filepath.Join(c.home, "auth.json")), c.env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		out := stdout.String() + stderr.String()
+		if c.token != "" {
+			out = redactToken(out, c.token)
+		}
+		return stdout.String(), &cliError{err: err, out: out}
+	}
+	return stdout.String(), nil
+}
+
+// must runs the client and fails the test on error.
+func (c *cli) must(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, err := c.run(stdin, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", filepath.Base(c.bin), strings.Join(args[:min(2, len(args))], " "), err)
+	}
+	return out
+}
+
+type cliError struct {
+	err error
+	out string
+}
+
+func (e *cliError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// platforms are the two platforms of the multi-arch index.
+var platforms = []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}
+
+// ociImage is a small OCI image (OCI media types throughout) for platform p.
+func ociImage(t *testing.T, p v1.Platform) v1.Image {
+	t.Helper()
+	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture = p.OS, p.Architecture
+	if img, err = mutate.ConfigFile(img, cfg); err != nil {
+		t.Fatal(err)
+	}
+	layer, err := random.Layer(1024, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err = mutate.AppendLayers(img, layer); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// multiArch is a two-platform OCI index as buildx writes one (a descriptor per image with
+// its platform, no artifactType: skopeo 1.9 cannot copy an index with OCI 1.1 artifactType
+// fields without rewriting it), its images, and their digests by "os/arch".
+func multiArch(t *testing.T) (raw []byte, images []v1.Image, digests map[string]v1.Hash) {
+	t.Helper()
+	idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex}
+	digests = map[string]v1.Hash{}
+	for _, p := range platforms {
+		img := ociImage(t, p)
+		m, err := img.RawManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := digestOf(t, img)
+		idx.Manifests = append(idx.Manifests, v1.Descriptor{MediaType: types.OCIManifestSchema1, Size: int64(len(m)), Digest: d, Platform: &p})
+		images = append(images, img)
+		digests[p.OS+"/"+p.Architecture] = d
+	}
+	raw, err := json.Marshal(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, images, digests
+}
+
+// ociLayout writes an OCI image layout holding, under tag, the index raw with its images, or
+// (raw nil) the one image, and returns its folder.
+func ociLayout(t *testing.T, tag string, raw []byte, images ...v1.Image) string {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := map[string]string{"org.opencontainers.image.ref.name": tag}
+	if raw == nil {
+		if err := p.AppendImage(images[0], layout.WithAnnotations(ann)); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	for _, img := range images {
+		if err := p.WriteImage(img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, size, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteBlob(h, io.NopCloser(bytes.NewReader(raw))); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendDescriptor(v1.Descriptor{MediaType: types.OCIImageIndex, Size: size, Digest: h, Annotations: ann}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// layoutDigest is the digest of the one manifest in the OCI image layout at dir.
+func layoutDigest(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Manifests) != 1 {
+		t.Fatalf("the pulled layout's index.json: %v %s", err, b)
+	}
+	return idx.Manifests[0].Digest
+}
+
+// TestMultiArchIndexRoundTrip: each client of the matrix pushes a two-platform OCI index (its
+// images with it), gets it back byte for byte by digest, and pulls one platform's image.
+func TestMultiArchIndexRoundTrip(t *testing.T) {
+	s := needSuite(t)
+	s.namespaces(t, "multi-a")
+	owner := s.serviceAccount(t, "multi-a", "owner", "berth-registry-poweruser")
+
+	type client struct {
+		// push pushes the layout's index (tag "multi") to repo:multi.
+		push func(t *testing.T, layoutDir, repo string)
+		// raw fetches the manifest repo@digest as stored.
+		raw func(t *testing.T, repo, digest string) []byte
+		// pullPlatform pulls repo:multi's image for platform into an OCI layout and returns
+		// the pulled manifest's digest.
+		pullPlatform func(t *testing.T, repo, platform string) string
+	}
+	clients := map[string]func(t *testing.T) client{
+		"skopeo": func(t *testing.T) client {
+			skopeo, err := exec.LookPath("skopeo")
+			if err != nil {
+				t.Fatal("skopeo is needed (apt-get install skopeo)")
+			}
+			c := newCLI(t, skopeo, owner.token)
+			creds := "berth:" + owner.token
+			return client{
+				push: func(t *testing.T, dir, repo string) {
+					c.must(t, "", "copy", "--all", "--preserve-digests", "--retry-times=0", "--dest-tls-verify=false", "--dest-creds", creds, "oci:"+dir+":multi", "docker://"+s.addr+"/"+repo+":multi")
+				},
+				raw: func(t *testing.T, repo, d string) []byte {
+					return []byte(c.must(t, "", "inspect", "--raw", "--tls-verify=false", "--creds", creds, "docker://"+s.addr+"/"+repo+"@"+d))
+				},
+				pullPlatform: func(t *testing.T, repo, platform string) string {
+					os, arch, _ := strings.Cut(platform, "/")
+					out := filepath.Join(t.TempDir(), "out")
+					c.must(t, "", "copy", "--override-os", os, "--override-arch", arch, "--retry-times=0", "--src-tls-verify=false", "--src-creds", creds, "docker://"+s.addr+"/"+repo+":multi", "oci:"+out+":pulled")
+					return layoutDigest(t, out)
+				},
+			}
+		},
+		"crane": func(*testing.T) client {
+			ref := func(t *testing.T, repo, tagOrDigest string) name.Reference {
+				r, err := name.ParseReference(refAt(s.addr, repo, tagOrDigest), name.Insecure)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			return client{
+				push: func(t *testing.T, dir, repo string) {
+					p, err := layout.FromPath(dir)
+					if err != nil {
+						t.Fatal(err)
+					}
+					top, err := p.ImageIndex()
+					if err != nil {
+						t.Fatal(err)
+					}
+					m, err := top.IndexManifest()
+					if err != nil {
+						t.Fatal(err)
+					}
+					idx, err := top.ImageIndex(m.Manifests[0].Digest)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := remote.WriteIndex(ref(t, repo, "multi"), idx, remoteOptions(owner.token)...); err != nil {
+						t.Fatal(err)
+					}
+				},
+				raw: func(t *testing.T, repo, d string) []byte {
+					desc, err := remote.Get(ref(t, repo, d), remoteOptions(owner.token)...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return desc.Manifest
+				},
+				pullPlatform: func(t *testing.T, repo, platform string) string {
+					os, arch, _ := strings.Cut(platform, "/")
+					d, err := pull(refAt(s.addr, repo, "multi"), owner.token, remote.WithPlatform(v1.Platform{OS: os, Architecture: arch}))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return d.String()
+				},
+			}
+		},
+		"oras": func(t *testing.T) client {
+			c := newCLI(t, builtTool(t, "oras"), owner.token)
+			c.must(t, owner.token, "login", "--plain-http", "-u", "berth", "--password-stdin", s.addr)
+			return client{
+				push: func(t *testing.T, dir, repo string) {
+					c.must(t, "", "cp", "--no-tty", "--from-oci-layout", dir+":multi", "--to-plain-http", s.addr+"/"+repo+":multi")
+				},
+				raw: func(t *testing.T, repo, d string) []byte {
+					return []byte(c.must(t, "", "manifest", "fetch", "--plain-http", s.addr+"/"+repo+"@"+d))
+				},
+				pullPlatform: func(t *testing.T, repo, platform string) string {
+					out := filepath.Join(t.TempDir(), "out")
+					c.must(t, "", "cp", "--no-tty", "--platform", platform, "--from-plain-http", s.addr+"/"+repo+":multi", "--to-oci-layout", out+":pulled")
+					return layoutDigest(t, out)
+				},
+			}
+		},
+		"regctl": func(t *testing.T) client {
+			c := regctlLogin(t, s.addr, owner.token)
+			return client{
+				push: func(t *testing.T, dir, repo string) {
+					c.must(t, "", "image", "copy", "ocidir://"+dir+":multi", s.addr+"/"+repo+":multi")
+				},
+				raw: func(t *testing.T, repo, d string) []byte {
+					return []byte(c.must(t, "", "manifest", "get", "--format", "raw-body", s.addr+"/"+repo+"@"+d))
+				},
+				pullPlatform: func(t *testing.T, repo, platform string) string {
+					out := filepath.Join(t.TempDir(), "out")
+					c.must(t, "", "image", "copy", "--platform", platform, s.addr+"/"+repo+":multi", "ocidir://"+out+":pulled")
+					return layoutDigest(t, out)
+				},
+			}
+		},
+	}
+	for clientName, setup := range clients {
+		t.Run(clientName, func(t *testing.T) {
+			s.repository(t, "multi-a", clientName, ecrv1alpha1.Mutable)
+			repo := "multi-a/" + clientName
+			c := setup(t)
+			want, images, digests := multiArch(t)
+			idxDigest := digest.FromBytes(want)
+			c.push(t, ociLayout(t, "multi", want, images...), repo)
+			if got := c.raw(t, repo, idxDigest.String()); !bytes.Equal(bytes.TrimSpace(got), want) {
+				t.Errorf("the index pulled back by digest differs from the one pushed:\n got %s\nwant %s", got, want)
+			}
+			if tagged := s.do(t, "HEAD", "/v2/"+repo+"/manifests/multi", owner.token); tagged.header.Get("Docker-Content-Digest") != idxDigest.String() {
+				t.Errorf("tag multi names %q, want the index %s", tagged.header.Get("Docker-Content-Digest"), idxDigest)
+			}
+			if got := c.pullPlatform(t, repo, "linux/arm64"); got != digests["linux/arm64"].String() {
+				t.Errorf("pulling linux/arm64 gave %s, want %s", got, digests["linux/arm64"])
+			}
+		})
+	}
+}
+
+// regctlLogin builds regctl, turns TLS off for the loopback registry and logs in with token
+// (none: anonymous).
+func regctlLogin(t *testing.T, addr, token string) *cli {
+	t.Helper()
+	c := newCLI(t, builtTool(t, "regctl"), token)
+	c.must(t, "", "registry", "set", "--skip-check", "--tls", "disabled", addr)
+	if token != "" {
+		c.must(t, token, "registry", "login", "-u", "berth", "--pass-stdin", addr)
+	}
+	return c
+}
+
+// TestRegctl: regctl (github.com/regclient/regclient) logs in, pushes an image (image copy
+// from an OCI layout), pulls it back, pulls anonymously where a policy allows it and is
+// refused with 401 where none does, and attaches an SBOM that `regctl artifact list` finds
+// through the referrers API (no sha256- fallback tag).
+func TestRegctl(t *testing.T) {
+	s := needSuite(t)
+	s.namespaces(t, "regctl-a")
+	owner := s.serviceAccount(t, "regctl-a", "owner", "berth-registry-poweruser")
+	s.repository(t, "regctl-a", "app", ecrv1alpha1.Immutable)
+	s.repository(t, "regctl-a", "public", ecrv1alpha1.Mutable)
+	c := regctlLogin(t, s.addr, owner.token)
+
+	img := ociImage(t, platforms[0])
+	want := digestOf(t, img).String()
+	src := ociLayout(t, "v1", nil, img)
+	for _, repo := range []string{"regctl-a/app", "regctl-a/public"} {
+		c.must(t, "", "image", "copy", "ocidir://"+src+":v1", s.addr+"/"+repo+":v1")
+	}
+	if got := strings.TrimSpace(c.must(t, "", "image", "digest", s.addr+"/regctl-a/app:v1")); got != want {
+		t.Errorf("regctl image digest after the push: %s, want %s", got, want)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	c.must(t, "", "image", "copy", s.addr+"/regctl-a/app:v1", "ocidir://"+out+":v1")
+	if got := layoutDigest(t, out); got != want {
+		t.Errorf("regctl pulled %s, want %s", got, want)
+	}
+
+	t.Run("anonymous", func(t *testing.T) {
+		anon := regctlLogin(t, s.addr, "")
+		s.policy(t, "regctl-a", "public", "public", ecrv1alpha1.EffectAllow, ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalGroup, Name: "*"}, pullActions...)
+		eventually(t, 5*time.Second, func() error {
+			_, err := anon.run("", "image", "digest", s.addr+"/regctl-a/public:v1")
+			return err
+		})
+		out := filepath.Join(t.TempDir(), "out")
+		anon.must(t, "", "image", "copy", s.addr+"/regctl-a/public:v1", "ocidir://"+out+":v1")
+		if got := layoutDigest(t, out); got != want {
+			t.Errorf("anonymous regctl pull: %s, want %s", got, want)
+		}
+		_, err := anon.run("", "manifest", "get", s.addr+"/regctl-a/app:v1")
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
+			t.Errorf("anonymous regctl pull of a private repository: %v, want unauthorized", err)
+		}
+	})
+
+	t.Run("artifact", func(t *testing.T) {
+		sbom := filepath.Join(c.home, "sbom.spdx.json")
+		if err := os.WriteFile(sbom, []byte(`{"spdxVersion":"SPDX-2.3"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		subject := s.addr + "/regctl-a/app:v1"
+		for _, typ := range []string{"application/spdx+json", "application/vnd.example.signature"} {
+			c.must(t, "", "artifact", "put", "--subject", subject, "--artifact-type", typ, "--file-media-type", "application/json", "--file", sbom)
+		}
+		var listed struct {
+			Descriptors []struct {
+				ArtifactType string `json:"artifactType"`
+				Digest       string `json:"digest"`
+			} `json:"descriptors"`
+		}
+		js := c.must(t, "", "artifact", "list", "--format", "{{jsonPretty .}}", subject)
+		if err := json.Unmarshal([]byte(js), &listed); err != nil {
+			t.Fatalf("regctl artifact list: %v\n%s", err, js)
+		}
+		var digests []string
+		for _, m := range listed.Descriptors {
+			digests = append(digests, m.Digest)
+		}
+		if len(digests) != 2 {
+			t.Errorf("regctl artifact list: %s, want the SBOM and the signature", js)
+		}
+		if got := s.referrers(t, owner.token, "regctl-a/app", want, ""); !sameDigests(got, digests...) {
+			t.Errorf("the referrers API lists %v, regctl %v", got, digests)
+		}
+		if tags := s.do(t, "GET", "/v2/regctl-a/app/tags/list", owner.token); strings.Contains(string(tags.body), "sha256-") {
+			t.Errorf("a referrers fallback tag was written: %s", tags.body)
+		}
+	})
+}
