@@ -130,3 +130,59 @@ func TestCosign(t *testing.T) {
 		t.Errorf("cosign verify-attestation after the attestation was deleted: %v, want no valid bundles exist", err)
 	}
 }
+
+// TestNotation: notation (hack/build-notation.sh) signs an image with a self-signed test
+// certificate into the referrers API (--force-referrers-tag=false: no sha256- tag), `notation
+// list` and the image listing show the signature, verify succeeds under a trust policy for
+// that certificate, and fails once the signature is deleted.
+func TestNotation(t *testing.T) {
+	s := needSuite(t)
+	s.namespaces(t, "notation-a")
+	owner := s.serviceAccount(t, "notation-a", "owner", "berth-registry-admin")
+	s.repository(t, "notation-a", "app", ecrv1alpha1.Immutable)
+	img := randomImage(t)
+	if err := push(s.ref("notation-a/app", "v1"), img, owner.token); err != nil {
+		t.Fatal(err)
+	}
+	subject := digestOf(t, img).String()
+	ref := s.addr + "/notation-a/app@" + subject
+
+	c := newCLI(t, builtTool(t, "notation"), owner.token)
+	// notation stores logins only in a credential helper: the login is given in its
+	// environment instead.
+	c.env = append(c.env, "XDG_CONFIG_HOME="+filepath.Join(c.home, ".config"), "NOTATION_USERNAME=berth", "NOTATION_PASSWORD="+owner.token)
+	c.must(t, "", "cert", "generate-test", "--default", "berth-test")
+	policy := filepath.Join(c.home, "trustpolicy.json")
+	if err := os.WriteFile(policy, []byte(`{"version":"1.0","trustPolicies":[{"name":"berth-test","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:berth-test"],"trustedIdentities":["*"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.must(t, "", "policy", "import", "--force", policy)
+
+	c.must(t, "", "sign", "--insecure-registry", "--force-referrers-tag=false", ref)
+	if out := c.must(t, "", "list", "--insecure-registry", ref); !strings.Contains(out, "application/vnd.cncf.notary.signature") {
+		t.Errorf("notation list shows no signature:\n%s", out)
+	}
+	verify := func() error {
+		_, err := c.run("", "verify", "--insecure-registry", ref)
+		return err
+	}
+	if err := verify(); err != nil {
+		t.Errorf("notation verify: %v", err)
+	}
+	attached := s.referrerTypes(t, owner.token, "notation-a/app", subject)
+	if len(attached) != 1 {
+		t.Fatalf("attached to the image: %v, want the signature", attached)
+	}
+	for d, typ := range attached {
+		if typ != "application/vnd.cncf.notary.signature" {
+			t.Errorf("the signature's artifact type is %q", typ)
+		}
+		if resp := s.do(t, http.MethodDelete, "/v2/notation-a/app/manifests/"+d, owner.token); resp.status != http.StatusAccepted {
+			t.Fatalf("deleting the signature: %d %s", resp.status, resp.body)
+		}
+	}
+	s.noFallbackTags(t, owner.token, "notation-a/app")
+	if err := verify(); err == nil || !strings.Contains(err.Error(), "no signature is associated") {
+		t.Errorf("notation verify after the signature was deleted: %v, want no signature is associated", err)
+	}
+}
