@@ -37,6 +37,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/opencontainers/go-digest"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 )
@@ -60,6 +62,8 @@ func builtTool(t *testing.T, name string) string {
 type cli struct {
 	bin, home, token string
 	env              []string
+	// args come before every command's own (global flags).
+	args []string
 }
 
 func newCLI(t *testing.T, bin, token string, env ...string) *cli {
@@ -69,7 +73,7 @@ func newCLI(t *testing.T, bin, token string, env ...string) *cli {
 
 // run runs the client with args and stdin, returning stdout, and stderr in the error.
 func (c *cli) run(stdin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(context.Background(), c.bin, args...)
+	cmd := exec.CommandContext(context.Background(), c.bin, append(append([]string{}, c.args...), args...)...)
 	cmd.Dir = c.home
 	cmd.Env = append(append(os.Environ(), "HOME="+c.home, "DOCKER_CONFIG="+filepath.Join(c.home, ".docker"), "REGISTRY_AUTH_FILE="+filepath.Join(c.home, "auth.json")), c.env...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -157,7 +161,12 @@ func multiArch(t *testing.T) (raw []byte, images []v1.Image, digests map[string]
 // (raw nil) the one image, and returns its folder.
 func ociLayout(t *testing.T, tag string, raw []byte, images ...v1.Image) string {
 	t.Helper()
-	dir := t.TempDir()
+	return ociLayoutIn(t, t.TempDir(), tag, raw, images...)
+}
+
+// ociLayoutIn is ociLayout in folder dir.
+func ociLayoutIn(t *testing.T, dir, tag string, raw []byte, images ...v1.Image) string {
+	t.Helper()
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
 		t.Fatal(err)
@@ -436,4 +445,125 @@ func TestRegctl(t *testing.T) {
 			t.Errorf("a referrers fallback tag was written: %s", tags.body)
 		}
 	})
+}
+
+// podmanCLI is podman (Debian's package) as root on its own storage (vfs: no overlay mounts,
+// no container runs), with its own auth file, logged in with token (none: anonymous).
+func podmanCLI(t *testing.T, addr, token string) *cli {
+	t.Helper()
+	bin, err := exec.LookPath("podman")
+	if err != nil {
+		t.Fatal("podman is needed (apt-get install podman)")
+	}
+	c := newCLI(t, bin, token)
+	root := t.TempDir()
+	c.args = []string{"--root", filepath.Join(root, "root"), "--runroot", filepath.Join(root, "run"), "--tmpdir", filepath.Join(root, "tmp"),
+		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"}
+	// An auth file of its own, empty until the login: no login of the machine's is used.
+	if err := os.WriteFile(filepath.Join(c.home, "auth.json"), []byte(`{"auths":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		c.must(t, token, "login", "--tls-verify=false", "-u", "berth", "--password-stdin", addr)
+	}
+	return c
+}
+
+// TestPodman: podman logs in, pushes an image from its storage, pulls it into another
+// storage, pulls anonymously where an Allow * policy allows it and is refused with 401 where
+// nothing does, and `podman search` lists the repositories of the catalog to a caller with
+// cluster-wide list on repositories (and is refused without it).
+func TestPodman(t *testing.T) {
+	s := needSuite(t)
+	ctx := context.Background()
+	s.namespaces(t, "podman-a")
+	owner := s.serviceAccount(t, "podman-a", "owner", "berth-registry-poweruser")
+	s.repository(t, "podman-a", "app", ecrv1alpha1.Mutable)
+	s.repository(t, "podman-a", "public", ecrv1alpha1.Mutable)
+	lister := s.serviceAccount(t, "podman-a", "lister", "berth-registry-reader")
+	if err := s.c.Create(ctx, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "test-podman-catalog"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{"ecr.berth.dev"}, Resources: []string{"repositories"}, Verbs: []string{"list"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "test-podman-lister"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-podman-catalog"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "podman-a", Name: "lister"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	img := ociImage(t, platforms[0])
+	cfg, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := podmanCLI(t, s.addr, owner.token)
+	// podman names an image from a layout after its path, which must be lower case.
+	src, err := os.MkdirTemp("", "berth-podman-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(src) })
+	c.must(t, "", "pull", "-q", "oci:"+ociLayoutIn(t, src, "v1", nil, img)+":v1")
+	for _, repo := range []string{"podman-a/app", "podman-a/public"} {
+		c.must(t, "", "push", "--tls-verify=false", cfg.Hex, s.addr+"/"+repo+":v1")
+		if got := s.imageConfig(t, owner.token, repo, "v1"); got != cfg.String() {
+			t.Errorf("%s:v1 as podman pushed it has config %s, want %s", repo, got, cfg)
+		}
+	}
+	// pulled reports whether a podman pull of repo:v1 into c's storage gave the image.
+	pulled := func(c *cli, repo string) error {
+		out, err := c.run("", "pull", "-q", "--tls-verify=false", s.addr+"/"+repo+":v1")
+		if err == nil && strings.TrimSpace(out) != cfg.Hex {
+			t.Errorf("podman pull of %s gave image %q, want %s", repo, strings.TrimSpace(out), cfg.Hex)
+		}
+		return err
+	}
+	if err := pulled(podmanCLI(t, s.addr, owner.token), "podman-a/app"); err != nil {
+		t.Errorf("podman pull: %v", err)
+	}
+
+	t.Run("anonymous", func(t *testing.T) {
+		anon := podmanCLI(t, s.addr, "")
+		s.policy(t, "podman-a", "public", "public", ecrv1alpha1.EffectAllow, ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalGroup, Name: "*"}, pullActions...)
+		eventually(t, 5*time.Second, func() error { return pulled(anon, "podman-a/public") })
+		err := pulled(anon, "podman-a/app")
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
+			t.Errorf("anonymous podman pull of a private repository: %v, want unauthorized", err)
+		}
+	})
+
+	t.Run("search", func(t *testing.T) {
+		out := podmanCLI(t, s.addr, lister.token).must(t, "", "search", "--tls-verify=false", "--format", "{{.Name}}", s.addr+"/podman-a")
+		for _, repo := range []string{"podman-a/app", "podman-a/public"} {
+			if !strings.Contains(out, s.addr+"/"+repo+"\n") {
+				t.Errorf("podman search lists\n%s\nwithout %s", out, repo)
+			}
+		}
+		_, err := c.run("", "search", "--tls-verify=false", s.addr+"/podman-a")
+		if err == nil || !strings.Contains(err.Error(), "403 (Forbidden)") {
+			t.Errorf("podman search without list on repositories: %v, want 403", err)
+		}
+	})
+}
+
+// imageConfig is the config digest of repo:tag's manifest.
+func (s *testSuite) imageConfig(t *testing.T, token, repo, tag string) string {
+	t.Helper()
+	r, err := name.ParseReference(refAt(s.addr, repo, tag), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r, remoteOptions(token)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.String()
 }
