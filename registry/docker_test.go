@@ -67,10 +67,11 @@ func dockerEngine(t *testing.T) (daemonSocket string) {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-done:
+		case err := <-done:
+			t.Logf("dockerd stopped: %v", err)
 		case <-time.After(20 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+			t.Logf("dockerd killed after 20s: %v", <-done)
 		}
 		_ = log.Close()
 		_ = os.RemoveAll(dir)

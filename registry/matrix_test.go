@@ -232,6 +232,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 	}
 	clients := map[string]func(t *testing.T) client{
 		"skopeo": func(t *testing.T) client {
+			t.Helper()
 			skopeo, err := exec.LookPath("skopeo")
 			if err != nil {
 				t.Fatal("skopeo is needed (apt-get install skopeo)")
@@ -240,12 +241,15 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 			creds := "berth:" + owner.token
 			return client{
 				push: func(t *testing.T, dir, repo string) {
+					t.Helper()
 					c.must(t, "", "copy", "--all", "--preserve-digests", "--retry-times=0", "--dest-tls-verify=false", "--dest-creds", creds, "oci:"+dir+":multi", "docker://"+s.addr+"/"+repo+":multi")
 				},
 				raw: func(t *testing.T, repo, d string) []byte {
+					t.Helper()
 					return []byte(c.must(t, "", "inspect", "--raw", "--tls-verify=false", "--creds", creds, "docker://"+s.addr+"/"+repo+"@"+d))
 				},
 				pullPlatform: func(t *testing.T, repo, platform string) string {
+					t.Helper()
 					os, arch, _ := strings.Cut(platform, "/")
 					out := filepath.Join(t.TempDir(), "out")
 					c.must(t, "", "copy", "--override-os", os, "--override-arch", arch, "--retry-times=0", "--src-tls-verify=false", "--src-creds", creds, "docker://"+s.addr+"/"+repo+":multi", "oci:"+out+":pulled")
@@ -255,6 +259,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 		},
 		"crane": func(*testing.T) client {
 			ref := func(t *testing.T, repo, tagOrDigest string) name.Reference {
+				t.Helper()
 				r, err := name.ParseReference(refAt(s.addr, repo, tagOrDigest), name.Insecure)
 				if err != nil {
 					t.Fatal(err)
@@ -263,6 +268,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 			}
 			return client{
 				push: func(t *testing.T, dir, repo string) {
+					t.Helper()
 					p, err := layout.FromPath(dir)
 					if err != nil {
 						t.Fatal(err)
@@ -284,6 +290,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 					}
 				},
 				raw: func(t *testing.T, repo, d string) []byte {
+					t.Helper()
 					desc, err := remote.Get(ref(t, repo, d), remoteOptions(owner.token)...)
 					if err != nil {
 						t.Fatal(err)
@@ -291,6 +298,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 					return desc.Manifest
 				},
 				pullPlatform: func(t *testing.T, repo, platform string) string {
+					t.Helper()
 					os, arch, _ := strings.Cut(platform, "/")
 					d, err := pull(refAt(s.addr, repo, "multi"), owner.token, remote.WithPlatform(v1.Platform{OS: os, Architecture: arch}))
 					if err != nil {
@@ -301,16 +309,20 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 			}
 		},
 		"oras": func(t *testing.T) client {
+			t.Helper()
 			c := newCLI(t, builtTool(t, "oras"), owner.token)
 			c.must(t, owner.token, "login", "--plain-http", "-u", "berth", "--password-stdin", s.addr)
 			return client{
 				push: func(t *testing.T, dir, repo string) {
+					t.Helper()
 					c.must(t, "", "cp", "--no-tty", "--from-oci-layout", dir+":multi", "--to-plain-http", s.addr+"/"+repo+":multi")
 				},
 				raw: func(t *testing.T, repo, d string) []byte {
+					t.Helper()
 					return []byte(c.must(t, "", "manifest", "fetch", "--plain-http", s.addr+"/"+repo+"@"+d))
 				},
 				pullPlatform: func(t *testing.T, repo, platform string) string {
+					t.Helper()
 					out := filepath.Join(t.TempDir(), "out")
 					c.must(t, "", "cp", "--no-tty", "--platform", platform, "--from-plain-http", s.addr+"/"+repo+":multi", "--to-oci-layout", out+":pulled")
 					return layoutDigest(t, out)
@@ -318,15 +330,19 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 			}
 		},
 		"regctl": func(t *testing.T) client {
+			t.Helper()
 			c := regctlLogin(t, s.addr, owner.token)
 			return client{
 				push: func(t *testing.T, dir, repo string) {
+					t.Helper()
 					c.must(t, "", "image", "copy", "ocidir://"+dir+":multi", s.addr+"/"+repo+":multi")
 				},
 				raw: func(t *testing.T, repo, d string) []byte {
+					t.Helper()
 					return []byte(c.must(t, "", "manifest", "get", "--format", "raw-body", s.addr+"/"+repo+"@"+d))
 				},
 				pullPlatform: func(t *testing.T, repo, platform string) string {
+					t.Helper()
 					out := filepath.Join(t.TempDir(), "out")
 					c.must(t, "", "image", "copy", "--platform", platform, s.addr+"/"+repo+":multi", "ocidir://"+out+":pulled")
 					return layoutDigest(t, out)

@@ -121,14 +121,14 @@ func (m *immutableManifests) storedSize(ctx context.Context, dgst digest.Digest)
 	case !errors.Is(err, distribution.ErrBlobUnknown):
 		return 0, fmt.Errorf("looking up blob %s: %w", dgst, err)
 	}
-	exists, err := m.ManifestService.Exists(ctx, dgst)
+	exists, err := m.Exists(ctx, dgst)
 	if err != nil {
 		return 0, fmt.Errorf("looking up manifest %s: %w", dgst, err)
 	}
 	if !exists {
 		return -1, nil
 	}
-	mf, err := m.ManifestService.Get(ctx, dgst)
+	mf, err := m.Get(ctx, dgst)
 	if err != nil {
 		var unknown distribution.ErrManifestUnknownRevision
 		if errors.As(err, &unknown) {
