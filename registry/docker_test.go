@@ -105,7 +105,7 @@ func tail(s string, n int) string {
 }
 
 // TestDocker: the docker engine (Debian's docker.io) logs in (the token protocol), pushes an
-// image, pulls it back, pulls anonymously where an Allow * policy allows it, and is refused
+// image, pulls it back, pulls one platform of a multi-arch index, pulls anonymously where an Allow * policy allows it, and is refused
 // without credentials where nothing does.
 func TestDocker(t *testing.T) {
 	s := needSuite(t)
@@ -149,6 +149,13 @@ func TestDocker(t *testing.T) {
 	}
 	if err := pulled("docker-a/app"); err != nil {
 		t.Errorf("docker pull with a login: %v", err)
+	}
+
+	// One platform of a multi-arch index.
+	arm := s.pushMultiArch(t, owner.token, "docker-a/app")
+	docker.must(t, "", "pull", "-q", "--platform", "linux/arm64", s.addr+"/docker-a/app:multi")
+	if id := strings.TrimSpace(docker.must(t, "", "image", "inspect", "--format", "{{.Id}}", s.addr+"/docker-a/app:multi")); id != arm {
+		t.Errorf("docker pull --platform linux/arm64 gave image %s, want %s", id, arm)
 	}
 
 	docker.must(t, "", "logout", s.addr)

@@ -196,6 +196,47 @@ func ociLayoutIn(t *testing.T, dir, tag string, raw []byte, images ...v1.Image) 
 	return dir
 }
 
+// layoutIndex is the image index in the OCI image layout at dir (its first entry).
+func layoutIndex(t *testing.T, dir string) v1.ImageIndex {
+	t.Helper()
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := top.ImageIndex(m.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+// pushMultiArch pushes a two-platform index to repo:multi with crane and returns the config
+// digest of its linux/arm64 image.
+func (s *testSuite) pushMultiArch(t *testing.T, token, repo string) string {
+	t.Helper()
+	raw, images, _ := multiArch(t)
+	r, err := name.ParseReference(refAt(s.addr, repo, "multi"), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(r, layoutIndex(t, ociLayout(t, "multi", raw, images...)), remoteOptions(token)...); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := images[1].ConfigName() // platforms[1]: linux/arm64
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.String()
+}
+
 // layoutDigest is the digest of the one manifest in the OCI image layout at dir.
 func layoutDigest(t *testing.T, dir string) string {
 	t.Helper()
@@ -269,23 +310,7 @@ func TestMultiArchIndexRoundTrip(t *testing.T) {
 			return client{
 				push: func(t *testing.T, dir, repo string) {
 					t.Helper()
-					p, err := layout.FromPath(dir)
-					if err != nil {
-						t.Fatal(err)
-					}
-					top, err := p.ImageIndex()
-					if err != nil {
-						t.Fatal(err)
-					}
-					m, err := top.IndexManifest()
-					if err != nil {
-						t.Fatal(err)
-					}
-					idx, err := top.ImageIndex(m.Manifests[0].Digest)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := remote.WriteIndex(ref(t, repo, "multi"), idx, remoteOptions(owner.token)...); err != nil {
+					if err := remote.WriteIndex(ref(t, repo, "multi"), layoutIndex(t, dir), remoteOptions(owner.token)...); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -472,7 +497,11 @@ func podmanCLI(t *testing.T, addr, token string) *cli {
 		t.Fatal("podman is needed (apt-get install podman)")
 	}
 	c := newCLI(t, bin, token)
-	root := t.TempDir()
+	root, err := os.MkdirTemp("", "berth-podman-") // podman refuses a runroot over 50 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(root) })
 	c.args = []string{"--root", filepath.Join(root, "root"), "--runroot", filepath.Join(root, "run"), "--tmpdir", filepath.Join(root, "tmp"),
 		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"}
 	// An auth file of its own, empty until the login: no login of the machine's is used.
@@ -486,7 +515,7 @@ func podmanCLI(t *testing.T, addr, token string) *cli {
 }
 
 // TestPodman: podman logs in, pushes an image from its storage, pulls it into another
-// storage, pulls anonymously where an Allow * policy allows it and is refused with 401 where
+// storage, pulls one platform of a multi-arch index, pulls anonymously where an Allow * policy allows it and is refused with 401 where
 // nothing does, and `podman search` lists the repositories of the catalog to a caller with
 // cluster-wide list on repositories (and is refused without it).
 func TestPodman(t *testing.T) {
@@ -541,6 +570,15 @@ func TestPodman(t *testing.T) {
 	if err := pulled(podmanCLI(t, s.addr, owner.token), "podman-a/app"); err != nil {
 		t.Errorf("podman pull: %v", err)
 	}
+
+	t.Run("one platform of an index", func(t *testing.T) {
+		arm := s.pushMultiArch(t, owner.token, "podman-a/app")
+		p := podmanCLI(t, s.addr, owner.token)
+		out := p.must(t, "", "pull", "-q", "--tls-verify=false", "--platform", "linux/arm64", s.addr+"/podman-a/app:multi")
+		if got := "sha256:" + strings.TrimSpace(out); got != arm {
+			t.Errorf("podman pull --platform linux/arm64 gave image %s, want %s", got, arm)
+		}
+	})
 
 	t.Run("anonymous", func(t *testing.T) {
 		anon := podmanCLI(t, s.addr, "")
