@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the regctl CLI (github.com/regclient/regclient/cmd/regctl, pinned below) from its module,
-# cached by version under ~/.cache/berth/tools, and prints its path. regctl is one of the registry's client matrix: login, copy,
-# index and artifact round trips.
+# cached by version under ~/.cache/berth/tools, and prints its path. regctl is one of the
+# registry's client matrix: login, copy, index and artifact round trips.
 set -euo pipefail
 version=v0.11.7
 cache="${BERTH_CACHE:-$HOME/.cache/berth}/tools"
