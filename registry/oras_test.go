@@ -35,11 +35,7 @@ import (
 // fallback tag is written.
 func TestOrasAttachAndDiscover(t *testing.T) {
 	s := needSuite(t)
-	out, err := exec.CommandContext(context.Background(), "../hack/build-oras.sh").Output()
-	if err != nil {
-		t.Fatalf("building oras: %v", err)
-	}
-	oras := strings.TrimSpace(string(out))
+	oras := builtTool(t, "oras")
 	s.namespaces(t, "oras-a")
 	owner := s.serviceAccount(t, "oras-a", "owner", "berth-registry-poweruser")
 	s.repository(t, "oras-a", "app", ecrv1alpha1.Immutable)

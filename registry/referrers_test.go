@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 
@@ -55,7 +56,11 @@ func TestReferrers(t *testing.T) {
 	sig := s.pushArtifact(t, owner.token, "ref-a/app", "application/vnd.dev.cosign.artifact.sig.v1+json", subjectDesc, "")
 	sbom := s.pushArtifact(t, owner.token, "ref-a/app", "application/spdx+json", subjectDesc, "")
 	// An artifact of the signature, to check deletes follow referrers of referrers.
-	sigDesc := ocispecv1.Descriptor{MediaType: ocispecv1.MediaTypeImageManifest, Digest: digest.Digest(sig)}
+	sigManifest := s.doWith(t, http.MethodGet, "/v2/ref-a/app/manifests/"+sig, func(req *http.Request) {
+		req.SetBasicAuth("berth", owner.token)
+		req.Header.Set("Accept", ocispecv1.MediaTypeImageManifest)
+	})
+	sigDesc := ocispecv1.Descriptor{MediaType: ocispecv1.MediaTypeImageManifest, Digest: digest.Digest(sig), Size: int64(len(sigManifest.body))}
 	countersig := s.pushArtifact(t, owner.token, "ref-a/app", "application/vnd.example.countersignature", sigDesc, "")
 
 	if got := s.referrers(t, owner.token, "ref-a/app", subject, ""); !sameDigests(got, sig, sbom) {
@@ -143,9 +148,10 @@ func (s *testSuite) pushArtifact(t *testing.T, token, repo, artifactType string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get("OCI-Subject") != subject.Digest.String() {
-		t.Fatalf("pushing an artifact with a subject: %d, OCI-Subject %q, want 201 and %s", resp.StatusCode, resp.Header.Get("OCI-Subject"), subject.Digest)
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("pushing an artifact with a subject: %d %s, OCI-Subject %q, want 201 and %s", resp.StatusCode, b, resp.Header.Get("OCI-Subject"), subject.Digest)
 	}
 	return d
 }

@@ -301,7 +301,8 @@ type immutableManifests struct {
 // protects, the check, the manifest and the tag are written under the tag's lock (lockTag), so
 // the loser of two concurrent pushes of one new tag gets 400 TAG_INVALID here: distribution
 // reports any error of its own tag step afterwards as 500 UNKNOWN. A manifest with a subject
-// is recorded as a referrer of it (referrers.go) before its tag is written.
+// is recorded as a referrer of it (referrers.go) before its tag is written; one whose
+// descriptors' sizes are wrong is refused first (sizes.go).
 func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Manifest, options ...distribution.ManifestServiceOption) (digest.Digest, error) {
 	tag := ""
 	for _, o := range options {
@@ -317,6 +318,9 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	subject, referrer, err := ReferrerOf(mediaType, payload, dgst)
 	if err != nil {
 		return "", errcode.ErrorCodeManifestInvalid.WithMessage(err.Error())
+	}
+	if err := m.checkSizes(ctx, payload); err != nil {
+		return "", err
 	}
 	if tag == "" {
 		stored, err := m.ManifestService.Put(ctx, manifest, options...)

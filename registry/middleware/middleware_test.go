@@ -41,3 +41,40 @@ func TestTagErrorAllowsSameDigestAndMutableTags(t *testing.T) {
 		t.Error("moving a tag matching an exclusion filter of MUTABLE_WITH_EXCLUSION was allowed")
 	}
 }
+
+func TestDescriptorsAndSizeProblems(t *testing.T) {
+	d := func(c byte) string { return "sha256:" + strings.Repeat(string(c), 64) }
+	manifest := `{"schemaVersion":2,"config":{"digest":"` + d('a') + `","size":10},"layers":[{"digest":"` + d('b') + `","size":-1},{"digest":"` + d('c') + `","size":0}],"subject":{"digest":"` + d('d') + `","size":5}}`
+	index := `{"schemaVersion":2,"manifests":[{"digest":"` + d('e') + `","size":7}]}`
+	for _, tc := range []struct {
+		payload string
+		stored  map[string]int64
+		want    []string // fields with a problem
+	}{
+		{manifest, map[string]int64{d('a'): 10, d('b'): 3, d('c'): 0, d('d'): -1}, []string{"layers[0]"}},
+		{manifest, map[string]int64{d('a'): 11, d('b'): -1, d('c'): 4, d('d'): 6}, []string{"config", "layers[0]", "layers[1]", "subject"}},
+		{index, map[string]int64{d('e'): 7}, nil},
+		{index, map[string]int64{d('e'): 8}, []string{"manifests[0]"}},
+		{index, map[string]int64{d('e'): -1}, nil},
+	} {
+		descs, err := Descriptors([]byte(tc.payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, nd := range descs {
+			if p := SizeProblem(nd, tc.stored[nd.Digest.String()]); p != "" {
+				if !strings.HasPrefix(p, nd.Field+" ("+nd.Digest.String()+")") {
+					t.Errorf("problem %q does not name %s and its digest", p, nd.Field)
+				}
+				got = append(got, nd.Field)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s with stored %v: problems in %v, want %v", tc.payload, tc.stored, got, tc.want)
+		}
+	}
+	if _, err := Descriptors([]byte(`{"layers":{}}`)); err == nil {
+		t.Error("layers that are not a list: no error")
+	}
+}
