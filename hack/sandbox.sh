@@ -91,12 +91,15 @@ REGISTRY_SA=${BERTH_REGISTRY_SA:-berth-registry}
 # Where bin/manager and bin/registry are (`make build`).
 COMPONENTS_BIN=${BERTH_SANDBOX_BIN:-bin}
 # More flags for berth-controller (make test-node: --pull-token-lifetime), word-split.
-# Five loopback ports from this one: registry, registry metrics, controller metrics,
-# controller probes, the controller's receiver of registry notifications.
+# Six ports from this one: registry, registry metrics, controller metrics, controller probes,
+# the controller's receiver of registry notifications (all on loopback), and the registry's
+# AuthorizationToken API (on this machine's address: the API server's aggregation layer
+# calls it through endpoints, which may not be loopback).
 PORT_BASE=${BERTH_SANDBOX_PORTS:-15000}
 REGISTRY_HOST=127.0.0.1:$PORT_BASE
 PROBES_PORT=$((PORT_BASE + 3))
 EVENTS_PORT=$((PORT_BASE + 4))
+TOKEN_API_PORT=$((PORT_BASE + 5))
 
 # rbac installs what the chart gives both components to run with: its ServiceAccounts,
 # Roles, ClusterRoles and bindings (helm template of charts/berth, those kinds only) in
@@ -111,6 +114,38 @@ rbac() {
     { doc = doc $0 "\n" }
     /^kind: (ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding)$/ { keep = 1 }
     END { flush() }' | kc apply -f - >/dev/null
+}
+
+# host_ip is this machine's first non-loopback IPv4 address.
+host_ip() {
+  hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+\.' || { log "no non-loopback IPv4 address for the token API"; return 1; }
+}
+
+# token_api points the chart's APIService v1alpha1.registry.berth.dev at the registry process:
+# the APIService as the chart renders it, and, instead of the chart's Service (which selects
+# Pods), one without a selector whose endpoints are this machine's address. berth-registry
+# writes the APIService's caBundle when it starts.
+token_api() {
+  helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
+    function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
+    /^---/ { flush(); next }
+    { doc = doc $0 "\n" }
+    /^kind: APIService$/ { keep = 1 }
+    END { flush() }' | kc apply -f - >/dev/null
+  kc apply -f - >/dev/null 2>&1 <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: berth-registry-api, namespace: $BERTH_NS}
+spec:
+  ports: [{name: https, port: 443, targetPort: $TOKEN_API_PORT}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: berth-registry-api, namespace: $BERTH_NS}
+subsets:
+- addresses: [{ip: $(host_ip)}]
+  ports: [{name: https, port: $TOKEN_API_PORT}]
+YAML
 }
 
 # kubeconfig_as writes a copy of the sandbox's kubeconfig whose user impersonates a
@@ -149,7 +184,7 @@ start_components() {
   for b in manager registry; do
     [ -x "$COMPONENTS_BIN/$b" ] || { log "$COMPONENTS_BIN/$b is missing: run make build"; return 1; }
   done
-  for p in $(seq "$PORT_BASE" "$EVENTS_PORT"); do
+  for p in $(seq "$PORT_BASE" "$TOKEN_API_PORT"); do
     if port_busy "$p"; then
       log "127.0.0.1:$p is in use (another sandbox?): set BERTH_SANDBOX_PORTS to another base port"
       return 1
@@ -165,9 +200,11 @@ start_components() {
     --listen-address="$REGISTRY_HOST" --metrics-bind-address="127.0.0.1:$((PORT_BASE + 1))" \
     --storage-driver=filesystem --storage-root="$DIR/registry-data" --audiences=berth-registry \
     --notification-url="http://127.0.0.1:$EVENTS_PORT/registry/events" --drain-timeout=5s \
+    --token-api-address="$(host_ip):$TOKEN_API_PORT" \
     >"$DIR/registry.log" 2>&1 &
   local registry_pid=$!
   echo "$registry_pid" >>"$DIR/pids"
+  token_api
 
   log "starting berth-controller as $BERTH_NS/$CONTROLLER_SA (log: $DIR/manager.log)"
   POD_NAMESPACE=$BERTH_NS KUBECONFIG=$DIR/controller.kubeconfig "$COMPONENTS_BIN/manager" \
@@ -238,6 +275,7 @@ cluster() {
   mkdir -p "$DIR"
   down
   log "creating cluster $NAME (kube-apiserver, controller-manager, scheduler $KWOK_KUBE_VERSION; kwok)"
+  sed "s|KWOK_PKI_DIR|$KWOK_WORKDIR/clusters/$NAME/pki|" hack/kwok/cluster.yaml >"$DIR/kwok-cluster.yaml"
   kwokctl create cluster --name "$NAME" --runtime binary \
     --kube-apiserver-binary "$BIN/kube-apiserver" \
     --kube-controller-manager-binary "$BIN/kube-controller-manager" \
@@ -245,7 +283,7 @@ cluster() {
     --kwok-controller-binary "$BIN/kwok" \
     --etcd-binary "$BIN/etcd" \
     ${AUDIT_POLICY:+"--kube-audit-policy=$AUDIT_POLICY"} \
-    --config hack/kwok/stages.yaml --config hack/kwok/cluster.yaml \
+    --config hack/kwok/stages.yaml --config "$DIR/kwok-cluster.yaml" \
     ${EXTRA_KWOK_CONFIG:+--config "$EXTRA_KWOK_CONFIG"} \
     --kubeconfig "$KUBECONFIG_PATH" \
     --wait 2m >"$DIR/kwokctl.log" 2>&1 || { cat "$DIR/kwokctl.log" >&2; exit 1; }

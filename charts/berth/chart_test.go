@@ -250,7 +250,8 @@ func TestCRDTemplatesMatchConfig(t *testing.T) {
 
 // chartOnlyArgs are flags the chart passes that config/ leaves to the binary's default:
 // the chart names things after the release, so it passes them explicitly.
-var chartOnlyArgs = []string{"--registry-service-account=berth-system/berth-controller"}
+var chartOnlyArgs = []string{"--registry-service-account=berth-system/berth-controller",
+	"--token-key-secret=berth-registry-token-keys", "--token-api-serving-secret=berth-registry-api-tls", "--token-api-service=berth-registry-api"}
 
 // TestDefaultsInstallWhatKustomizeInstalls: `helm template` with the default values renders the
 // objects of `kubectl kustomize config/default` (but the Namespace, which helm's
@@ -429,7 +430,7 @@ func assertConsistent(t *testing.T, o objects) {
 		if u.GetAPIVersion() == "" || u.GetKind() == "" || u.GetName() == "" {
 			t.Errorf("an object without apiVersion, kind or name: %v", u.Object)
 		}
-		if want := u.GetKind() != "CustomResourceDefinition" && u.GetKind() != "ClusterRole" && u.GetKind() != "ClusterRoleBinding"; want != (u.GetNamespace() != "") {
+		if want := !slices.Contains([]string{"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "APIService"}, u.GetKind()); want != (u.GetNamespace() != "") {
 			t.Errorf("%s/%s: namespace %q", u.GetKind(), u.GetName(), u.GetNamespace())
 		}
 		if u.GetLabels()["app.kubernetes.io/managed-by"] != "Helm" || u.GetLabels()["app.kubernetes.io/part-of"] != "berth" {
@@ -443,7 +444,9 @@ func assertConsistent(t *testing.T, o objects) {
 	for _, kind := range []string{"ClusterRoleBinding", "RoleBinding"} {
 		for _, u := range o.ofKind(kind) {
 			b := into[binding](t, map[string]any{"roleRef": u.Object["roleRef"], "subjects": u.Object["subjects"]})
-			if o.find(b.RoleRef["kind"], b.RoleRef["name"]) == nil {
+			// The Role every API server bootstraps for aggregated API servers.
+			bootstrap := b.RoleRef["kind"] == "Role" && b.RoleRef["name"] == "extension-apiserver-authentication-reader" && u.GetNamespace() == "kube-system"
+			if o.find(b.RoleRef["kind"], b.RoleRef["name"]) == nil && !bootstrap {
 				t.Errorf("%s %s refers to %s %s, which the chart does not render", kind, u.GetName(), b.RoleRef["kind"], b.RoleRef["name"])
 			}
 			for _, s := range b.Subjects {
@@ -518,8 +521,9 @@ func selects(selector, labels map[string]string) bool {
 func assertDefaults(t *testing.T, o objects) {
 	t.Helper()
 	if d := cmp.Diff([]string{
+		"APIService/v1alpha1.registry.berth.dev",
 		"ClusterRole/berth-controller", "ClusterRole/berth-registry", "ClusterRole/berth-registry-admin",
-		"ClusterRole/berth-registry-poweruser", "ClusterRole/berth-registry-reader",
+		"ClusterRole/berth-registry-login", "ClusterRole/berth-registry-poweruser", "ClusterRole/berth-registry-reader",
 		"ClusterRoleBinding/berth-controller", "ClusterRoleBinding/berth-controller-registry-admin", "ClusterRoleBinding/berth-registry",
 		"CustomResourceDefinition/repositories.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
 		"CustomResourceDefinition/scheduledtasks.ecs.berth.dev",
@@ -529,8 +533,10 @@ func assertDefaults(t *testing.T, o objects) {
 		"Deployment/berth-controller", "Deployment/berth-registry",
 		"PersistentVolumeClaim/berth-registry",
 		"Role/berth-controller-leader-election", "Role/berth-controller-registry-token", "Role/berth-registry-leases",
-		"RoleBinding/berth-controller-leader-election", "RoleBinding/berth-controller-registry-token", "RoleBinding/berth-registry-leases",
-		"Service/berth-controller-events", "Service/berth-registry",
+		"Role/berth-registry-tokens",
+		"RoleBinding/berth-controller-leader-election", "RoleBinding/berth-controller-registry-token", "RoleBinding/berth-registry-auth-reader",
+		"RoleBinding/berth-registry-leases", "RoleBinding/berth-registry-tokens",
+		"Service/berth-controller-events", "Service/berth-registry", "Service/berth-registry-api",
 		"ServiceAccount/berth-controller", "ServiceAccount/berth-registry",
 	}, o.names()); d != "" {
 		t.Errorf("rendered objects (-want +got):\n%s", d)
@@ -549,7 +555,8 @@ func assertDefaults(t *testing.T, o objects) {
 		"berth-registry-poweruser": {"pull", "push"},
 		"berth-registry-admin":     {"pull", "push", "delete"},
 	} {
-		want := []any{map[string]any{"apiGroups": []any{"ecr.berth.dev"}, "resources": []any{"repositories"}, "verbs": verbs}}
+		want := []any{map[string]any{"apiGroups": []any{"ecr.berth.dev"}, "resources": []any{"repositories"}, "verbs": verbs},
+			map[string]any{"apiGroups": []any{"registry.berth.dev"}, "resources": []any{"authorizationtokens"}, "verbs": []any{"create"}}}
 		if d := cmp.Diff(want, o.get(t, "ClusterRole", role).Object["rules"]); d != "" {
 			t.Errorf("ClusterRole %s (-want +got):\n%s", role, d)
 		}

@@ -165,7 +165,7 @@ func newInstallSandbox(t *testing.T, bin string, crds bool) *installSandbox {
 	t.Helper()
 	root := envtest.RepoRoot()
 	sb := &installSandbox{t: t, root: root, dir: filepath.Join(t.TempDir(), "sandbox")}
-	port, err := envtest.FreePorts(5)
+	port, err := envtest.FreePorts(6)
 	if err != nil {
 		t.Fatal(err)
 	}

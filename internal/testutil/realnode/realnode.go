@@ -83,7 +83,7 @@ func Start(extraEnv ...string) (sb *Sandbox, err error) {
 	if err := sb.build(bin); err != nil {
 		return sb, err
 	}
-	port, err := envtest.FreePorts(5)
+	port, err := envtest.FreePorts(6)
 	if err != nil {
 		return sb, err
 	}
