@@ -121,24 +121,34 @@ host_ip() {
   hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+\.' || { log "no non-loopback IPv4 address for the token API"; return 1; }
 }
 
-# token_api points the chart's APIService v1alpha1.registry.berth.dev at the registry process:
-# the APIService as the chart renders it, and, instead of the chart's Service (which selects
-# Pods), one without a selector whose endpoints are this machine's address. berth-registry
-# writes the APIService's caBundle when it starts.
+# token_api points the APIService v1alpha1.registry.berth.dev at the registry process: the
+# APIService as the chart renders it (unless an installation made it), and a Service without a
+# selector whose endpoints are this machine's address (an installation's Service selects the
+# registry's Pods, which do not run here: its selector is removed). berth-registry writes the
+# APIService's caBundle when it starts. stop_components removes the endpoints again.
 token_api() {
-  helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
-    function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
-    /^---/ { flush(); next }
-    { doc = doc $0 "\n" }
-    /^kind: APIService$/ { keep = 1 }
-    END { flush() }' | kc apply -f - >/dev/null
-  kc apply -f - >/dev/null 2>&1 <<YAML
+  if ! kc get apiservice v1alpha1.registry.berth.dev >/dev/null 2>&1; then
+    helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
+      function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
+      /^---/ { flush(); next }
+      { doc = doc $0 "\n" }
+      /^kind: APIService$/ { keep = 1 }
+      END { flush() }' | kc apply -f - >/dev/null
+  fi
+  if kc get service berth-registry-api -n "$BERTH_NS" >/dev/null 2>&1; then
+    if [ -n "$(kc get service berth-registry-api -n "$BERTH_NS" -o jsonpath='{.spec.selector}')" ]; then
+      kc patch service berth-registry-api -n "$BERTH_NS" --type=json -p '[{"op":"remove","path":"/spec/selector"}]' >/dev/null
+    fi
+  else
+    kc apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Service
 metadata: {name: berth-registry-api, namespace: $BERTH_NS}
 spec:
   ports: [{name: https, port: 443, targetPort: $TOKEN_API_PORT}]
----
+YAML
+  fi
+  kc apply -f - >/dev/null 2>&1 <<YAML
 apiVersion: v1
 kind: Endpoints
 metadata: {name: berth-registry-api, namespace: $BERTH_NS}
@@ -146,6 +156,9 @@ subsets:
 - addresses: [{ip: $(host_ip)}]
   ports: [{name: https, port: $TOKEN_API_PORT}]
 YAML
+  local port
+  port=$(kc get service berth-registry-api -n "$BERTH_NS" -o jsonpath='{.spec.ports[0].name}')
+  [ "$port" = https ] || { log "Service $BERTH_NS/berth-registry-api has port $port, want https"; return 1; }
 }
 
 # kubeconfig_as writes a copy of the sandbox's kubeconfig whose user impersonates a
@@ -230,6 +243,7 @@ ENV
 # then SIGKILL for anything still there after 10s.
 stop_components() {
   [ -f "$DIR/pids" ] || return 0
+  kc delete endpoints berth-registry-api -n "$BERTH_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   local pid pids alive i
   pids=$(cat "$DIR/pids")
   rm -f "$DIR/pids"

@@ -79,6 +79,7 @@ type installSandbox struct {
 	host   string // the registry's host:port
 	kubecf string
 	cfg    *rest.Config
+	bin    string // the components' binaries (buildComponents)
 }
 
 // TestInstall checks both ways to install, each in a sandbox of its own, one after the other
@@ -144,14 +145,14 @@ func installWithKustomize(bin string) func(*testing.T) {
 	}
 }
 
-// buildComponents builds bin/manager and bin/registry as `make build` does, into a
+// buildComponents builds bin/manager, bin/registry and bin/docker-credential-berth as `make build` does, into a
 // folder removed when the test ends.
 func buildComponents(t *testing.T) string {
 	t.Helper()
 	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry", "./cmd/docker-credential-berth")
 	build.Dir, build.Env = envtest.RepoRoot(), append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the components: %v\n%s", err, out)
@@ -164,7 +165,7 @@ func buildComponents(t *testing.T) string {
 func newInstallSandbox(t *testing.T, bin string, crds bool) *installSandbox {
 	t.Helper()
 	root := envtest.RepoRoot()
-	sb := &installSandbox{t: t, root: root, dir: filepath.Join(t.TempDir(), "sandbox")}
+	sb := &installSandbox{t: t, root: root, dir: filepath.Join(t.TempDir(), "sandbox"), bin: bin}
 	port, err := envtest.FreePorts(6)
 	if err != nil {
 		t.Fatal(err)
@@ -309,6 +310,8 @@ func (sb *installSandbox) checkInstallation() {
 		}
 		return nil
 	})
+	// The sandbox's admin pushes as itself, through the credential helper.
+	sb.checkCredentialHelper(image)
 
 	// A Service of the pushed image runs with the managed pull Secret.
 	ctx := context.Background()
