@@ -161,6 +161,15 @@ type serviceScope struct {
 	// tasks without networking are started only then.
 	isolated bool
 
+	// traffic is what the core Services and HTTPRoutes select (see planDeployment).
+	traffic trafficPlan
+	// history is status.serviceDeployments as this pass leaves it, once historyKnown is set.
+	history      []ecsv1alpha1.ServiceDeployment
+	historyKnown bool
+	// servicesApplied is set once the core Services match this pass's traffic plan; routes
+	// are only written then.
+	servicesApplied bool
+
 	// events are the service events of this pass, in the order they happened.
 	events []rollout.Event
 	// requeueAfter is when time-based work (expectations) needs another pass.
@@ -260,6 +269,7 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 		r.reconcileStops,
 		r.reconcileStarts,
 		r.reconcileLoadBalancers,
+		r.reconcileRoutes,
 		r.reconcileTemplatesPrune,
 	} {
 		errs = append(errs, act(ctx, s))
@@ -276,7 +286,8 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("service").
-		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Annotations: the rollback request (ecsv1alpha1.RollbackAnnotation) is one.
+		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Pod{}).
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).

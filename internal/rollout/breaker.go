@@ -104,8 +104,9 @@ func (l *ledger) rollbackOnRequest(service string) ([]Event, *Rollback) {
 	p := l.get(l.primary)
 	p.RolloutState = ecsv1alpha1.RolloutFailed
 	p.RolloutStateReason = reasonStoppedOnRequest
-	events := []Event{{Type: EventWarning, Reason: ReasonDeploymentFailed,
-		Message: fmt.Sprintf("(service %s) (deployment %s) deployment stopped: a rollback was requested.", service, p.ID)}}
+	events := make([]Event, 0, 2)
+	events = append(events, Event{Type: EventWarning, Reason: ReasonDeploymentFailed,
+		Message: fmt.Sprintf("(service %s) (deployment %s) deployment stopped: a rollback was requested.", service, p.ID)})
 	to := l.lastCompleted()
 	if to == nil {
 		return events, nil

@@ -168,88 +168,98 @@ func Step(cfg StagedConfig, st StagedState, o StagedObserved) StagedStep {
 	if st.Stage == "" {
 		st = StagedState{Stage: ecsv1alpha1.StageReconcileService, StageStartedAt: o.Now}
 	}
-	enter := func(stage ecsv1alpha1.LifecycleStage) {
-		st.Stage, st.StageStartedAt = stage, o.Now
-		if announced(stage) {
-			out.Events = append(out.Events, stageEvent(o.Service, o.Deployment, stage, ""))
+	if st.Stage != ecsv1alpha1.StageCleanUp {
+		switch {
+		case o.Failure != "":
+			out.Next = st
+			out.Next.Weight = 0
+			out.RollBack = true
+			out.TargetCount, out.Production, out.RouteWeight = 0, SelectSource, 0
+			out.Events = append(out.Events, stagedRollbackEvent(o.Service, o.Deployment, st.Stage, o.Failure))
+			return out
+		case !o.Source:
+			// A first deployment (or one whose source is gone): nothing to move traffic from.
+			out.SourceCount, out.TargetCount, out.Production, out.RouteWeight = 0, d, SelectTarget, 0
+			st.Weight = FullWeight
+			if o.TargetHealthy >= d {
+				st.Stage, st.StageStartedAt = ecsv1alpha1.StageCleanUp, o.Now
+				out.Done = true
+			}
+			out.Next = st
+			return out
 		}
-	}
-	if o.Failure != "" && st.Stage != ecsv1alpha1.StageCleanUp {
-		out.Next = st
-		out.Next.Weight = 0
-		out.RollBack = true
-		out.TargetCount, out.Production, out.RouteWeight = 0, SelectSource, 0
-		out.Events = append(out.Events, stagedRollbackEvent(o.Service, o.Deployment, st.Stage, o.Failure))
-		return out
-	}
-	if !o.Source && st.Stage != ecsv1alpha1.StageCleanUp {
-		// A first deployment (or one whose source is gone): nothing to move traffic from.
-		out.SourceCount, out.TargetCount, out.Production, out.RouteWeight = 0, d, SelectTarget, 0
-		st.Weight = FullWeight
-		if o.TargetHealthy >= d {
-			enter(ecsv1alpha1.StageCleanUp)
-			out.Done = true
-		}
-		out.Next = st
-		return out
 	}
 	for range 16 { // each pass moves through at most every stage once
-		prev := st
-		out.TargetCount = targetCount(cfg, st, d)
-		switch st.Stage {
-		case ecsv1alpha1.StageReconcileService:
-			enter(ecsv1alpha1.StagePreScaleUp)
-		case ecsv1alpha1.StagePreScaleUp:
-			enter(ecsv1alpha1.StageScaleUp)
-		case ecsv1alpha1.StageScaleUp:
-			if o.TargetHealthy >= targetCount(cfg, st, d) {
-				enter(ecsv1alpha1.StagePostScaleUp)
-			}
-		case ecsv1alpha1.StagePostScaleUp:
-			if cfg.Traffic == ecsv1alpha1.TrafficNone {
-				st.Weight = FullWeight
-				enter(ecsv1alpha1.StageBakeTime)
-			} else {
-				enter(ecsv1alpha1.StageTestTrafficShift)
-			}
-		case ecsv1alpha1.StageTestTrafficShift:
-			enter(ecsv1alpha1.StagePostTestTrafficShift)
-		case ecsv1alpha1.StagePostTestTrafficShift:
-			st.Weight = cfg.FirstWeight
-			enter(ecsv1alpha1.StageProductionTrafficShift)
-			out.Events = append(out.Events, trafficEvent(o.Service, o.Deployment, st.Weight))
-		case ecsv1alpha1.StageProductionTrafficShift:
-			switch {
-			case o.TargetHealthy < targetCount(cfg, st, d):
-			case st.Weight >= FullWeight:
-				enter(ecsv1alpha1.StagePostProductionTrafficShift)
-			case o.Now.Before(st.StageStartedAt.Add(cfg.StepBake)):
-				out.Wait = st.StageStartedAt.Add(cfg.StepBake)
-			default:
-				st.Weight = min(st.Weight+cfg.StepWeight, FullWeight)
-				st.StageStartedAt = o.Now
-				out.Events = append(out.Events, trafficEvent(o.Service, o.Deployment, st.Weight))
-			}
-		case ecsv1alpha1.StagePostProductionTrafficShift:
-			enter(ecsv1alpha1.StageBakeTime)
-		case ecsv1alpha1.StageBakeTime:
-			if o.Now.Before(st.StageStartedAt.Add(cfg.Bake)) {
-				out.Wait = st.StageStartedAt.Add(cfg.Bake)
-			} else {
-				enter(ecsv1alpha1.StageCleanUp)
-			}
-		case ecsv1alpha1.StageCleanUp:
-			out.SourceCount = 0
-			out.Done = o.SourceLive == 0
-		}
-		if st == prev {
+		next := advance(cfg, st, o, d, &out)
+		if next == st {
 			break
 		}
+		st = next
+	}
+	if st.Stage == ecsv1alpha1.StageCleanUp {
+		out.SourceCount = 0
+		out.Done = o.SourceLive == 0
 	}
 	out.TargetCount = targetCount(cfg, st, d)
 	out.Production, out.RouteWeight = traffic(cfg, st)
 	out.Next = st
 	return out
+}
+
+// advance is one transition of the stage machine: the state after st, st itself when the
+// stage waits (on green's health, or on time: then out.Wait is set). Events go to out.
+func advance(cfg StagedConfig, st StagedState, o StagedObserved, d int32, out *StagedStep) StagedState {
+	enter := func(stage ecsv1alpha1.LifecycleStage) StagedState {
+		st.Stage, st.StageStartedAt = stage, o.Now
+		if announced(stage) {
+			out.Events = append(out.Events, stageEvent(o.Service, o.Deployment, stage, ""))
+		}
+		return st
+	}
+	ready := o.TargetHealthy >= targetCount(cfg, st, d)
+	switch st.Stage {
+	case ecsv1alpha1.StageReconcileService:
+		return enter(ecsv1alpha1.StagePreScaleUp)
+	case ecsv1alpha1.StagePreScaleUp:
+		return enter(ecsv1alpha1.StageScaleUp)
+	case ecsv1alpha1.StageScaleUp:
+		if ready {
+			return enter(ecsv1alpha1.StagePostScaleUp)
+		}
+	case ecsv1alpha1.StagePostScaleUp:
+		if cfg.Traffic == ecsv1alpha1.TrafficNone {
+			st.Weight = FullWeight
+			return enter(ecsv1alpha1.StageBakeTime)
+		}
+		return enter(ecsv1alpha1.StageTestTrafficShift)
+	case ecsv1alpha1.StageTestTrafficShift:
+		return enter(ecsv1alpha1.StagePostTestTrafficShift)
+	case ecsv1alpha1.StagePostTestTrafficShift:
+		st.Weight = cfg.FirstWeight
+		next := enter(ecsv1alpha1.StageProductionTrafficShift)
+		out.Events = append(out.Events, trafficEvent(o.Service, o.Deployment, next.Weight))
+		return next
+	case ecsv1alpha1.StageProductionTrafficShift:
+		switch {
+		case !ready:
+		case st.Weight >= FullWeight:
+			return enter(ecsv1alpha1.StagePostProductionTrafficShift)
+		case o.Now.Before(st.StageStartedAt.Add(cfg.StepBake)):
+			out.Wait = st.StageStartedAt.Add(cfg.StepBake)
+		default:
+			st.Weight = min(st.Weight+cfg.StepWeight, FullWeight)
+			st.StageStartedAt = o.Now
+			out.Events = append(out.Events, trafficEvent(o.Service, o.Deployment, st.Weight))
+		}
+	case ecsv1alpha1.StagePostProductionTrafficShift:
+		return enter(ecsv1alpha1.StageBakeTime)
+	case ecsv1alpha1.StageBakeTime:
+		if !o.Now.Before(st.StageStartedAt.Add(cfg.Bake)) {
+			return enter(ecsv1alpha1.StageCleanUp)
+		}
+		out.Wait = st.StageStartedAt.Add(cfg.Bake)
+	}
+	return st
 }
 
 // targetCount is how many target tasks a stage wants: D, except with TaskCount traffic,

@@ -105,61 +105,8 @@ func ComputeStaged(in StagedInput) StagedPlan {
 	plan.Step = step
 	plan.Events = append(plan.Events, step.Events...)
 
-	picker := newVictimPicker(in.ChooseVictims, live)
-	var victims []Task
-	stopN := func(cands []Task, n int) {
-		if n <= 0 {
-			return
-		}
-		notHealthy, isHealthy := split(cands)
-		ordered := append(slices.Clone(notHealthy), isHealthy...)
-		victims = append(victims, picker.pick(ordered[:min(n, len(ordered))], min(n, len(ordered)))...)
-	}
-	stopN(others, len(others))
-	stopN(srcLive, len(srcLive)-int(step.SourceCount))
-	stopN(tgtLive, len(tgtLive)-int(step.TargetCount))
-	if n := int(step.TargetCount) - len(tgtLive); n > 0 && p.RolloutState == ecsv1alpha1.RolloutInProgress {
-		plan.Start = map[string]int32{l.primary: int32(n)} //nolint:gosec // a task count
-	}
-	counts := map[string]taskCounts{}
-	for _, t := range live {
-		c := counts[t.Deployment]
-		if t.State == TaskRunning {
-			c.running++
-		} else {
-			c.pending++
-		}
-		counts[t.Deployment] = c
-	}
-	slices.SortFunc(victims, func(a, b Task) int { return cmp.Compare(a.Name, b.Name) })
-	names := make([]string, 0, len(victims))
-	for _, t := range victims {
-		dep := cmp.Or(t.Deployment, l.primary)
-		plan.Stop = append(plan.Stop, StopAction{Task: t.Name, Deployment: dep, Reason: StopReason(dep)})
-		c := counts[t.Deployment]
-		c.stopped++
-		counts[t.Deployment] = c
-		names = append(names, t.Name)
-	}
-	plan.Events = append(plan.Events, tasksStoppedEvents(in.ServiceName, names)...)
-
-	switch {
-	case step.RollBack:
-		p.RolloutState = ecsv1alpha1.RolloutFailed
-		p.RolloutStateReason = fmt.Sprintf("ECS deployment %s rolled back: %s", p.ID, failure)
-		plan.Events = append(plan.Events, deploymentFailedStagedEvent(in.ServiceName, p.ID, failure))
-		if src := l.get(source); src != nil && source != "" {
-			p.Status = ecsv1alpha1.DeploymentActive
-			l.promote(source)
-			src.RolloutStateReason = fmt.Sprintf("ECS deployment %s: rolled back from deployment %s.", source, p.ID)
-			plan.Rollback = &Rollback{From: p.ID, To: source, TaskDefinition: src.TaskDefinition}
-			plan.Events = append(plan.Events, rollingBackEvent(in.ServiceName, source))
-		}
-	case step.Done && p.RolloutState == ecsv1alpha1.RolloutInProgress:
-		p.RolloutState = ecsv1alpha1.RolloutCompleted
-		p.RolloutStateReason = reasonCompleted(p.ID)
-		plan.Events = append(plan.Events, deploymentCompletedEvent(in.ServiceName, p.ID))
-	}
+	counts := plan.stopAndStart(in, l.primary, p.RolloutState == ecsv1alpha1.RolloutInProgress, live, others, srcLive, tgtLive)
+	plan.finishStaged(in, l, source, failure)
 	if step.Done && len(others) == 0 && healthyTarget == desired && len(tgtLive) == int(desired) {
 		plan.SteadyState = true
 		if !in.Steady {
@@ -206,4 +153,72 @@ func (l *ledger) lastCompletedWith(live []Task) *Deployment {
 func deploymentFailedStagedEvent(service, id, why string) Event {
 	return Event{Type: EventWarning, Reason: ReasonDeploymentFailed,
 		Message: fmt.Sprintf("(service %s) (deployment %s) deployment failed: %s", service, id, why)}
+}
+
+// stopAndStart fills the plan's stops (third deployments, the source beyond its count, the
+// target beyond its count; not healthy ones first) and starts (the target up to its count,
+// while its rollout runs), and returns the task counts per deployment for the records.
+func (plan *StagedPlan) stopAndStart(in StagedInput, primary string, running bool, live, others, srcLive, tgtLive []Task) map[string]taskCounts {
+	step := plan.Step
+	picker := newVictimPicker(in.ChooseVictims, live)
+	var victims []Task
+	stopN := func(cands []Task, n int) {
+		if n <= 0 {
+			return
+		}
+		notHealthy, isHealthy := split(cands)
+		ordered := append(slices.Clone(notHealthy), isHealthy...)
+		victims = append(victims, picker.pick(ordered[:min(n, len(ordered))], min(n, len(ordered)))...)
+	}
+	stopN(others, len(others))
+	stopN(srcLive, len(srcLive)-int(step.SourceCount))
+	stopN(tgtLive, len(tgtLive)-int(step.TargetCount))
+	if n := int(step.TargetCount) - len(tgtLive); n > 0 && running {
+		plan.Start = map[string]int32{primary: int32(n)} //nolint:gosec // a task count
+	}
+	counts := map[string]taskCounts{}
+	for _, t := range live {
+		c := counts[t.Deployment]
+		if t.State == TaskRunning {
+			c.running++
+		} else {
+			c.pending++
+		}
+		counts[t.Deployment] = c
+	}
+	slices.SortFunc(victims, func(a, b Task) int { return cmp.Compare(a.Name, b.Name) })
+	names := make([]string, 0, len(victims))
+	for _, t := range victims {
+		dep := cmp.Or(t.Deployment, primary)
+		plan.Stop = append(plan.Stop, StopAction{Task: t.Name, Deployment: dep, Reason: StopReason(dep)})
+		c := counts[t.Deployment]
+		c.stopped++
+		counts[t.Deployment] = c
+		names = append(names, t.Name)
+	}
+	plan.Events = append(plan.Events, tasksStoppedEvents(in.ServiceName, names)...)
+	return counts
+}
+
+// finishStaged applies the step's outcome to the records: a rollback fails the target and
+// makes the source PRIMARY again; a finished deployment is COMPLETED.
+func (plan *StagedPlan) finishStaged(in StagedInput, l *ledger, source, failure string) {
+	p, step := l.get(l.primary), plan.Step
+	switch {
+	case step.RollBack:
+		p.RolloutState = ecsv1alpha1.RolloutFailed
+		p.RolloutStateReason = fmt.Sprintf("ECS deployment %s rolled back: %s", p.ID, failure)
+		plan.Events = append(plan.Events, deploymentFailedStagedEvent(in.ServiceName, p.ID, failure))
+		if src := l.get(source); src != nil && source != "" {
+			p.Status = ecsv1alpha1.DeploymentActive
+			l.promote(source)
+			src.RolloutStateReason = fmt.Sprintf("ECS deployment %s: rolled back from deployment %s.", source, p.ID)
+			plan.Rollback = &Rollback{From: p.ID, To: source, TaskDefinition: src.TaskDefinition}
+			plan.Events = append(plan.Events, rollingBackEvent(in.ServiceName, source))
+		}
+	case step.Done && p.RolloutState == ecsv1alpha1.RolloutInProgress:
+		p.RolloutState = ecsv1alpha1.RolloutCompleted
+		p.RolloutStateReason = reasonCompleted(p.ID)
+		plan.Events = append(plan.Events, deploymentCompletedEvent(in.ServiceName, p.ID))
+	}
 }

@@ -53,6 +53,7 @@ const (
 )
 
 func newStagedSim(t *testing.T, cfg StagedConfig, desired int32) *stagedSim {
+	t.Helper()
 	s := &stagedSim{t: t, cfg: cfg, now: t0, config: Config{DesiredCount: desired, CircuitBreakerEnable: true, CircuitBreakerRollback: true}}
 	s.deps = []Deployment{{ID: blueID, Status: ecsv1alpha1.DeploymentPrimary, TaskDefinition: "web:1", DesiredCount: desired,
 		RunningCount: desired, RolloutState: ecsv1alpha1.RolloutCompleted, CreatedAt: t0.Add(-time.Hour)}}
