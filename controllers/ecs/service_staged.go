@@ -114,7 +114,7 @@ func (s *serviceScope) planDeployment(in rollout.Input) {
 		entry := s.stagedEntry(sin.Staged, sp, resume)
 		if fresh {
 			s.supersede()
-			s.history = append([]ecsv1alpha1.ServiceDeployment{entry}, s.history...)
+			s.push(entry)
 		} else {
 			s.history[0] = entry
 		}
@@ -208,7 +208,7 @@ func (s *serviceScope) rollingHistory(strategy ecsv1alpha1.DeploymentStrategy, c
 		s.history[0].Status, s.history[0].FinishedAt = ecsv1alpha1.ServiceDeploymentRollbackSuccessful, ptrTime(s.now)
 	case p.ID == s.target.ID && p.RolloutState == ecsv1alpha1.RolloutInProgress && (cur == nil || cur.ID != p.ID):
 		s.supersede()
-		s.history = append([]ecsv1alpha1.ServiceDeployment{s.rollingEntry(p, strategy, live)}, s.history...)
+		s.push(s.rollingEntry(p, strategy, live))
 	case cur != nil && cur.ID == p.ID && cur.Status == ecsv1alpha1.ServiceDeploymentInProgress && p.RolloutState == ecsv1alpha1.RolloutCompleted:
 		s.history[0].Status, s.history[0].StatusReason, s.history[0].FinishedAt = ecsv1alpha1.ServiceDeploymentSuccessful, p.RolloutStateReason, ptrTime(s.now)
 	case cur != nil && cur.ID == p.ID && cur.Status == ecsv1alpha1.ServiceDeploymentInProgress && p.RolloutState == ecsv1alpha1.RolloutFailed:
@@ -217,6 +217,13 @@ func (s *serviceScope) rollingHistory(strategy ecsv1alpha1.DeploymentStrategy, c
 	if len(s.history) > 0 && s.history[0].ID == p.ID {
 		s.history[0].FailedTasks = p.FailedTasks
 	}
+}
+
+// push puts an entry in front of the history; an older entry of the same deployment (a
+// revision deployed again) is dropped, the list being keyed by id.
+func (s *serviceScope) push(e ecsv1alpha1.ServiceDeployment) {
+	s.history = slices.DeleteFunc(s.history, func(o ecsv1alpha1.ServiceDeployment) bool { return o.ID == e.ID })
+	s.history = append([]ecsv1alpha1.ServiceDeployment{e}, s.history...)
 }
 
 // rollingEntry is the history entry a rolling deployment starts with.

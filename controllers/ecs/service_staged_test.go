@@ -407,3 +407,35 @@ func TestServiceHeadlessBlueGreen(t *testing.T) {
 		t.Errorf("traffic events for a headless service: %v", eventMessages(cur))
 	}
 }
+
+// TestServiceHistoryRolling: ROLLING deployments are in the history too; deploying a revision
+// again (a revert) moves its entry to the front instead of repeating its id.
+func TestServiceHistoryRolling(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	if err := k8s.Create(context.Background(), newService(ns, "web", 2)); err != nil {
+		t.Fatal(err)
+	}
+	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
+	waitSteady(t, ns, "web", 2)
+	setImage(t, ns, "web", "nginx:1.27")
+	waitRevision(t, ns, "web", 2)
+	waitHistory(t, ns, withStatus(ecsv1alpha1.ServiceDeploymentSuccessful))
+	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) { s.Spec.TaskDefinition = "web:1" })
+	cur := waitHistory(t, ns, func(d ecsv1alpha1.ServiceDeployment) error {
+		if d.TargetTaskDefinition != "web:1" || d.Status != ecsv1alpha1.ServiceDeploymentSuccessful {
+			return fmt.Errorf("newest deployment %s %s, want web:1 SUCCESSFUL", d.TargetTaskDefinition, d.Status)
+		}
+		return nil
+	})
+	var got []string
+	for _, d := range cur.Status.ServiceDeployments {
+		got = append(got, d.TargetTaskDefinition+" "+string(d.Strategy)+" "+string(d.Status))
+	}
+	if want := []string{"web:1 ROLLING SUCCESSFUL", "web:2 ROLLING SUCCESSFUL"}; !slices.Equal(got, want) {
+		t.Errorf("history %v, want %v", got, want)
+	}
+	if e := cur.Status.ServiceDeployments[1]; e.SourceTaskDefinition != "web:1" || len(e.Images) != 1 || e.Images[0].Image != "nginx:1.27" {
+		t.Errorf("web:2 entry = %+v", e)
+	}
+}
