@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -93,6 +94,8 @@ type ServiceReconciler struct {
 	Digests DigestResolver
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// HookClient calls lifecycle hooks; nil is http.DefaultClient (each call is bounded to 5s).
+	HookClient *http.Client
 
 	// memories and templates are the reconciler's memory of the Services it keeps, made by
 	// SetupWithManager.
@@ -161,6 +164,8 @@ type serviceScope struct {
 	// tasks without networking are started only then.
 	isolated bool
 
+	// hooks is what the lifecycle hooks of the current stage decided (nil: no hooks).
+	hooks *hookGate
 	// traffic is what the core Services and HTTPRoutes select (see planDeployment).
 	traffic trafficPlan
 	// history is status.serviceDeployments as this pass leaves it, once historyKnown is set.

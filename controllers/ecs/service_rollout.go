@@ -85,6 +85,7 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 	for _, t := range s.tasks {
 		in.Tasks = append(in.Tasks, t.task)
 	}
+	s.hooks = r.callHooks(ctx, s)
 	s.planDeployment(in)
 	s.planned = true
 	s.steady = s.plan.SteadyState

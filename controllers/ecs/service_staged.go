@@ -109,6 +109,9 @@ func (s *serviceScope) planDeployment(in rollout.Input) {
 			}
 			sin.Source = cur.SourceDeployment
 		}
+		if g := s.hooks; g != nil {
+			sin.Hooked, sin.HookPassed, sin.HookFailure = g.hooked, g.passed, g.failure
+		}
 		sp := rollout.ComputeStaged(sin)
 		s.plan = sp.Plan
 		entry := s.stagedEntry(sin.Staged, sp, resume)
@@ -120,6 +123,9 @@ func (s *serviceScope) planDeployment(in rollout.Input) {
 		}
 		s.traffic = trafficOf(sp)
 		s.requeue(sp.Step.Wait)
+		if g := s.hooks; g != nil && g.hooked[sp.Step.Next.Stage] && g.stage != sp.Step.Next.Stage && !sp.Step.RollBack {
+			s.requeue(s.now) // a stage with hooks was entered: call them in the next pass
+		}
 		s.history = s.history[:min(len(s.history), maxServiceDeployments)]
 		return
 	}
@@ -154,6 +160,10 @@ func (s *serviceScope) stagedEntry(cfg rollout.StagedConfig, sp rollout.StagedPl
 		}
 	}
 	e.TrafficControl = cfg.Traffic
+	e.Hooks = nil
+	if g := s.hooks; g != nil && (g.stage == sp.Step.Next.Stage || sp.Step.RollBack) {
+		e.Hooks = g.statuses
+	}
 	e.LifecycleStage, e.TargetWeight = sp.Step.Next.Stage, sp.Step.Next.Weight
 	started := metav1.NewTime(sp.Step.Next.StageStartedAt)
 	e.StageStartedAt = &started

@@ -18,8 +18,11 @@ package ecs_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -27,6 +30,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -437,5 +441,140 @@ func TestServiceHistoryRolling(t *testing.T) {
 	}
 	if e := cur.Status.ServiceDeployments[1]; e.SourceTaskDefinition != "web:1" || len(e.Images) != 1 || e.Images[0].Image != "nginx:1.27" {
 		t.Errorf("web:2 entry = %+v", e)
+	}
+}
+
+// hookServer is a real HTTP server playing lifecycle hooks: answer decides each call's
+// hookStatus by stage and the number of calls so far.
+type hookServer struct {
+	mu    sync.Mutex
+	calls []map[string]any
+}
+
+func startHookServer(t *testing.T, answer func(stage string, n int) string) (*hookServer, string) {
+	t.Helper()
+	h := &hookServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.calls = append(h.calls, body)
+		n := 0
+		for _, c := range h.calls {
+			if c["lifecycleStage"] == body["lifecycleStage"] {
+				n++
+			}
+		}
+		h.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]any{"hookStatus": answer(fmt.Sprint(body["lifecycleStage"]), n), "callBackDelaySeconds": 1})
+	}))
+	t.Cleanup(srv.Close)
+	return h, srv.URL
+}
+
+func (h *hookServer) stages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, c := range h.calls {
+		out = append(out, fmt.Sprint(c["lifecycleStage"]))
+	}
+	return out
+}
+
+// TestServiceLifecycleHooks: a hook at POST_SCALE_UP answers IN_PROGRESS, then SUCCEEDED;
+// the deployment waits, then goes on. A hook at POST_TEST_TRAFFIC_SHIFT answers FAILED: the
+// deployment rolls back from that stage, and production traffic never reached green.
+func TestServiceLifecycleHooks(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	hooks, url := startHookServer(t, func(stage string, n int) string {
+		switch {
+		case stage == "POST_SCALE_UP" && n == 1:
+			return "IN_PROGRESS"
+		case stage == "POST_TEST_TRAFFIC_SHIFT":
+			return "FAILED"
+		}
+		return "SUCCEEDED"
+	})
+	svc := stagedService(ns, 2, ecsv1alpha1.DeploymentConfiguration{Strategy: ecsv1alpha1.DeploymentStrategyBlueGreen, BakeTimeInMinutes: ptr.To[int32](0)}, "")
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
+	blue := primary(waitSteady(t, ns, "web", 2)).ID
+	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) {
+		s.Spec.DeploymentConfiguration.LifecycleHooks = []ecsv1alpha1.DeploymentLifecycleHook{
+			{URL: url + "/scale", LifecycleStages: []ecsv1alpha1.LifecycleHookStage{"POST_SCALE_UP"}},
+			{URL: url + "/test", LifecycleStages: []ecsv1alpha1.LifecycleHookStage{"POST_TEST_TRAFFIC_SHIFT"},
+				HookDetails: &runtime.RawExtension{Raw: []byte(`{"suite":"smoke"}`)}},
+		}
+	})
+	production := sampleSelectors(t, ns, "web")
+	setImage(t, ns, "web", "nginx:1.27")
+	waitRevision(t, ns, "web", 2)
+	cur := waitHistory(t, ns, withStatus(ecsv1alpha1.ServiceDeploymentRollbackSuccessful))
+	if got := hooks.stages(); !slices.Equal(got, []string{"POST_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT"}) {
+		t.Errorf("hook calls by stage %v, want POST_SCALE_UP twice (IN_PROGRESS, SUCCEEDED), then POST_TEST_TRAFFIC_SHIFT", got)
+	}
+	hooks.mu.Lock()
+	last := hooks.calls[len(hooks.calls)-1]
+	hooks.mu.Unlock()
+	if last["serviceName"] != "web" || last["sourceDeployment"] != blue || last["targetTaskDefinition"] != "web:2" ||
+		fmt.Sprint(last["hookDetails"]) != "map[suite:smoke]" {
+		t.Errorf("hook request %v", last)
+	}
+	if got := production(); !slices.Equal(got, []string{blue}) {
+		t.Errorf("production Service selected %v, want blue only", got)
+	}
+	e := cur.Status.ServiceDeployments[0]
+	if e.LifecycleStage != ecsv1alpha1.StagePostTestTrafficShift || len(e.Hooks) != 1 || e.Hooks[0].Status != ecsv1alpha1.HookFailed {
+		t.Errorf("history entry = %+v, want rolled back in POST_TEST_TRAFFIC_SHIFT with the FAILED hook", e)
+	}
+	if !hasEvent(cur, "lifecycle hook 1 ("+url+"/test) answered FAILED in the POST_TEST_TRAFFIC_SHIFT stage") {
+		t.Errorf("no hook event in %v", eventMessages(cur))
+	}
+}
+
+// TestServiceLifecycleHookUnreachable: a hook nobody answers fails the deployment after 3
+// calls, with an event naming it; green never started (PRE_SCALE_UP).
+func TestServiceLifecycleHookUnreachable(t *testing.T) {
+	ns := serviceNamespace(t)
+	createTaskDefinition(t, ns)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	dead := srv.URL + "/hook"
+	srv.Close()
+	svc := stagedService(ns, 1, ecsv1alpha1.DeploymentConfiguration{Strategy: ecsv1alpha1.DeploymentStrategyBlueGreen, BakeTimeInMinutes: ptr.To[int32](0)}, "")
+	if err := k8s.Create(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	startKubelet(t, ns, roundRobin(threeZones(t, ns)...), always(runReady))
+	waitSteady(t, ns, "web", 1)
+	updateService(t, ns, "web", func(s *ecsv1alpha1.Service) {
+		s.Spec.DeploymentConfiguration.LifecycleHooks = []ecsv1alpha1.DeploymentLifecycleHook{
+			{URL: dead, LifecycleStages: []ecsv1alpha1.LifecycleHookStage{"PRE_SCALE_UP"}}}
+	})
+	setImage(t, ns, "web", "nginx:1.27")
+	waitRevision(t, ns, "web", 2)
+	var cur *ecsv1alpha1.Service
+	kubetest.Eventually(t, time.Minute, func() error {
+		cur = getService(t, ns, "web")
+		if h := cur.Status.ServiceDeployments; len(h) == 0 || h[0].TargetTaskDefinition != "web:2" || h[0].Status != ecsv1alpha1.ServiceDeploymentRollbackSuccessful {
+			return fmt.Errorf("deployments %+v, want web:2 ROLLBACK_SUCCESSFUL", h)
+		}
+		return nil
+	})
+	e := cur.Status.ServiceDeployments[0]
+	if len(e.Hooks) != 1 || e.Hooks[0].FailedCalls != 3 {
+		t.Errorf("hooks %+v, want 3 failed calls", e.Hooks)
+	}
+	if !hasEvent(cur, "lifecycle hook 0 ("+dead+") could not be reached 3 times in the PRE_SCALE_UP stage") {
+		t.Errorf("no unreachable-hook event in %v", eventMessages(cur))
+	}
+	if n := deploymentPods(t, ns, e.ID); n != 0 {
+		t.Errorf("%d green tasks; PRE_SCALE_UP runs before any starts", n)
 	}
 }

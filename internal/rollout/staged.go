@@ -117,6 +117,11 @@ type StagedObserved struct {
 	Failure string
 	// Now is the clock.
 	Now time.Time
+	// Hooked are the stages that have lifecycle hooks: the deployment waits in such a stage
+	// until HookPassed says its hooks all answered SUCCEEDED (a FAILED one is a Failure).
+	Hooked map[ecsv1alpha1.LifecycleStage]bool
+	// HookPassed: the hooks of the stage the pass starts in all answered SUCCEEDED.
+	HookPassed bool
 }
 
 // Selects names the revision a Service selects.
@@ -189,7 +194,11 @@ func Step(cfg StagedConfig, st StagedState, o StagedObserved) StagedStep {
 			return out
 		}
 	}
+	first := st.Stage
 	for range 16 { // each pass moves through at most every stage once
+		if o.Hooked[st.Stage] && (st.Stage != first || !o.HookPassed) {
+			break // its hooks have not all answered SUCCEEDED
+		}
 		next := advance(cfg, st, o, d, &out)
 		if next == st {
 			break
@@ -265,6 +274,9 @@ func advance(cfg StagedConfig, st StagedState, o StagedObserved, d int32, out *S
 // targetCount is how many target tasks a stage wants: D, except with TaskCount traffic,
 // where the target grows with its share (ceil(D × weight), at least one) until the last step.
 func targetCount(cfg StagedConfig, st StagedState, d int32) int32 {
+	if st.Stage == ecsv1alpha1.StageReconcileService || st.Stage == ecsv1alpha1.StagePreScaleUp {
+		return 0 // before SCALE_UP (PRE_SCALE_UP hooks run before any green task)
+	}
 	if cfg.Traffic != ecsv1alpha1.TrafficTaskCount || st.Weight >= FullWeight || st.Stage == ecsv1alpha1.StageCleanUp {
 		return d
 	}

@@ -35,6 +35,12 @@ type StagedInput struct {
 	// Source is the deployment kept in status as the source (blue); empty at the first pass,
 	// when the newest COMPLETED deployment with live tasks becomes it.
 	Source string
+	// Hooked, HookPassed: see StagedObserved.
+	Hooked     map[ecsv1alpha1.LifecycleStage]bool
+	HookPassed bool
+	// HookFailure is set when a lifecycle hook of the current stage answered FAILED or could
+	// not be reached: the deployment rolls back.
+	HookFailure string
 }
 
 // StagedPlan is the outcome of a staged pass.
@@ -97,10 +103,13 @@ func ComputeStaged(in StagedInput) StagedPlan {
 		failure = "a rollback was requested."
 	case in.Config.CircuitBreakerEnable && p.FailedTasks >= FailureThreshold(desired):
 		failure = "the deployment circuit breaker tripped: tasks failed to start."
+	case in.HookFailure != "":
+		failure = in.HookFailure
 	}
 	step := Step(in.Staged, in.State, StagedObserved{
 		Service: in.ServiceName, Deployment: p.ID, Desired: desired, Source: source != "" && len(srcLive) > 0,
 		TargetHealthy: healthyTarget, SourceLive: int32(len(srcLive)), Failure: failure, Now: in.Now, //nolint:gosec // a task count
+		Hooked: in.Hooked, HookPassed: in.HookPassed,
 	})
 	plan.Step = step
 	plan.Events = append(plan.Events, step.Events...)

@@ -388,3 +388,29 @@ func TestResetOnHealthyTask(t *testing.T) {
 		}
 	}
 }
+
+// TestStagedHookGate: a stage with hooks waits until they pass, before and after its action;
+// a hook's failure rolls back from that stage.
+func TestStagedHookGate(t *testing.T) {
+	hooked := map[ecsv1alpha1.LifecycleStage]bool{ecsv1alpha1.StagePreScaleUp: true, ecsv1alpha1.StagePostTestTrafficShift: true}
+	o := StagedObserved{Service: "web", Deployment: greenID, Desired: 2, Source: true, SourceLive: 2, Now: t0, Hooked: hooked}
+	step := Step(blueGreen, StagedState{}, o)
+	if step.Next.Stage != ecsv1alpha1.StagePreScaleUp || step.TargetCount != 0 {
+		t.Fatalf("first pass = %+v, want PRE_SCALE_UP waiting for its hook, no green task", step)
+	}
+	o.HookPassed = true
+	step = Step(blueGreen, step.Next, o)
+	if step.Next.Stage != ecsv1alpha1.StageScaleUp || step.TargetCount != 2 {
+		t.Fatalf("hook passed = %+v, want SCALE_UP with 2 green tasks", step)
+	}
+	o.HookPassed, o.TargetHealthy = false, 2
+	step = Step(blueGreen, step.Next, o)
+	if step.Next.Stage != ecsv1alpha1.StagePostTestTrafficShift || step.Production != SelectSource {
+		t.Fatalf("green ready = %+v, want POST_TEST_TRAFFIC_SHIFT waiting, production on blue", step)
+	}
+	o.Failure = "lifecycle hook 0 answered FAILED."
+	step = Step(blueGreen, step.Next, o)
+	if !step.RollBack || step.Next.Stage != ecsv1alpha1.StagePostTestTrafficShift || step.TargetCount != 0 {
+		t.Fatalf("hook failed = %+v, want a rollback from POST_TEST_TRAFFIC_SHIFT", step)
+	}
+}

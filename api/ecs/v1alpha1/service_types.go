@@ -18,6 +18,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // SchedulingStrategy is the ECS service scheduling strategy.
@@ -136,6 +137,7 @@ type Service struct {
 // +kubebuilder:validation:XValidation:rule="(has(self.deploymentConfiguration) && has(self.deploymentConfiguration.minimumHealthyPercent) ? self.deploymentConfiguration.minimumHealthyPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 0 : 100)) < 100 || (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.maximumPercent) ? self.deploymentConfiguration.maximumPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 100 : 200)) > 100",message="with minimumHealthyPercent 100 the maximumPercent must be above 100, or no task could ever be replaced (defaults: 100 and 200 for REPLICA, 0 and 100 for DAEMON)",fieldPath=".deploymentConfiguration.maximumPercent"
 // +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.canaryConfiguration) || self.deploymentConfiguration.strategy == 'CANARY'",message="deploymentConfiguration.canaryConfiguration is only valid with strategy CANARY",fieldPath=".deploymentConfiguration.canaryConfiguration"
 // +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.linearConfiguration) || self.deploymentConfiguration.strategy == 'LINEAR'",message="deploymentConfiguration.linearConfiguration is only valid with strategy LINEAR",fieldPath=".deploymentConfiguration.linearConfiguration"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.lifecycleHooks) || size(self.deploymentConfiguration.lifecycleHooks) == 0 || (has(self.deploymentConfiguration.strategy) && self.deploymentConfiguration.strategy != 'ROLLING')",message="deploymentConfiguration.lifecycleHooks need strategy BLUE_GREEN, CANARY or LINEAR",fieldPath=".deploymentConfiguration.lifecycleHooks"
 // +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || self.deploymentConfiguration.strategy != 'BLUE_GREEN' || has(self.deploymentConfiguration.bakeTimeInMinutes)",message="deploymentConfiguration.bakeTimeInMinutes is required with strategy BLUE_GREEN (as in ECS)",fieldPath=".deploymentConfiguration.bakeTimeInMinutes"
 // +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING' || !has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON'",message="deploymentConfiguration.strategy must be ROLLING for schedulingStrategy DAEMON (as in ECS)",fieldPath=".deploymentConfiguration.strategy"
 type ServiceSpec struct {
@@ -289,6 +291,84 @@ type DeploymentConfiguration struct {
 	// linearConfiguration is the LINEAR strategy's steps (LINEAR only).
 	// +optional
 	LinearConfiguration *LinearConfiguration `json:"linearConfiguration,omitempty"`
+
+	// lifecycleHooks are HTTP(S) endpoints called at lifecycle stages of a BLUE_GREEN, CANARY or
+	// LINEAR deployment (ECS calls a Lambda function). The deployment waits in the stage until
+	// every hook of it answers SUCCEEDED; FAILED, or a hook that cannot be reached after 3
+	// tries, rolls the deployment back.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitempty"`
+}
+
+// LifecycleHookStage is a lifecycle stage a hook can run in.
+// +kubebuilder:validation:Enum=RECONCILE_SERVICE;PRE_SCALE_UP;POST_SCALE_UP;TEST_TRAFFIC_SHIFT;POST_TEST_TRAFFIC_SHIFT;PRODUCTION_TRAFFIC_SHIFT;POST_PRODUCTION_TRAFFIC_SHIFT
+type LifecycleHookStage string
+
+// DeploymentLifecycleHook is ECS DeploymentLifecycleHook with an HTTP(S) target: the hook is
+// POSTed a JSON body naming the stage, the service, the deployment and both revisions, and
+// answers {"hookStatus": "SUCCEEDED" | "FAILED" | "IN_PROGRESS", "callBackDelaySeconds": n}.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.url) != has(self.service)",message="a lifecycle hook needs exactly one of url and service"
+type DeploymentLifecycleHook struct {
+	// url is the hook's http:// or https:// endpoint (ECS hookTargetArn).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	URL string `json:"url,omitempty"`
+	// service is a core Service in the service's namespace serving the hook over HTTP.
+	// +optional
+	Service *HookServiceReference `json:"service,omitempty"`
+	// lifecycleStages are the stages the hook runs in.
+	// +required
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=7
+	LifecycleStages []LifecycleHookStage `json:"lifecycleStages"`
+	// hookDetails is passed to the hook as it is (ECS hookDetails).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	HookDetails *runtime.RawExtension `json:"hookDetails,omitempty"`
+	// authorizationSecretRef names a key of a Secret in the service's namespace whose value is
+	// sent as the Authorization header; secrets are never written inline.
+	// +optional
+	AuthorizationSecretRef *SecretKeyReference `json:"authorizationSecretRef,omitempty"`
+}
+
+// HookServiceReference is a hook served by a core Service.
+type HookServiceReference struct {
+	// name of the core Service.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// port of the core Service (default 80).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int32 `json:"port,omitempty"`
+	// path of the request (default /).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	Path string `json:"path,omitempty"`
+}
+
+// SecretKeyReference is a key of a Secret in the same namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret's data.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
 }
 
 // DeploymentStrategy is ECS deploymentConfiguration.strategy.
@@ -763,6 +843,11 @@ type ServiceDeployment struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000
 	TargetWeight int32 `json:"targetWeight"`
+	// hooks are the lifecycle hook calls of the current stage.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Hooks []HookStatus `json:"hooks,omitempty"`
 	// failedTasks is the circuit breaker's failure count of the target.
 	// +optional
 	FailedTasks int32 `json:"failedTasks,omitempty"`
@@ -776,6 +861,44 @@ type ServiceDeployment struct {
 	// finishedAt is when it ended (SUCCESSFUL, STOPPED, ROLLBACK_*).
 	// +optional
 	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+}
+
+// HookState is the answer of a lifecycle hook.
+// +kubebuilder:validation:Enum=IN_PROGRESS;SUCCEEDED;FAILED
+type HookState string
+
+// Lifecycle hook answers.
+const (
+	// HookInProgress: call again after callBackDelaySeconds.
+	HookInProgress HookState = "IN_PROGRESS"
+	// HookSucceeded: the deployment may leave the stage.
+	HookSucceeded HookState = "SUCCEEDED"
+	// HookFailed: the deployment rolls back.
+	HookFailed HookState = "FAILED"
+)
+
+// HookStatus is where one lifecycle hook of the current stage stands.
+type HookStatus struct {
+	// stage is the lifecycle stage the call belongs to.
+	// +required
+	Stage LifecycleStage `json:"stage"`
+	// index is the hook's position in deploymentConfiguration.lifecycleHooks.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Index int32 `json:"index"`
+	// status is the hook's last answer; empty until it answered.
+	// +optional
+	Status HookState `json:"status,omitempty"`
+	// failedCalls counts calls in a row that got no answer (timeouts, unreachable, bad replies).
+	// +optional
+	FailedCalls int32 `json:"failedCalls,omitempty"`
+	// nextCallAt is when the hook is called again.
+	// +optional
+	NextCallAt *metav1.Time `json:"nextCallAt,omitempty"`
+	// message is the last error or answer.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // ContainerImage is a container's image as a deployment runs it.
