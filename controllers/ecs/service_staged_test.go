@@ -230,7 +230,15 @@ func TestServiceBlueGreenRollbackDuringBake(t *testing.T) {
 	}
 
 	production := sampleSelectors(t, ns, "web")
+	asked := time.Now()
 	updateServiceAnnotation(t, ns, ecsv1alpha1.RollbackAnnotation, green)
+	kubetest.Eventually(t, waitFor, func() error {
+		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != blue {
+			return fmt.Errorf("production selects %q, want blue", sel)
+		}
+		return nil
+	})
+	t.Logf("rollback request to production selecting blue only: %v (envtest; includes the annotation write and the polling interval)", time.Since(asked).Round(time.Millisecond))
 	cur = waitHistory(t, ns, withStatus(ecsv1alpha1.ServiceDeploymentRollbackSuccessful))
 	if got := production(); !slices.Equal(got, []string{green, blue}) {
 		t.Errorf("production Service selected %v during the rollback, want green then blue", got)
