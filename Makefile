@@ -31,7 +31,7 @@ help: ## Show the targets.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate CRDs (config/crd/bases) and RBAC (config/rbac/role.yaml).
-	$(CONTROLLER_GEN) rbac:roleName=berth-controller crd:generateEmbeddedObjectMeta=false paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=berth-controller crd:generateEmbeddedObjectMeta=false,allowDangerousTypes=true paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	hack/sync-chart-crds.sh
 
 .PHONY: generate

@@ -36,6 +36,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -310,6 +311,58 @@ func TestHealthServiceCircuitBreaker(t *testing.T) {
 	if p := ecstest.Primary(ecstest.GetService(t, k8s, ns, "crash")); p == nil || p.RolloutState != ecsv1alpha1.RolloutFailed {
 		t.Errorf("PRIMARY %+v, want FAILED", p)
 	}
+}
+
+// TestHealthServiceBlueGreen: a BLUE_GREEN deployment in its bake time is Progressing
+// (kstatus InProgress); rolled back on request it is Degraded (kstatus Failed) with reason
+// RolledBack, and stays so while the source runs steady, until the next good deployment.
+func TestHealthServiceBlueGreen(t *testing.T) {
+	ns := ecstest.ServiceNamespace(t, k8s)
+	ctx := context.Background()
+	ecstest.CreateTaskDefinition(t, k8s, ns)
+	kubetest.StartKubelet(t, k8s, ns, ecstest.RoundRobin(ecstest.ThreeZones(t, k8s, ns)...), ecstest.Always(kubetest.RunReady))
+	svc := ecstest.NewService(ns, "web", 2)
+	svc.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{Strategy: ecsv1alpha1.DeploymentStrategyBlueGreen, BakeTimeInMinutes: ptr.To[int32](30)}
+	svc.Spec.LoadBalancers = []ecsv1alpha1.LoadBalancer{{ContainerName: "web", ContainerPort: 8080}}
+	if err := k8s.Create(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	waitHealth(t, serviceGVK, ns, "web", status.CurrentStatus, "Healthy", "steady state")
+
+	ecstest.SetImage(t, k8s, ns, "web", "nginx:1.27")
+	ecstest.WaitRevision(t, k8s, ns, "web", 2)
+	var green string
+	kubetest.Eventually(t, waitFor, func() error {
+		cur := ecstest.GetService(t, k8s, ns, "web")
+		if h := cur.Status.ServiceDeployments; len(h) == 0 || h[0].LifecycleStage != ecsv1alpha1.StageBakeTime {
+			return fmt.Errorf("deployments %+v, want web:2 in BAKE_TIME", h)
+		}
+		green = cur.Status.ServiceDeployments[0].ID
+		return nil
+	})
+	h := waitHealth(t, serviceGVK, ns, "web", status.InProgressStatus, "Progressing", "web:2")
+	t.Logf("baking: %s", h)
+
+	update := func(change func(*ecsv1alpha1.Service)) {
+		kubetest.Eventually(t, waitFor, func() error {
+			cur := ecstest.GetService(t, k8s, ns, "web")
+			change(cur)
+			return k8s.Update(ctx, cur)
+		})
+	}
+	update(func(s *ecsv1alpha1.Service) { s.Annotations = map[string]string{ecsv1alpha1.RollbackAnnotation: green} })
+	h = waitHealth(t, serviceGVK, ns, "web", status.FailedStatus, "Degraded", ecsv1alpha1.RolledBackReason)
+	t.Logf("rolled back: %s", h)
+	ecstest.WaitSteady(t, k8s, ns, "web", 2)
+	if h := healthOf(t, liveObject(t, serviceGVK, ns, "web")); h.argo != "Degraded" {
+		t.Errorf("rolled back and steady: %s; want Degraded until the next good deployment", h)
+	}
+
+	// The next deployment, with no bake, succeeds: Healthy again.
+	update(func(s *ecsv1alpha1.Service) { s.Spec.DeploymentConfiguration.BakeTimeInMinutes = ptr.To[int32](0) })
+	ecstest.SetImage(t, k8s, ns, "web", "nginx:1.28")
+	ecstest.WaitRevision(t, k8s, ns, "web", 3)
+	waitHealth(t, serviceGVK, ns, "web", status.CurrentStatus, "Healthy", "web:3")
 }
 
 func TestHealthTaskDefinition(t *testing.T) {

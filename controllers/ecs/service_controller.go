@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -93,6 +94,8 @@ type ServiceReconciler struct {
 	Digests DigestResolver
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// HookClient calls lifecycle hooks; nil is http.DefaultClient (each call is bounded to 5s).
+	HookClient *http.Client
 
 	// memories and templates are the reconciler's memory of the Services it keeps, made by
 	// SetupWithManager.
@@ -160,6 +163,17 @@ type serviceScope struct {
 	// isolated is set once the deny-all NetworkPolicy is known to be in force in this pass;
 	// tasks without networking are started only then.
 	isolated bool
+
+	// hooks is what the lifecycle hooks of the current stage decided (nil: no hooks).
+	hooks *hookGate
+	// traffic is what the core Services and HTTPRoutes select (see planDeployment).
+	traffic trafficPlan
+	// history is status.serviceDeployments as this pass leaves it, once historyKnown is set.
+	history      []ecsv1alpha1.ServiceDeployment
+	historyKnown bool
+	// servicesApplied is set once the core Services match this pass's traffic plan; routes
+	// are only written then.
+	servicesApplied bool
 
 	// events are the service events of this pass, in the order they happened.
 	events []rollout.Event
@@ -260,6 +274,7 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 		r.reconcileStops,
 		r.reconcileStarts,
 		r.reconcileLoadBalancers,
+		r.reconcileRoutes,
 		r.reconcileTemplatesPrune,
 	} {
 		errs = append(errs, act(ctx, s))
@@ -276,7 +291,8 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("service").
-		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Annotations: the rollback request (ecsv1alpha1.RollbackAnnotation) is one.
+		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Pod{}).
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).

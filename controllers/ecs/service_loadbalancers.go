@@ -71,7 +71,7 @@ func (r *ServiceReconciler) reconcileLoadBalancers(ctx context.Context, s *servi
 	}
 	var errs []error
 	wanted := map[string]bool{}
-	for _, desired := range tasks.CoreServices(s.svc, template) {
+	for _, desired := range s.stagedServices(tasks.CoreServices(s.svc, template)) {
 		wanted[desired.Name] = true
 		hash, err := objectHash(desired.Labels, desired.Spec)
 		if err != nil {
@@ -100,6 +100,7 @@ func (r *ServiceReconciler) reconcileLoadBalancers(ctx context.Context, s *servi
 			errs = append(errs, fmt.Errorf("deleting core Service %s: %w", name, err))
 		}
 	}
+	s.servicesApplied = len(errs) == 0
 	return errors.Join(errs...)
 }
 

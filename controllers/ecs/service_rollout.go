@@ -85,7 +85,8 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 	for _, t := range s.tasks {
 		in.Tasks = append(in.Tasks, t.task)
 	}
-	s.plan = rollout.Compute(in)
+	s.hooks = r.callHooks(ctx, s)
+	s.planDeployment(in)
 	s.planned = true
 	s.steady = s.plan.SteadyState
 	s.events = append(s.events, s.plan.Events...)

@@ -71,6 +71,9 @@ func computeServiceStatus(s *serviceScope, reconcileErr error) {
 			st.TaskDefinition = p.TaskDefinition
 		}
 	}
+	if s.historyKnown {
+		st.ServiceDeployments = s.history
+	}
 	st.Events = prependEvents(st.Events, s.events, s.now)
 	if s.rebalanced {
 		st.Rebalancing = s.rebalancing
@@ -157,7 +160,16 @@ func setServiceConditions(s *serviceScope, reconcileErr error) {
 		if stalledReason == ecsv1alpha1.RolledBackReason {
 			reason = ecsv1alpha1.RolledBackReason
 		}
-		conditions.True(conds, gen, ecsv1alpha1.ProgressingCondition, reason, primary.RolloutStateReason+" "+summary)
+		msg := primary.RolloutStateReason + " " + summary
+		if e := s.stagedInProgress(primary.ID); e != nil {
+			msg = fmt.Sprintf("%s %s deployment in the %s stage, %s of production traffic on the target. %s", primary.RolloutStateReason, e.Strategy, e.LifecycleStage, rollout.PercentOf(e.TargetWeight), summary)
+			if e.TrafficControl == ecsv1alpha1.TrafficTaskCount {
+				// No HTTPRoute: the share follows the task counts behind the production Service.
+				reason = ecsv1alpha1.ApproximatedReason
+				msg += "; no HTTPRoute is named, so the traffic share is approximated by task counts"
+			}
+		}
+		conditions.True(conds, gen, ecsv1alpha1.ProgressingCondition, reason, msg)
 	case primary.RolloutState == ecsv1alpha1.RolloutFailed:
 		conditions.False(conds, gen, ecsv1alpha1.ProgressingCondition, ecsv1alpha1.DeploymentFailedReason, primary.RolloutStateReason)
 	default:
@@ -234,4 +246,17 @@ func nonEmptyOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// stagedInProgress is the newest history entry when it is the staged deployment id in
+// progress.
+func (s *serviceScope) stagedInProgress(id string) *ecsv1alpha1.ServiceDeployment {
+	h := s.svc.Status.ServiceDeployments
+	if s.historyKnown {
+		h = s.history
+	}
+	if len(h) == 0 || h[0].ID != id || h[0].Status != ecsv1alpha1.ServiceDeploymentInProgress || h[0].LifecycleStage == "" {
+		return nil
+	}
+	return &h[0]
 }

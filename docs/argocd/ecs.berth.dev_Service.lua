@@ -3,7 +3,10 @@
 -- desiredCount healthy RUNNING tasks and no other deployment has tasks).
 -- Degraded: Stalled=True, or Ready=False with one of these failure reasons:
 --   TaskDefinitionNotFound, InvalidPlacement, InvalidTaskDefinition, DeploymentFailed, RolledBack.
--- Progressing: everything else (a rollout or scaling is under way, tasks are starting; a retried error; not yet observed).
+-- A staged deployment (BLUE_GREEN, CANARY, LINEAR) rolled back, by its circuit breaker or on request,
+-- is Stalled=True reason RolledBack, so Degraded until the next good deployment.
+-- Progressing: everything else (a rollout or scaling is under way, tasks are starting, a staged
+-- deployment shifts traffic or bakes; a retried error; not yet observed).
 local degradedReasons = {
   TaskDefinitionNotFound = true,
   InvalidPlacement = true,

@@ -17,6 +17,8 @@ limitations under the License.
 package rollout
 
 import (
+	"fmt"
+
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
 
@@ -40,10 +42,13 @@ func (l *ledger) countFailures(stopped []Task) []string {
 // moves it from COMPLETED to IN_PROGRESS). Without a breaker, crossing the threshold only
 // warns that tasks keep failing. failedBefore is the PRIMARY's count before this pass, so
 // every event is emitted once.
-func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service string) ([]Event, *Rollback) {
+func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service, rollbackRequested string) ([]Event, *Rollback) {
 	p := l.get(l.primary)
 	if p == nil || p.RolloutState != ecsv1alpha1.RolloutInProgress {
 		return nil, nil
+	}
+	if rollbackRequested != "" && rollbackRequested == p.ID {
+		return l.rollbackOnRequest(service)
 	}
 	threshold := FailureThreshold(desired)
 	if p.FailedTasks < threshold {
@@ -73,3 +78,47 @@ func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service string
 	events = append(events, rollingBackEvent(service, to.ID))
 	return events, &Rollback{From: p.ID, To: to.ID, TaskDefinition: to.TaskDefinition}
 }
+
+// resetAndCount resets the PRIMARY's failure count when it has more healthy RUNNING tasks
+// than RUNNING ones at the last pass (a task reached a healthy state) and the configuration
+// asks for it (resetOnHealthyTask), then counts this pass's failures (countFailures).
+func (l *ledger) resetAndCount(cfg Config, live, stopped []Task) []string {
+	if p := l.get(l.primary); p != nil && cfg.CircuitBreakerResetOnHealthy && p.FailedTasks > 0 {
+		var n int32
+		for _, t := range live {
+			if t.Deployment == p.ID && healthy(t) {
+				n++
+			}
+		}
+		if n > p.RunningCount {
+			p.FailedTasks = 0
+		}
+	}
+	return l.countFailures(stopped)
+}
+
+// rollbackOnRequest fails the IN_PROGRESS PRIMARY on request (ECS StopServiceDeployment with
+// ROLLBACK) and makes the last COMPLETED deployment PRIMARY again; with none, the PRIMARY
+// stays, FAILED, as after a circuit breaker without rollback.
+func (l *ledger) rollbackOnRequest(service string) ([]Event, *Rollback) {
+	p := l.get(l.primary)
+	p.RolloutState = ecsv1alpha1.RolloutFailed
+	p.RolloutStateReason = reasonStoppedOnRequest
+	events := make([]Event, 0, 2)
+	events = append(events, Event{Type: EventWarning, Reason: ReasonDeploymentFailed,
+		Message: fmt.Sprintf("(service %s) (deployment %s) deployment stopped: a rollback was requested.", service, p.ID)})
+	to := l.lastCompleted()
+	if to == nil {
+		return events, nil
+	}
+	p.Status = ecsv1alpha1.DeploymentActive
+	p.RolloutStateReason = reasonStoppedOnRequest + " Rolled back to deployment " + to.ID + "."
+	l.promote(to.ID)
+	to.RolloutStateReason = fmt.Sprintf("ECS deployment %s: rolling back from deployment %s on request.", to.ID, p.ID)
+	events = append(events, rollingBackEvent(service, to.ID))
+	return events, &Rollback{From: p.ID, To: to.ID, TaskDefinition: to.TaskDefinition}
+}
+
+// reasonStoppedOnRequest is the rolloutStateReason of a deployment stopped by a rollback
+// request.
+const reasonStoppedOnRequest = "ECS deployment stopped: a rollback was requested."

@@ -65,6 +65,7 @@ func ConfigFrom(spec *ecsv1alpha1.ServiceSpec, desired int32) Config {
 	if cb := spec.DeploymentConfiguration.DeploymentCircuitBreaker; cb != nil {
 		c.CircuitBreakerEnable = cb.Enable
 		c.CircuitBreakerRollback = cb.Enable && cb.Rollback
+		c.CircuitBreakerResetOnHealthy = cb.Enable && (cb.ResetOnHealthyTask == nil || *cb.ResetOnHealthyTask)
 	}
 	return c
 }

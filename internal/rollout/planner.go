@@ -36,18 +36,7 @@ func Compute(in Input) Plan {
 	lower, upper := Bounds(desired, in.Config.MinimumHealthyPercent, in.Config.MaximumPercent)
 	plan := Plan{Lower: lower, Upper: upper}
 
-	tasks := slices.Clone(in.Tasks)
-	slices.SortStableFunc(tasks, func(a, b Task) int { return cmp.Compare(a.Name, b.Name) })
-	tasks = slices.CompactFunc(tasks, func(a, b Task) bool { return a.Name == b.Name })
-	var live, stopped []Task
-	for _, t := range tasks {
-		switch t.State {
-		case TaskProvisioning, TaskPending, TaskRunning:
-			live = append(live, t)
-		case TaskStopped:
-			stopped = append(stopped, t)
-		}
-	}
+	live, stopped := liveAndStopped(in.Tasks)
 
 	l := newLedger(in.Deployments, in.Now)
 	l.resolvePrimary(in.Target)
@@ -56,8 +45,8 @@ func Compute(in Input) Plan {
 	if p := l.get(l.primary); p != nil {
 		failedBefore = p.FailedTasks
 	}
-	plan.Remove = l.countFailures(stopped)
-	events, rollback := l.breaker(in.Config, desired, failedBefore, in.ServiceName)
+	plan.Remove = l.resetAndCount(in.Config, live, stopped)
+	events, rollback := l.breaker(in.Config, desired, failedBefore, in.ServiceName, in.RollbackRequested)
 	plan.Events, plan.Rollback = events, rollback
 
 	counts := map[string]taskCounts{}

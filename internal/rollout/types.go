@@ -111,6 +111,9 @@ type Config struct {
 	CircuitBreakerEnable bool
 	// CircuitBreakerRollback then makes the last COMPLETED deployment PRIMARY again.
 	CircuitBreakerRollback bool
+	// CircuitBreakerResetOnHealthy resets the PRIMARY's failure count when one of its tasks
+	// reaches a healthy RUNNING state (ECS resetOnHealthyTask).
+	CircuitBreakerResetOnHealthy bool
 }
 
 // Target names the deployment the spec asks for now: the controller hashes the resolved
@@ -148,6 +151,10 @@ type Input struct {
 	// ChooseVictims picks tasks to stop among equals; nil uses the planner's zone-balanced
 	// default.
 	ChooseVictims VictimChooser
+	// RollbackRequested is the deployment a rollback was asked for (ECS StopServiceDeployment
+	// with ROLLBACK): while it is the IN_PROGRESS PRIMARY, it fails and the last COMPLETED
+	// deployment becomes PRIMARY again, whether or not the circuit breaker rolls back.
+	RollbackRequested string
 }
 
 // StopAction asks the controller to stop (delete) a live task.

@@ -23,15 +23,17 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
 
-// New returns a scheme with the core kinds and the ecr and ecs groups registered.
+// New returns a scheme with the core kinds, the ecr and ecs groups, and Gateway API v1 (the
+// HTTPRoutes staged deployments shift traffic with) registered.
 func New() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, ecrv1alpha1.AddToScheme, ecsv1alpha1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, ecrv1alpha1.AddToScheme, ecsv1alpha1.AddToScheme, gatewayv1.Install} {
 		if err := add(s); err != nil {
 			return nil, fmt.Errorf("building scheme: %w", err)
 		}

@@ -63,15 +63,7 @@ func CoreServices(svc *ecsv1alpha1.Service, template *corev1.PodTemplateSpec) []
 		if lb.Port != nil {
 			port = *lb.Port
 		}
-		name := lb.Name
-		switch {
-		case name != "":
-		case i == 0:
-			name = svc.Name
-		default:
-			name = svc.Name + "-" + strconv.Itoa(int(port))
-		}
-		s := find(name)
+		s := find(LoadBalancerServiceName(svc, i))
 		if s.Spec.Type == "" {
 			s.Spec.Type = corev1.ServiceTypeClusterIP
 			if lb.Type != "" {
@@ -133,5 +125,23 @@ func DenyAllNetworkPolicy(svc *ecsv1alpha1.Service) networkingv1.NetworkPolicy {
 			}},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
 		},
+	}
+}
+
+// LoadBalancerServiceName is the core Service of loadBalancers[i]: its name, else the service's
+// name for the first entry and "<service>-<port>" for later ones.
+func LoadBalancerServiceName(svc *ecsv1alpha1.Service, i int) string {
+	lb := svc.Spec.LoadBalancers[i]
+	port := lb.ContainerPort
+	if lb.Port != nil {
+		port = *lb.Port
+	}
+	switch {
+	case lb.Name != "":
+		return lb.Name
+	case i == 0:
+		return svc.Name
+	default:
+		return svc.Name + "-" + strconv.Itoa(int(port))
 	}
 }

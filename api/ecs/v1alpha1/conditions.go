@@ -118,3 +118,9 @@ const (
 	// UTC) of the run it belongs to.
 	ScheduledTimeAnnotation = "ecs.berth.dev/scheduled-time"
 )
+
+// RollbackAnnotation on a Service asks for ECS StopServiceDeployment with stopType ROLLBACK:
+// its value is the id of the deployment to stop (status.serviceDeployments[0].id). The
+// controller moves traffic back to the source revision and stops the target's tasks; an
+// annotation naming a deployment that is not in progress does nothing, so it may stay.
+const RollbackAnnotation = "ecs.berth.dev/rollback-deployment"

@@ -18,6 +18,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // SchedulingStrategy is the ECS service scheduling strategy.
@@ -101,11 +102,15 @@ type LoadBalancerServiceType string
 // +kubebuilder:printcolumn:name="Running",type=integer,JSONPath=`.status.runningCount`
 // +kubebuilder:printcolumn:name="Pending",type=integer,JSONPath=`.status.pendingCount`
 // +kubebuilder:printcolumn:name="Rollout",type=string,JSONPath=`.status.deployments[?(@.status=="PRIMARY")].rolloutState`
+// +kubebuilder:printcolumn:name="Strategy",type=string,JSONPath=`.spec.deploymentConfiguration.strategy`
+// +kubebuilder:printcolumn:name="Stage",type=string,JSONPath=`.status.serviceDeployments[0].lifecycleStage`
+// +kubebuilder:printcolumn:name="Deployment",type=string,JSONPath=`.status.serviceDeployments[0].status`,priority=1
 // +kubebuilder:printcolumn:name="MinHealthyPct",type=integer,JSONPath=`.status.minimumHealthyPercent`,priority=1
 // +kubebuilder:printcolumn:name="MaxPct",type=integer,JSONPath=`.status.maximumPercent`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 52 characters: it names the core Services (<name>-<port>) and labels of the tasks"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.loadBalancers) || self.spec.loadBalancers.all(l, !has(l.advancedConfiguration) || !has(l.advancedConfiguration.alternateServiceName) || (l.advancedConfiguration.alternateServiceName != self.metadata.name && self.spec.loadBalancers.all(m, !has(m.name) || m.name != l.advancedConfiguration.alternateServiceName)))",message="spec.loadBalancers[].advancedConfiguration.alternateServiceName must differ from the service's name and from every loadBalancers[].name (each is a core Service)"
 type Service struct {
 	metav1.TypeMeta `json:",inline"`
 	// metadata.name is the ECS service name; it names the task Pods and the core Services
@@ -130,6 +135,11 @@ type Service struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.serviceRegistries) || !has(self.loadBalancers) || self.serviceRegistries.all(r, !has(r.name) || self.loadBalancers.all(l, !has(l.name) || l.name != r.name))",message="serviceRegistries[].name must differ from every loadBalancers[].name (both become core Services)",fieldPath=".serviceRegistries"
 // +kubebuilder:validation:XValidation:rule="(has(self.deploymentConfiguration) && has(self.deploymentConfiguration.minimumHealthyPercent) ? self.deploymentConfiguration.minimumHealthyPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 0 : 100)) <= (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.maximumPercent) ? self.deploymentConfiguration.maximumPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 100 : 200))",message="minimumHealthyPercent must not exceed maximumPercent (defaults: 100 and 200 for REPLICA, 0 and 100 for DAEMON)",fieldPath=".deploymentConfiguration"
 // +kubebuilder:validation:XValidation:rule="(has(self.deploymentConfiguration) && has(self.deploymentConfiguration.minimumHealthyPercent) ? self.deploymentConfiguration.minimumHealthyPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 0 : 100)) < 100 || (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.maximumPercent) ? self.deploymentConfiguration.maximumPercent : (has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON' ? 100 : 200)) > 100",message="with minimumHealthyPercent 100 the maximumPercent must be above 100, or no task could ever be replaced (defaults: 100 and 200 for REPLICA, 0 and 100 for DAEMON)",fieldPath=".deploymentConfiguration.maximumPercent"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.canaryConfiguration) || self.deploymentConfiguration.strategy == 'CANARY'",message="deploymentConfiguration.canaryConfiguration is only valid with strategy CANARY",fieldPath=".deploymentConfiguration.canaryConfiguration"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.linearConfiguration) || self.deploymentConfiguration.strategy == 'LINEAR'",message="deploymentConfiguration.linearConfiguration is only valid with strategy LINEAR",fieldPath=".deploymentConfiguration.linearConfiguration"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.lifecycleHooks) || size(self.deploymentConfiguration.lifecycleHooks) == 0 || (has(self.deploymentConfiguration.strategy) && self.deploymentConfiguration.strategy != 'ROLLING')",message="deploymentConfiguration.lifecycleHooks need strategy BLUE_GREEN, CANARY or LINEAR",fieldPath=".deploymentConfiguration.lifecycleHooks"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || self.deploymentConfiguration.strategy != 'BLUE_GREEN' || has(self.deploymentConfiguration.bakeTimeInMinutes)",message="deploymentConfiguration.bakeTimeInMinutes is required with strategy BLUE_GREEN (as in ECS)",fieldPath=".deploymentConfiguration.bakeTimeInMinutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING' || !has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON'",message="deploymentConfiguration.strategy must be ROLLING for schedulingStrategy DAEMON (as in ECS)",fieldPath=".deploymentConfiguration.strategy"
 type ServiceSpec struct {
 	// taskDefinition is "family" (the latest revision; a new revision rolls out) or
 	// "family:revision" to pin one revision.
@@ -254,6 +264,163 @@ type DeploymentConfiguration struct {
 	// rollback returns to the last COMPLETED deployment.
 	// +optional
 	DeploymentCircuitBreaker *DeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
+
+	// strategy is how a new revision replaces the running one: ROLLING (default; bounded by
+	// minimumHealthyPercent and maximumPercent), BLUE_GREEN (a full green revision beside the
+	// blue one, test traffic, then production traffic in one switch), CANARY (canaryPercent of
+	// production traffic first, then the rest) or LINEAR (stepPercent more at each step). The
+	// three staged strategies keep the blue revision at its full count until bakeTimeInMinutes
+	// after production traffic moved, and ignore minimumHealthyPercent and maximumPercent, as
+	// ECS does (up to twice desiredCount tasks run).
+	// +optional
+	// +kubebuilder:default=ROLLING
+	Strategy DeploymentStrategy `json:"strategy,omitempty"`
+
+	// bakeTimeInMinutes is how long blue and green both run after all production traffic moved
+	// to green (0 to 1440); a failure in that window moves traffic back to blue. ECS requires it
+	// with BLUE_GREEN; CANARY and LINEAR default it to 0.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1440
+	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitempty"`
+
+	// canaryConfiguration is the CANARY strategy's first step (CANARY only).
+	// +optional
+	CanaryConfiguration *CanaryConfiguration `json:"canaryConfiguration,omitempty"`
+
+	// linearConfiguration is the LINEAR strategy's steps (LINEAR only).
+	// +optional
+	LinearConfiguration *LinearConfiguration `json:"linearConfiguration,omitempty"`
+
+	// lifecycleHooks are HTTP(S) endpoints called at lifecycle stages of a BLUE_GREEN, CANARY or
+	// LINEAR deployment (ECS calls a Lambda function). The deployment waits in the stage until
+	// every hook of it answers SUCCEEDED; FAILED, or a hook that cannot be reached after 3
+	// tries, rolls the deployment back.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitempty"`
+}
+
+// LifecycleHookStage is a lifecycle stage a hook can run in.
+// +kubebuilder:validation:Enum=RECONCILE_SERVICE;PRE_SCALE_UP;POST_SCALE_UP;TEST_TRAFFIC_SHIFT;POST_TEST_TRAFFIC_SHIFT;PRODUCTION_TRAFFIC_SHIFT;POST_PRODUCTION_TRAFFIC_SHIFT
+type LifecycleHookStage string
+
+// DeploymentLifecycleHook is ECS DeploymentLifecycleHook with an HTTP(S) target: the hook is
+// POSTed a JSON body naming the stage, the service, the deployment and both revisions, and
+// answers {"hookStatus": "SUCCEEDED" | "FAILED" | "IN_PROGRESS", "callBackDelaySeconds": n}.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.url) != has(self.service)",message="a lifecycle hook needs exactly one of url and service"
+type DeploymentLifecycleHook struct {
+	// url is the hook's http:// or https:// endpoint (ECS hookTargetArn).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	URL string `json:"url,omitempty"`
+	// service is a core Service in the service's namespace serving the hook over HTTP.
+	// +optional
+	Service *HookServiceReference `json:"service,omitempty"`
+	// lifecycleStages are the stages the hook runs in.
+	// +required
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=7
+	LifecycleStages []LifecycleHookStage `json:"lifecycleStages"`
+	// hookDetails is passed to the hook as it is (ECS hookDetails).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	HookDetails *runtime.RawExtension `json:"hookDetails,omitempty"`
+	// authorizationSecretRef names a key of a Secret in the service's namespace whose value is
+	// sent as the Authorization header; secrets are never written inline.
+	// +optional
+	AuthorizationSecretRef *SecretKeyReference `json:"authorizationSecretRef,omitempty"`
+}
+
+// HookServiceReference is a hook served by a core Service.
+type HookServiceReference struct {
+	// name of the core Service.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// port of the core Service (default 80).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int32 `json:"port,omitempty"`
+	// path of the request (default /).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	Path string `json:"path,omitempty"`
+}
+
+// SecretKeyReference is a key of a Secret in the same namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret's data.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
+}
+
+// DeploymentStrategy is ECS deploymentConfiguration.strategy.
+// +kubebuilder:validation:Enum=ROLLING;BLUE_GREEN;CANARY;LINEAR
+type DeploymentStrategy string
+
+// ECS deployment strategies.
+const (
+	// DeploymentStrategyRolling replaces tasks within minimumHealthyPercent and maximumPercent.
+	DeploymentStrategyRolling DeploymentStrategy = "ROLLING"
+	// DeploymentStrategyBlueGreen starts a full green revision, then moves all traffic at once.
+	DeploymentStrategyBlueGreen DeploymentStrategy = "BLUE_GREEN"
+	// DeploymentStrategyCanary moves canaryPercent of the traffic, bakes, then moves the rest.
+	DeploymentStrategyCanary DeploymentStrategy = "CANARY"
+	// DeploymentStrategyLinear moves stepPercent more of the traffic at each step.
+	DeploymentStrategyLinear DeploymentStrategy = "LINEAR"
+)
+
+// CanaryConfiguration is ECS canaryConfiguration.
+type CanaryConfiguration struct {
+	// canaryPercent is the share of production traffic the green revision gets first, in
+	// percent (0.1 to 100; default 5), rounded to tenths of a percent.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=0.1
+	// +kubebuilder:validation:Maximum=100
+	// +kubebuilder:validation:XValidation:rule="self >= 0.1",message="canaryPercent must be at least 0.1"
+	CanaryPercent *float64 `json:"canaryPercent,omitempty"`
+	// canaryBakeTimeInMinutes is how long the canary share runs before the rest of the traffic
+	// moves (0 to 1440; default 10).
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1440
+	CanaryBakeTimeInMinutes *int32 `json:"canaryBakeTimeInMinutes,omitempty"`
+}
+
+// LinearConfiguration is ECS linearConfiguration.
+type LinearConfiguration struct {
+	// stepPercent is the share of production traffic moved at each step, in percent (3 to 100,
+	// default 10; rounded to tenths of a percent). The last step moves what is left.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=3
+	// +kubebuilder:validation:Maximum=100
+	StepPercent *float64 `json:"stepPercent,omitempty"`
+	// stepBakeTimeInMinutes is how long each step runs before the next (0 to 1440; default 6).
+	// +optional
+	// +kubebuilder:default=6
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1440
+	StepBakeTimeInMinutes *int32 `json:"stepBakeTimeInMinutes,omitempty"`
 }
 
 // DeploymentCircuitBreaker is ECS deploymentCircuitBreaker.
@@ -265,6 +432,12 @@ type DeploymentCircuitBreaker struct {
 	// rollback starts a new deployment from the last COMPLETED one when the breaker trips.
 	// +required
 	Rollback bool `json:"rollback"`
+	// resetOnHealthyTask (default true, as in ECS): a task of the deployment that reaches a
+	// healthy RUNNING state resets its failure count to 0, so only failures in a row trip the
+	// breaker. false counts every failure of the deployment.
+	// +optional
+	// +kubebuilder:default=true
+	ResetOnHealthyTask *bool `json:"resetOnHealthyTask,omitempty"`
 }
 
 // PlacementStrategy is an ECS placement strategy.
@@ -327,6 +500,34 @@ type LoadBalancer struct {
 	// +optional
 	// +kubebuilder:default=ClusterIP
 	Type LoadBalancerServiceType `json:"type,omitempty"`
+	// advancedConfiguration names the second core Service and the Gateway API HTTPRoute of the
+	// BLUE_GREEN, CANARY and LINEAR strategies (ECS's alternate target group and listener
+	// rules).
+	// +optional
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
+}
+
+// AdvancedConfiguration is ECS loadBalancers[].advancedConfiguration in Kubernetes terms: the
+// alternate target group is a second core Service, the production listener rule an HTTPRoute.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.httpRouteName) || has(self.alternateServiceName)",message="advancedConfiguration.httpRouteName needs alternateServiceName: the route's second backendRef is that Service",fieldPath=".httpRouteName"
+type AdvancedConfiguration struct {
+	// alternateServiceName is a core Service the controller makes beside the production one
+	// (ECS alternateTargetGroupArn and testListenerRule): during a staged deployment it selects
+	// the green revision, for test traffic; otherwise the production revision.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	AlternateServiceName string `json:"alternateServiceName,omitempty"`
+	// httpRouteName is a Gateway API HTTPRoute in the service's namespace (ECS
+	// productionListenerRule) whose backendRefs name the production Service and
+	// alternateServiceName: CANARY and LINEAR write their weights at each step. The controller
+	// changes only those weights. Without it, CANARY and LINEAR approximate the traffic share
+	// by task counts behind the production Service (condition reason Approximated).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	HTTPRouteName string `json:"httpRouteName,omitempty"`
 }
 
 // ServiceRegistry is ECS service discovery: here a headless core Service.
@@ -436,6 +637,17 @@ type ServiceStatus struct {
 	// +kubebuilder:validation:MaxItems=100
 	Events []ServiceEvent `json:"events,omitempty"`
 
+	// serviceDeployments are the service deployments (ECS ListServiceDeployments), newest
+	// first, the last 10: strategy, source and target revisions, images, status, lifecycle
+	// stage and traffic. The newest one, while IN_PROGRESS or ROLLBACK_IN_PROGRESS, is also
+	// where a staged deployment (BLUE_GREEN, CANARY, LINEAR) keeps its stage, so that a
+	// restarted controller resumes it without repeating a traffic shift.
+	// +optional
+	// +listType=map
+	// +listMapKey=id
+	// +kubebuilder:validation:MaxItems=10
+	ServiceDeployments []ServiceDeployment `json:"serviceDeployments,omitempty"`
+
 	// rebalancing is where Availability Zone rebalancing stands, kept here so that a
 	// controller restart or a new leader carries on where it was (the events are not
 	// repeated, a back-off is kept); absent while nothing is under way or waiting.
@@ -511,6 +723,194 @@ type Deployment struct {
 	// updatedAt is when its state last changed.
 	// +optional
 	UpdatedAt metav1.Time `json:"updatedAt,omitzero"`
+}
+
+// ServiceDeploymentState is the status of an ECS service deployment.
+// +kubebuilder:validation:Enum=PENDING;IN_PROGRESS;SUCCESSFUL;STOPPED;STOP_REQUESTED;ROLLBACK_REQUESTED;ROLLBACK_IN_PROGRESS;ROLLBACK_SUCCESSFUL;ROLLBACK_FAILED
+type ServiceDeploymentState string
+
+// ECS service deployment statuses.
+const (
+	// ServiceDeploymentPending: the deployment is known and has not started.
+	ServiceDeploymentPending ServiceDeploymentState = "PENDING"
+	// ServiceDeploymentInProgress: the deployment is running its stages.
+	ServiceDeploymentInProgress ServiceDeploymentState = "IN_PROGRESS"
+	// ServiceDeploymentSuccessful: the target revision serves all traffic and the source is gone.
+	ServiceDeploymentSuccessful ServiceDeploymentState = "SUCCESSFUL"
+	// ServiceDeploymentStopped: a newer deployment superseded it before it finished.
+	ServiceDeploymentStopped ServiceDeploymentState = "STOPPED"
+	// ServiceDeploymentStopRequested: a stop was asked for and not acted on yet.
+	ServiceDeploymentStopRequested ServiceDeploymentState = "STOP_REQUESTED"
+	// ServiceDeploymentRollbackRequested: a rollback was asked for and not acted on yet.
+	ServiceDeploymentRollbackRequested ServiceDeploymentState = "ROLLBACK_REQUESTED"
+	// ServiceDeploymentRollbackInProgress: traffic is back on the source; the target's tasks stop.
+	ServiceDeploymentRollbackInProgress ServiceDeploymentState = "ROLLBACK_IN_PROGRESS"
+	// ServiceDeploymentRollbackSuccessful: the source revision serves alone again.
+	ServiceDeploymentRollbackSuccessful ServiceDeploymentState = "ROLLBACK_SUCCESSFUL"
+	// ServiceDeploymentRollbackFailed: there was nothing to roll back to.
+	ServiceDeploymentRollbackFailed ServiceDeploymentState = "ROLLBACK_FAILED"
+)
+
+// LifecycleStage is an ECS service deployment lifecycle stage.
+// +kubebuilder:validation:Enum=RECONCILE_SERVICE;PRE_SCALE_UP;SCALE_UP;POST_SCALE_UP;TEST_TRAFFIC_SHIFT;POST_TEST_TRAFFIC_SHIFT;PRODUCTION_TRAFFIC_SHIFT;POST_PRODUCTION_TRAFFIC_SHIFT;BAKE_TIME;CLEAN_UP
+type LifecycleStage string
+
+// ECS lifecycle stages, in the order a staged deployment goes through them.
+const (
+	// StageReconcileService: the deployment is being set up.
+	StageReconcileService LifecycleStage = "RECONCILE_SERVICE"
+	// StagePreScaleUp: before green tasks start.
+	StagePreScaleUp LifecycleStage = "PRE_SCALE_UP"
+	// StageScaleUp: green tasks start and become healthy.
+	StageScaleUp LifecycleStage = "SCALE_UP"
+	// StagePostScaleUp: green is at its full count.
+	StagePostScaleUp LifecycleStage = "POST_SCALE_UP"
+	// StageTestTrafficShift: test traffic (the alternate Service) goes to green.
+	StageTestTrafficShift LifecycleStage = "TEST_TRAFFIC_SHIFT"
+	// StagePostTestTrafficShift: test traffic is on green.
+	StagePostTestTrafficShift LifecycleStage = "POST_TEST_TRAFFIC_SHIFT"
+	// StageProductionTrafficShift: production traffic moves to green (at once, or by steps).
+	StageProductionTrafficShift LifecycleStage = "PRODUCTION_TRAFFIC_SHIFT"
+	// StagePostProductionTrafficShift: all production traffic is on green.
+	StagePostProductionTrafficShift LifecycleStage = "POST_PRODUCTION_TRAFFIC_SHIFT"
+	// StageBakeTime: blue keeps running for bakeTimeInMinutes in case of a rollback.
+	StageBakeTime LifecycleStage = "BAKE_TIME"
+	// StageCleanUp: blue tasks stop.
+	StageCleanUp LifecycleStage = "CLEAN_UP"
+)
+
+// TrafficControl says how a staged deployment moves production traffic.
+// +kubebuilder:validation:Enum=ServiceSelector;HTTPRoute;TaskCount;None
+type TrafficControl string
+
+// Ways of moving traffic.
+const (
+	// TrafficServiceSelector: the production Service's selector switches revision in one write.
+	TrafficServiceSelector TrafficControl = "ServiceSelector"
+	// TrafficHTTPRoute: the HTTPRoute's backendRef weights are written at each step.
+	TrafficHTTPRoute TrafficControl = "HTTPRoute"
+	// TrafficTaskCount: no HTTPRoute; the share is approximated by task counts behind the
+	// production Service, which switches to green alone at the last step.
+	TrafficTaskCount TrafficControl = "TaskCount"
+	// TrafficNone: the service has no loadBalancers; no traffic stages.
+	TrafficNone TrafficControl = "None"
+)
+
+// ServiceDeployment is one ECS service deployment (ECS ServiceDeployment), kept in status.
+type ServiceDeployment struct {
+	// id is the target deployment's id (status.deployments[].id).
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	ID string `json:"id"`
+	// strategy is the deployment strategy it ran with.
+	// +required
+	Strategy DeploymentStrategy `json:"strategy"`
+	// sourceDeployment is the deployment it replaces (blue); empty for a first deployment.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SourceDeployment string `json:"sourceDeployment,omitempty"`
+	// sourceTaskDefinition is the source's "family:revision".
+	// +optional
+	// +kubebuilder:validation:MaxLength=264
+	SourceTaskDefinition string `json:"sourceTaskDefinition,omitempty"`
+	// targetTaskDefinition is the target's (green's) "family:revision".
+	// +required
+	// +kubebuilder:validation:MaxLength=264
+	TargetTaskDefinition string `json:"targetTaskDefinition"`
+	// images are the target's container images, with the digests they resolved to.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10
+	Images []ContainerImage `json:"images,omitempty"`
+	// status is PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_IN_PROGRESS,
+	// ROLLBACK_SUCCESSFUL, ...
+	// +required
+	Status ServiceDeploymentState `json:"status"`
+	// statusReason explains status in ECS's words.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	StatusReason string `json:"statusReason,omitempty"`
+	// lifecycleStage is the stage a staged deployment is in (empty for ROLLING).
+	// +optional
+	LifecycleStage LifecycleStage `json:"lifecycleStage,omitempty"`
+	// trafficControl is how production traffic moves (empty for ROLLING).
+	// +optional
+	TrafficControl TrafficControl `json:"trafficControl,omitempty"`
+	// targetWeight is the share of production traffic on the target, in tenths of a percent
+	// (0 to 1000); the source has 1000 − targetWeight.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	TargetWeight int32 `json:"targetWeight"`
+	// hooks are the lifecycle hook calls of the current stage.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Hooks []HookStatus `json:"hooks,omitempty"`
+	// failedTasks is the circuit breaker's failure count of the target.
+	// +optional
+	FailedTasks int32 `json:"failedTasks,omitempty"`
+	// createdAt is when the deployment started.
+	// +required
+	CreatedAt metav1.Time `json:"createdAt"`
+	// stageStartedAt is when lifecycleStage (or its current traffic step) began; bake times
+	// count from it.
+	// +optional
+	StageStartedAt *metav1.Time `json:"stageStartedAt,omitempty"`
+	// finishedAt is when it ended (SUCCESSFUL, STOPPED, ROLLBACK_*).
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+}
+
+// HookState is the answer of a lifecycle hook.
+// +kubebuilder:validation:Enum=IN_PROGRESS;SUCCEEDED;FAILED
+type HookState string
+
+// Lifecycle hook answers.
+const (
+	// HookInProgress: call again after callBackDelaySeconds.
+	HookInProgress HookState = "IN_PROGRESS"
+	// HookSucceeded: the deployment may leave the stage.
+	HookSucceeded HookState = "SUCCEEDED"
+	// HookFailed: the deployment rolls back.
+	HookFailed HookState = "FAILED"
+)
+
+// HookStatus is where one lifecycle hook of the current stage stands.
+type HookStatus struct {
+	// stage is the lifecycle stage the call belongs to.
+	// +required
+	Stage LifecycleStage `json:"stage"`
+	// index is the hook's position in deploymentConfiguration.lifecycleHooks.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Index int32 `json:"index"`
+	// status is the hook's last answer; empty until it answered.
+	// +optional
+	Status HookState `json:"status,omitempty"`
+	// failedCalls counts calls in a row that got no answer (timeouts, unreachable, bad replies).
+	// +optional
+	FailedCalls int32 `json:"failedCalls,omitempty"`
+	// nextCallAt is when the hook is called again.
+	// +optional
+	NextCallAt *metav1.Time `json:"nextCallAt,omitempty"`
+	// message is the last error or answer.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// ContainerImage is a container's image as a deployment runs it.
+type ContainerImage struct {
+	// name is the container name.
+	// +required
+	// +kubebuilder:validation:MaxLength=255
+	Name string `json:"name"`
+	// image is the image reference, with its digest where resolved.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	Image string `json:"image"`
 }
 
 // ServiceEvent is an ECS service event message.

@@ -22,11 +22,14 @@ limitations under the License.
 package envtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -54,6 +57,19 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
+// GatewayAPICRD is the file of a Gateway API standard-channel CRD (such as "httproutes") as
+// the sigs.k8s.io/gateway-api module in go.mod ships it, so envtest installs exactly the CRD
+// of the version the controller is built against.
+func GatewayAPICRD(resource string) (string, error) {
+	cmd := exec.CommandContext(context.Background(), "go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
+	cmd.Dir = RepoRoot()
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locating the sigs.k8s.io/gateway-api module: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard", "gateway.networking.k8s.io_"+resource+".yaml"), nil
+}
+
 // ErrNoAssets is returned when KUBEBUILDER_ASSETS does not point at kube-apiserver and etcd.
 var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS must name a folder holding kube-apiserver and etcd: run the tests with `make test` (it runs hack/setup-tools.sh)")
 
@@ -73,8 +89,12 @@ func Start(opts ...Option) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpRoutes, err := GatewayAPICRD("httproutes")
+	if err != nil {
+		return nil, err
+	}
 	env := &crenvtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
+		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases"), httpRoutes},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		Scheme:                s,
