@@ -199,7 +199,7 @@ func (s *Store) Get(ctx context.Context, host string) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(s.CacheDir, "credentials", t.key(host)+".json")
-	if data, err := os.ReadFile(path); err == nil {
+	if data, err := os.ReadFile(path); err == nil { //nolint:gosec // the helper's own cache file
 		var c cached
 		if json.Unmarshal(data, &c) == nil && c.Token != "" && s.Now().Add(renewBefore(c)).Before(c.ExpiresAt) {
 			return c.Token, nil
@@ -326,7 +326,7 @@ func DockerConfigPath() (string, error) {
 // keeping everything else in it.
 func ConfigureDocker(path, host string) error {
 	cfg := map[string]json.RawMessage{}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // the user's Docker configuration
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(data, &cfg); err != nil {
