@@ -299,6 +299,8 @@ type berthOptions struct {
 	// addr and storage are kept across restarts; empty addr picks a free port.
 	addr, storage string
 	drainTimeout  time.Duration
+	// extra are more flags.
+	extra []string
 }
 
 // startBerth runs berth-registry on loopback with filesystem storage, authentication against
@@ -324,6 +326,7 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 		"--instance-id=bench",
 		"--lease-namespace=berth-system", // as deployed (the benchmarks' repositories are MUTABLE: no Lease is taken)
 	}
+	args = append(args, o.extra...)
 	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr)
 	p.metricsAddr = metrics
 	waitReady(t, p, "http://"+o.addr+"/readyz")
