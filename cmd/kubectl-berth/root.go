@@ -44,6 +44,9 @@ const (
 
 // commands are the subcommands of kubectl-berth, each built in its own file.
 var commands = []func(*factory) *cobra.Command{
+	newComposeCmd,
+	newPsCmd,
+	newWaitCmd,
 	newVersionCmd,
 }
 
@@ -57,6 +60,9 @@ type factory struct {
 	// newClient builds the Berth client; tests replace it.
 	newClient func() (client.WithWatch, error)
 }
+
+// testClient, when set (by tests), replaces the kubeconfig's client.
+var testClient func() (client.WithWatch, error)
 
 // usageError marks an error as wrong usage (exit code 2).
 type usageError struct{ err error }
@@ -120,6 +126,9 @@ func newRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		color:   isTerminal(streams.Out) && os.Getenv("NO_COLOR") == "",
 	}
 	f.newClient = f.defaultClient
+	if testClient != nil {
+		f.newClient = testClient
+	}
 	root := &cobra.Command{
 		Use:   "kubectl-berth",
 		Short: "ECS workflows on Berth: compose up, import task definitions, watch tasks",
@@ -200,6 +209,16 @@ func (f *factory) paint(color, s string) string {
 		return s
 	}
 	return color + s + "\x1b[0m"
+}
+
+// cell paints s for a tabwriter with the StripEscape flag: the escape sequences are wrapped
+// in tabwriter.Escape so that they take no width and columns stay aligned.
+func (f *factory) cell(color, s string) string {
+	if !f.color || color == "" {
+		return s
+	}
+	const esc = "\xff"
+	return esc + color + esc + s + esc + "\x1b[0m" + esc
 }
 
 // ANSI colours.
