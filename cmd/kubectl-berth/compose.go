@@ -173,13 +173,21 @@ func newComposeUpCmd(f *factory) *cobra.Command {
 			if noWait {
 				return nil
 			}
-			var names []string
+			var names, families []string
 			for _, o := range res.Objects {
-				if _, ok := o.(*ecsv1alpha1.Service); ok {
+				switch o.(type) {
+				case *ecsv1alpha1.Service:
 					names = append(names, o.GetName())
+				case *ecsv1alpha1.TaskDefinition:
+					families = append(families, o.GetName())
 				}
 			}
-			return waitServices(ctx, f, c, ns, names, timeout)
+			start := time.Now()
+			// A task definition Berth cannot translate fails here, with its reason.
+			if err := waitObjects(ctx, f, "taskdefinition.ecs.berth.dev", families, timeout, taskDefinitionReady(ctx, c, ns)); err != nil {
+				return err
+			}
+			return waitServices(ctx, f, c, ns, names, timeout-time.Since(start))
 		},
 	}
 	cf.add(cmd)

@@ -242,7 +242,7 @@ func newWaitCmd(f *factory) *cobra.Command {
 			case "service", "services", "svc", "ecssvc":
 				return waitServices(ctx, f, c, ns, names, timeout)
 			case "task", "tasks":
-				return waitObjects(ctx, f, c, ns, names, timeout, func(name string) (bool, bool, string, error) {
+				return waitObjects(ctx, f, "task.ecs.berth.dev", names, timeout, func(name string) (bool, bool, string, error) {
 					var t ecsv1alpha1.Task
 					if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &t); err != nil {
 						return false, false, "", err
@@ -254,19 +254,7 @@ func newWaitCmd(f *factory) *cobra.Command {
 					return st == ecsv1alpha1.TaskRunning, st == ecsv1alpha1.TaskStopped, string(st) + " " + t.Status.StoppedReason, nil
 				})
 			case "taskdefinition", "taskdefinitions", "taskdef", "td":
-				return waitObjects(ctx, f, c, ns, names, timeout, func(name string) (bool, bool, string, error) {
-					var td ecsv1alpha1.TaskDefinition
-					if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &td); err != nil {
-						return false, false, "", err
-					}
-					ready := apimeta.FindStatusCondition(td.Status.Conditions, ecsv1alpha1.ReadyCondition)
-					stalled := apimeta.IsStatusConditionTrue(td.Status.Conditions, ecsv1alpha1.StalledCondition)
-					msg := ""
-					if ready != nil {
-						msg = ready.Reason + ": " + ready.Message
-					}
-					return td.Status.ObservedGeneration >= td.Generation && ready != nil && ready.Status == metav1.ConditionTrue, stalled, msg, nil
-				})
+				return waitObjects(ctx, f, "taskdefinition.ecs.berth.dev", names, timeout, taskDefinitionReady(ctx, c, ns))
 			}
 			return usageError{fmt.Errorf("cannot wait for %q: service, task or taskdefinition", kind)}
 		},
@@ -277,9 +265,28 @@ func newWaitCmd(f *factory) *cobra.Command {
 	return cmd
 }
 
+// taskDefinitionReady checks that a TaskDefinition's latest spec is registered (Ready), and
+// fails when Berth refuses it (Stalled, e.g. InvalidTaskDefinition).
+func taskDefinitionReady(ctx context.Context, c client.Client, ns string) func(string) (bool, bool, string, error) {
+	return func(name string) (bool, bool, string, error) {
+		var td ecsv1alpha1.TaskDefinition
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &td); err != nil {
+			return false, false, "", err
+		}
+		ready := apimeta.FindStatusCondition(td.Status.Conditions, ecsv1alpha1.ReadyCondition)
+		current := td.Status.ObservedGeneration >= td.Generation
+		stalled := current && apimeta.IsStatusConditionTrue(td.Status.Conditions, ecsv1alpha1.StalledCondition)
+		msg := ""
+		if ready != nil {
+			msg = ready.Reason + ": " + ready.Message
+		}
+		return current && ready != nil && ready.Status == metav1.ConditionTrue, stalled, msg, nil
+	}
+}
+
 // waitObjects polls check for each name until all are done (nil), one failed or the timeout
 // passes (failedError).
-func waitObjects(ctx context.Context, f *factory, _ client.Client, _ string, names []string, timeout time.Duration, check func(string) (done, failed bool, state string, err error)) error {
+func waitObjects(ctx context.Context, f *factory, kind string, names []string, timeout time.Duration, check func(string) (done, failed bool, state string, err error)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	pending := append([]string(nil), names...)
@@ -292,9 +299,9 @@ func waitObjects(ctx context.Context, f *factory, _ client.Client, _ string, nam
 			}
 			switch {
 			case failed:
-				return failedError{fmt.Errorf("%s: %s", n, state)}
+				return failedError{fmt.Errorf("%s/%s: %s", kind, n, state)}
 			case done:
-				fmt.Fprintf(f.streams.Out, "%s: %s\n", n, f.paint(colorGreen, "condition met"))
+				fmt.Fprintf(f.streams.Out, "%s/%s %s\n", kind, n, f.paint(colorGreen, "condition met"))
 			default:
 				still = append(still, n)
 			}

@@ -187,6 +187,11 @@ func ServicePhase(svc *ecsv1alpha1.Service) (Phase, string) {
 		return PhaseProgressing, "waiting for the controller to observe the latest spec"
 	}
 	if c := meta.FindStatusCondition(svc.Status.Conditions, ecsv1alpha1.StalledCondition); c != nil && c.Status == "True" {
+		// A task definition applied together with its Service registers its first revision
+		// a moment later: not found is a wait, not a failure (a timeout ends it).
+		if c.Reason == ecsv1alpha1.TaskDefinitionNotFoundReason {
+			return PhaseProgressing, c.Reason + ": " + c.Message
+		}
 		return PhaseFailed, c.Reason + ": " + c.Message
 	}
 	for _, d := range svc.Status.Deployments {
