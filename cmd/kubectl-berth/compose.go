@@ -163,7 +163,7 @@ func newComposeUpCmd(f *factory) *cobra.Command {
 				if err := apply(ctx, c, o, force); err != nil {
 					return err
 				}
-				fmt.Fprintf(f.streams.Out, "%s/%s applied\n", strings.ToLower(o.GetObjectKind().GroupVersionKind().Kind), o.GetName())
+				fmt.Fprintf(f.streams.Out, "%s/%s applied\n", kindOf(o), o.GetName())
 			}
 			if removeOrphans {
 				if err := deleteProject(ctx, c, f, ns, res.Project, res.Objects, true); err != nil {
@@ -302,6 +302,8 @@ func kindOf(o client.Object) string {
 		return "configmap"
 	case *corev1.PersistentVolumeClaim:
 		return "persistentvolumeclaim"
+	case *corev1.ServiceAccount:
+		return "serviceaccount"
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -163,6 +163,40 @@ func TestComposeUpPsDown(t *testing.T) {
 	}
 	t.Logf("compose ps:\n%s", out)
 
+	// A standalone Task (run-task) shows in the namespace's ps beside the service tasks.
+	task := &ecsv1alpha1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "one-off"}, Spec: ecsv1alpha1.TaskSpec{TaskDefinition: "worker"}}
+	if err := k8s.Create(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "wait", "task", "one-off", "-n", ns, "--timeout", "1m"); code != exitOK {
+		t.Fatalf("wait task: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "ps", "-n", ns, "-o", "wide")
+	if code != exitOK || strings.Count(out, "RUNNING") != 7 || !strings.Contains(out, "one-off") || !strings.Contains(out, "STOP REASON") {
+		t.Errorf("ps -o wide: exit %d, want 7 RUNNING tasks with one-off:\n%s%s", code, out, errOut)
+	}
+	if err := k8s.Delete(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut = runCLI(t, "describe", "service", "worker", "-n", ns)
+	for _, s := range []string{"Desired:", "PRIMARY", "COMPLETED", "zone-a  ", "█", "has reached a steady state"} {
+		if code != exitOK || !strings.Contains(out, s) {
+			t.Errorf("describe service worker: exit %d, output lacks %q:\n%s%s", code, s, out, errOut)
+		}
+	}
+	t.Logf("describe service worker:\n%s", out)
+	code, out, errOut = runCLI(t, "events", "-n", ns)
+	if code != exitOK || !strings.Contains(out, "(service api) has reached a steady state.") || !strings.Contains(out, "(service web) has started 2 tasks") {
+		t.Errorf("events: exit %d:\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "wait", "service", "web", "api", "-n", ns, "--timeout", "30s"); code != exitOK {
+		t.Errorf("wait service: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "wait", "service", "nosuch", "-n", ns, "--timeout", "2s"); code == exitOK {
+		t.Errorf("wait for a missing service: exit 0\n%s%s", out, errOut)
+	}
+
 	code, out, errOut = runCLI(t, "compose", "down", "-f", file, "-n", ns, "--volumes")
 	if code != exitOK {
 		t.Fatalf("compose down: exit %d\n%s%s", code, out, errOut)

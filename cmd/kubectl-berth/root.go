@@ -45,7 +45,11 @@ const (
 // commands are the subcommands of kubectl-berth, each built in its own file.
 var commands = []func(*factory) *cobra.Command{
 	newComposeCmd,
+	newImportCmd,
 	newPsCmd,
+	newDescribeCmd,
+	newEventsCmd,
+	newLogsCmd,
 	newWaitCmd,
 	newVersionCmd,
 }
