@@ -58,7 +58,7 @@ func newDescribeCmd(f *factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			describeService(f, f.streams.Out, views[0])
+			describeService(f.streams.Out, views[0])
 			return nil
 		},
 	}
@@ -67,7 +67,7 @@ func newDescribeCmd(f *factory) *cobra.Command {
 }
 
 // describeService writes the describe view of one Service.
-func describeService(f *factory, w io.Writer, v serviceView) {
+func describeService(w io.Writer, v serviceView) {
 	svc := v.svc
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.StripEscape)
 	desired := "-"

@@ -225,7 +225,7 @@ func ZoneCounts(rows []TaskRow) map[string]int {
 
 // ZoneSummary is "zone-a:2 zone-b:1", zones sorted.
 func ZoneSummary(counts map[string]int) string {
-	var parts []string
+	parts := make([]string, 0, len(counts))
 	for _, z := range slices.Sorted(maps.Keys(counts)) {
 		name := z
 		if name == "" {

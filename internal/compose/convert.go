@@ -86,11 +86,10 @@ type task struct {
 
 func (c *converter) convert() ([]client.Object, error) {
 	if errs := validation.IsDNS1123Label(c.project.Name); len(errs) > 0 {
-		c.errorf([]string{"name"}, "project name %q must be a DNS label (%s); give --project-name", c.project.Name, strings.Join(errs, "; "))
+		c.errorf([]string{keyName}, "project name %q must be a DNS label (%s); give --project-name", c.project.Name, strings.Join(errs, "; "))
 	}
 	tasks := c.group()
-	var objs []client.Object
-	objs = append(objs, c.secretsAndConfigs()...)
+	objs := c.secretsAndConfigs()
 	objs = append(objs, c.volumeClaims()...)
 	var tds, svcs []client.Object
 	for _, t := range tasks {
@@ -117,13 +116,13 @@ func (c *converter) group() []task {
 		if v, ok := s.Extensions[extTask]; ok {
 			str, ok := v.(string)
 			if !ok || str == "" {
-				c.errorf([]string{"services", name, extTask}, "must be a task name")
+				c.errorf([]string{keyServices, name, extTask}, "must be a task name")
 				continue
 			}
 			tn = str
 		}
 		if errs := validation.IsDNS1123Label(tn); len(errs) > 0 {
-			c.errorf([]string{"services", name}, "task name %q must be a DNS label: %s", tn, strings.Join(errs, "; "))
+			c.errorf([]string{keyServices, name}, "task name %q must be a DNS label: %s", tn, strings.Join(errs, "; "))
 			continue
 		}
 		if byName[tn] == nil {
@@ -185,7 +184,7 @@ func (c *converter) task(t task) (*ecsv1alpha1.TaskDefinition, *ecsv1alpha1.Serv
 		}
 		if d := deployOf(s); d != nil {
 			if deploy != nil && !reflect.DeepEqual(deploy, d) {
-				c.errorf([]string{"services", s.Name, "deploy"}, "differs from the deploy of %s, in the same task %s: a task has one deploy", deployFrom, t.name)
+				c.errorf([]string{keyServices, s.Name, keyDeploy}, "differs from the deploy of %s, in the same task %s: a task has one deploy", deployFrom, t.name)
 			}
 			deploy, deployFrom = d, s.Name
 		}
@@ -194,7 +193,7 @@ func (c *converter) task(t task) (*ecsv1alpha1.TaskDefinition, *ecsv1alpha1.Serv
 		td.Spec.CPU = strconv.Itoa(int(math.Ceil(taskCPU * 1024)))
 	}
 	if !slices.ContainsFunc(td.Spec.ContainerDefinitions, func(cd ecsv1alpha1.ContainerDefinition) bool { return cd.Essential == nil || *cd.Essential }) {
-		c.errorf([]string{"services", t.services[0].Name}, "task %s has no essential container: at least one must be (%s)", t.name, extEssential)
+		c.errorf([]string{keyServices, t.services[0].Name}, "task %s has no essential container: at least one must be (%s)", t.name, extEssential)
 	}
 	c.service(t, deploy, deployFrom, svc)
 	return td, svc
@@ -242,7 +241,7 @@ func seconds(d *types.Duration) *int32 {
 }
 
 func (c *converter) container(t task, s types.ServiceConfig, td *ecsv1alpha1.TaskDefinition, mustComplete bool) ecsv1alpha1.ContainerDefinition {
-	at := func(k ...string) []string { return append([]string{"services", s.Name}, k...) }
+	at := func(k ...string) []string { return append([]string{keyServices, s.Name}, k...) }
 	cd := ecsv1alpha1.ContainerDefinition{Name: s.Name, Image: s.Image}
 	if errs := validation.IsDNS1123Label(s.Name); len(errs) > 0 {
 		c.errorf(at(), "service name must be a DNS label to name a container: %s", strings.Join(errs, "; "))
@@ -273,6 +272,19 @@ func (c *converter) container(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 		}
 		cd.Environment = append(cd.Environment, ecsv1alpha1.KeyValuePair{Name: k, Value: *v})
 	}
+	c.basics(s, &cd)
+	cd.StopTimeout = seconds(s.StopGracePeriod)
+	c.resources(s, &cd)
+	c.healthCheck(s, &cd)
+	c.dependsOn(t, s, &cd)
+	c.restart(s, &cd)
+	c.volumes(s, &cd, td)
+	c.files(s, &cd, td)
+	return cd
+}
+
+// basics copies the container fields that map one to one.
+func (c *converter) basics(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefinition) {
 	cd.WorkingDirectory = s.WorkingDir
 	cd.User = s.User
 	cd.Hostname = s.Hostname
@@ -323,14 +335,6 @@ func (c *converter) container(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 	if s.Logging != nil && s.Logging.Driver != "" {
 		cd.LogConfiguration = &ecsv1alpha1.LogConfiguration{LogDriver: s.Logging.Driver, Options: map[string]string(s.Logging.Options)}
 	}
-	cd.StopTimeout = seconds(s.StopGracePeriod)
-	c.resources(s, &cd)
-	c.healthCheck(s, &cd)
-	c.dependsOn(t, s, &cd)
-	c.restart(s, &cd)
-	c.volumes(s, &cd, td)
-	c.files(s, &cd, td)
-	return cd
 }
 
 func clamp32(v int) int32 {
@@ -355,12 +359,12 @@ func (c *converter) resources(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDe
 		cpu = float32(r.NanoCPUs)
 		for _, d := range r.Devices {
 			if !slices.Contains(d.Capabilities, "gpu") {
-				c.errorf([]string{"services", s.Name, "deploy", "resources", "reservations", "devices"}, "only gpu devices are supported, not %v", d.Capabilities)
+				c.errorf([]string{keyServices, s.Name, keyDeploy, "resources", "reservations", "devices"}, "only gpu devices are supported, not %v", d.Capabilities)
 				continue
 			}
 			n := int64(d.Count)
 			if n <= 0 {
-				c.errorf([]string{"services", s.Name, "deploy", "resources", "reservations", "devices"}, "give a GPU count (ECS reserves whole GPUs; \"all\" is not supported)")
+				c.errorf([]string{keyServices, s.Name, keyDeploy, "resources", "reservations", "devices"}, "give a GPU count (ECS reserves whole GPUs; \"all\" is not supported)")
 				continue
 			}
 			cd.ResourceRequirements = append(cd.ResourceRequirements, ecsv1alpha1.ResourceRequirement{Type: "GPU", Value: strconv.FormatInt(n, 10)})
@@ -386,14 +390,14 @@ func (c *converter) healthCheck(s types.ServiceConfig, cd *ecsv1alpha1.Container
 	}
 	hc := &ecsv1alpha1.HealthCheck{Command: h.Test}
 	if h.Test[0] != "CMD" && h.Test[0] != "CMD-SHELL" {
-		c.errorf([]string{"services", s.Name, "healthcheck", "test"}, "must start with CMD, CMD-SHELL or NONE, or be a string")
+		c.errorf([]string{keyServices, s.Name, "healthcheck", "test"}, "must start with CMD, CMD-SHELL or NONE, or be a string")
 	}
 	check := func(key string, v *int32, lo, hi int32) *int32 {
 		if v == nil {
 			return nil
 		}
 		if *v < lo || *v > hi {
-			c.errorf([]string{"services", s.Name, "healthcheck", key}, "%ds is outside what ECS allows (%d–%ds)", *v, lo, hi)
+			c.errorf([]string{keyServices, s.Name, "healthcheck", key}, "%ds is outside what ECS allows (%d–%ds)", *v, lo, hi)
 		}
 		return v
 	}
@@ -420,21 +424,21 @@ func (c *converter) dependsOn(t task, s types.ServiceConfig, cd *ecsv1alpha1.Con
 			if _, disabled := c.project.DisabledServices[dep]; disabled && !d.Required {
 				continue
 			}
-			c.errorf([]string{"services", s.Name, "depends_on"}, "%s is not a service of the project (or not of the active profiles)", dep)
+			c.errorf([]string{keyServices, s.Name, keyDependsOn}, "%s is not a service of the project (or not of the active profiles)", dep)
 			continue
 		}
 		cond, ok := conditions[d.Condition]
 		if !ok {
-			c.errorf([]string{"services", s.Name, "depends_on", dep, "condition"}, "unknown condition %q", d.Condition)
+			c.errorf([]string{keyServices, s.Name, keyDependsOn, dep, "condition"}, "unknown condition %q", d.Condition)
 			continue
 		}
 		if c.taskOf(dep) != t.name {
-			c.warnf([]string{"services", s.Name, "depends_on", dep}, "%s runs in another task (%s): ECS orders containers only within a task, so %s starts without waiting for it; give both the same %s to make it a container dependency", dep, c.taskOf(dep), s.Name, extTask)
+			c.warnf([]string{keyServices, s.Name, keyDependsOn, dep}, "%s runs in another task (%s): ECS orders containers only within a task, so %s starts without waiting for it; give both the same %s to make it a container dependency", dep, c.taskOf(dep), s.Name, extTask)
 			continue
 		}
 		if cond == "HEALTHY" {
 			if other := c.project.Services[dep]; other.HealthCheck == nil || other.HealthCheck.Disable || len(other.HealthCheck.Test) == 0 {
-				c.errorf([]string{"services", s.Name, "depends_on", dep}, "condition service_healthy needs a healthcheck on %s", dep)
+				c.errorf([]string{keyServices, s.Name, keyDependsOn, dep}, "condition service_healthy needs a healthcheck on %s", dep)
 			}
 		}
 		cd.DependsOn = append(cd.DependsOn, ecsv1alpha1.ContainerDependency{ContainerName: dep, Condition: cond})
@@ -443,11 +447,11 @@ func (c *converter) dependsOn(t task, s types.ServiceConfig, cd *ecsv1alpha1.Con
 
 func (c *converter) restart(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefinition) {
 	cond := s.Restart
-	at := []string{"services", s.Name, "restart"}
+	at := []string{keyServices, s.Name, "restart"}
 	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
 		rp := s.Deploy.RestartPolicy
 		cond = rp.Condition
-		at = []string{"services", s.Name, "deploy", "restart_policy"}
+		at = []string{keyServices, s.Name, keyDeploy, "restart_policy"}
 		if rp.MaxAttempts != nil || rp.Window != nil || rp.Delay != nil {
 			c.warnf(at, "delay, max_attempts and window are approximated: Kubernetes restarts with its own back-off")
 		}
@@ -471,7 +475,7 @@ func (c *converter) restart(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefi
 // volumes maps the service's volumes: named volumes to the project's claims, anonymous ones
 // to task-scoped directories, tmpfs to linuxParameters.tmpfs; bind mounts are refused.
 func (c *converter) volumes(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefinition, td *ecsv1alpha1.TaskDefinition) {
-	at := []string{"services", s.Name, "volumes"}
+	at := []string{keyServices, s.Name, "volumes"}
 	for i, v := range s.Volumes {
 		switch v.Type {
 		case types.VolumeTypeBind:
@@ -485,7 +489,7 @@ func (c *converter) volumes(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefi
 			if cd.LinuxParameters == nil {
 				cd.LinuxParameters = &ecsv1alpha1.LinuxParameters{}
 			}
-			cd.LinuxParameters.Tmpfs = append(cd.LinuxParameters.Tmpfs, ecsv1alpha1.Tmpfs{ContainerPath: v.Target, Size: *mib(types.UnitBytes(v.Tmpfs.Size))})
+			cd.LinuxParameters.Tmpfs = append(cd.LinuxParameters.Tmpfs, ecsv1alpha1.Tmpfs{ContainerPath: v.Target, Size: *mib(v.Tmpfs.Size)})
 			continue
 		case types.VolumeTypeVolume:
 		default:
@@ -567,7 +571,7 @@ func (c *converter) files(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefini
 	for _, ref := range s.Secrets {
 		def, ok := c.project.Secrets[ref.Source]
 		if !ok {
-			c.errorf([]string{"services", s.Name, "secrets"}, "secret %q is not defined", ref.Source)
+			c.errorf([]string{keyServices, s.Name, keySecrets}, "secret %q is not defined", ref.Source)
 			continue
 		}
 		target := ref.Target
@@ -577,29 +581,29 @@ func (c *converter) files(s types.ServiceConfig, cd *ecsv1alpha1.ContainerDefini
 		if !strings.HasPrefix(target, "/") {
 			target = secretsDir + "/" + target
 		}
-		add([]string{"services", s.Name, "secrets"}, true, ref.Source, bool(def.External), def.Name, target)
+		add([]string{keyServices, s.Name, keySecrets}, true, ref.Source, bool(def.External), def.Name, target)
 	}
 	for _, ref := range s.Configs {
 		def, ok := c.project.Configs[ref.Source]
 		if !ok {
-			c.errorf([]string{"services", s.Name, "configs"}, "config %q is not defined", ref.Source)
+			c.errorf([]string{keyServices, s.Name, keyConfigs}, "config %q is not defined", ref.Source)
 			continue
 		}
 		target := ref.Target
 		if target == "" {
 			target = "/" + ref.Source
 		}
-		add([]string{"services", s.Name, "configs"}, false, ref.Source, bool(def.External), def.Name, target)
+		add([]string{keyServices, s.Name, keyConfigs}, false, ref.Source, bool(def.External), def.Name, target)
 	}
 	for i, dir := range slices.Sorted(maps.Keys(dirs)) {
 		g := dirs[dir]
-		kind := "configs"
+		kind := keyConfigs
 		if g.secret {
-			kind = "secrets"
+			kind = keySecrets
 		}
 		name := fmt.Sprintf("%s-%s-%d", s.Name, kind, i)
 		vol := ecsv1alpha1.Volume{Name: name}
-		var items []corev1.KeyToPath
+		items := make([]corev1.KeyToPath, 0, len(g.items))
 		for _, it := range g.items {
 			items = append(items, corev1.KeyToPath{Key: it.key, Path: it.file})
 		}
@@ -625,7 +629,7 @@ func (c *converter) taskLevel(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 			return
 		}
 		if *dst != "" && *dst != v {
-			c.errorf([]string{"services", s.Name, key}, "%q differs from another service of task %s (%q): it applies to the whole task", v, t.name, *dst)
+			c.errorf([]string{keyServices, s.Name, key}, "%q differs from another service of task %s (%q): it applies to the whole task", v, t.name, *dst)
 			return
 		}
 		*dst = v
@@ -637,7 +641,7 @@ func (c *converter) taskLevel(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 		set("network_mode", &nm, s.NetworkMode)
 		td.Spec.NetworkMode = ecsv1alpha1.NetworkMode(nm)
 	default:
-		c.errorf([]string{"services", s.Name, "network_mode"}, "%q is not supported: tasks share the Pod network (host and none are supported; services of one task share localhost)", s.NetworkMode)
+		c.errorf([]string{keyServices, s.Name, "network_mode"}, "%q is not supported: tasks share the Pod network (host and none are supported; services of one task share localhost)", s.NetworkMode)
 	}
 	switch s.Pid {
 	case "":
@@ -646,7 +650,7 @@ func (c *converter) taskLevel(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 		set("pid", &pm, "host")
 		td.Spec.PIDMode = ecsv1alpha1.PIDMode(pm)
 	default:
-		c.errorf([]string{"services", s.Name, "pid"}, "%q is not supported (only host)", s.Pid)
+		c.errorf([]string{keyServices, s.Name, "pid"}, "%q is not supported (only host)", s.Pid)
 	}
 	if role, ok := s.Extensions[extTaskRole]; ok {
 		r, _ := role.(string)
@@ -658,12 +662,12 @@ func (c *converter) taskLevel(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 		archs := map[string]ecsv1alpha1.CPUArchitecture{"amd64": "X86_64", "arm64": "ARM64"}
 		a, ok := archs[arch]
 		if os != "linux" || !ok {
-			c.errorf([]string{"services", s.Name, "platform"}, "%q: only linux/amd64 and linux/arm64 are supported", s.Platform)
+			c.errorf([]string{keyServices, s.Name, "platform"}, "%q: only linux/amd64 and linux/arm64 are supported", s.Platform)
 			return
 		}
 		rp := &ecsv1alpha1.RuntimePlatform{CPUArchitecture: a, OperatingSystemFamily: "LINUX"}
 		if td.Spec.RuntimePlatform != nil && *td.Spec.RuntimePlatform != *rp {
-			c.errorf([]string{"services", s.Name, "platform"}, "differs from another service of task %s: it applies to the whole task", t.name)
+			c.errorf([]string{keyServices, s.Name, "platform"}, "differs from another service of task %s: it applies to the whole task", t.name)
 		}
 		td.Spec.RuntimePlatform = rp
 	}
@@ -674,12 +678,12 @@ func (c *converter) taskLevel(t task, s types.ServiceConfig, td *ecsv1alpha1.Tas
 // Compose, and published ports on a Service <name>-published of type LoadBalancer (or
 // x-ecs-published-type).
 func (c *converter) ports(s types.ServiceConfig, svc *ecsv1alpha1.Service, cd *ecsv1alpha1.ContainerDefinition) {
-	at := []string{"services", s.Name, "ports"}
+	at := []string{keyServices, s.Name, "ports"}
 	pubType := ecsv1alpha1.LoadBalancerServiceType("LoadBalancer")
 	if v, ok := s.Extensions[extPublishedType]; ok {
 		str, _ := v.(string)
 		if !slices.Contains([]string{"ClusterIP", "NodePort", "LoadBalancer"}, str) {
-			c.errorf([]string{"services", s.Name, extPublishedType}, "must be ClusterIP, NodePort or LoadBalancer")
+			c.errorf([]string{keyServices, s.Name, extPublishedType}, "must be ClusterIP, NodePort or LoadBalancer")
 		}
 		pubType = ecsv1alpha1.LoadBalancerServiceType(str)
 	}
@@ -724,7 +728,7 @@ func (c *converter) ports(s types.ServiceConfig, svc *ecsv1alpha1.Service, cd *e
 		num, proto, _ := strings.Cut(e, "/")
 		n, err := strconv.ParseInt(num, 10, 32)
 		if err != nil || n < 1 || n > 65535 {
-			c.errorf([]string{"services", s.Name, "expose"}, "%q: give one port", e)
+			c.errorf([]string{keyServices, s.Name, "expose"}, "%q: give one port", e)
 			continue
 		}
 		addInternal(int32(n), proto)
@@ -737,7 +741,7 @@ func (c *converter) service(_ task, d *types.DeployConfig, from string, svc *ecs
 	if d == nil {
 		return
 	}
-	at := func(k ...string) []string { return append([]string{"services", from, "deploy"}, k...) }
+	at := func(k ...string) []string { return append([]string{keyServices, from, keyDeploy}, k...) }
 	switch d.Mode {
 	case "", "replicated":
 		if d.Replicas != nil {
@@ -883,7 +887,7 @@ func (c *converter) secretsAndConfigs() []client.Object {
 		if bool(def.External) || !used(true, name) {
 			continue
 		}
-		if data, ok := content("secrets", name, types.FileObjectConfig(def)); ok {
+		if data, ok := content(keySecrets, name, types.FileObjectConfig(def)); ok {
 			if secret.Data == nil {
 				secret.Data = map[string][]byte{}
 			}
@@ -902,7 +906,7 @@ func (c *converter) secretsAndConfigs() []client.Object {
 		if bool(def.External) || !used(false, name) {
 			continue
 		}
-		if data, ok := content("configs", name, types.FileObjectConfig(def)); ok {
+		if data, ok := content(keyConfigs, name, types.FileObjectConfig(def)); ok {
 			if cm.Data == nil {
 				cm.Data = map[string]string{}
 			}

@@ -26,6 +26,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// Compose keys named in several places.
+const (
+	keyServices  = "services"
+	keyDeploy    = "deploy"
+	keyDependsOn = "depends_on"
+	keySecrets   = "secrets"
+	keyConfigs   = "configs"
+	keyName      = "name"
+)
+
 // spec describes the keys allowed under a mapping: nil allows any content below a key,
 // anyKey allows every key name with the given spec for each value (maps keyed by user names,
 // like services or depends_on), seq applies to every item of a list (items that are strings
@@ -54,8 +64,8 @@ var serviceSpec = &spec{
 		"image": anything, "command": anything, "entrypoint": anything,
 		"environment": anything, "env_file": anything,
 		"healthcheck": keys(map[string]*spec{"test": anything, "interval": anything, "timeout": anything, "retries": anything, "start_period": anything, "disable": anything}),
-		"depends_on":  {anyKey: keys(map[string]*spec{"condition": anything, "required": anything})},
-		"deploy": keys(map[string]*spec{
+		keyDependsOn:  {anyKey: keys(map[string]*spec{"condition": anything, "required": anything})},
+		keyDeploy: keys(map[string]*spec{
 			"mode": anything, "replicas": anything,
 			"resources":      keys(map[string]*spec{"limits": resourceKeys, "reservations": resourceKeys}),
 			"restart_policy": keys(durationKeys),
@@ -64,7 +74,7 @@ var serviceSpec = &spec{
 			"labels":         anything,
 		}),
 		"restart": anything, "ports": anything, "expose": anything,
-		"secrets": anything, "configs": anything, "ulimits": anything,
+		keySecrets: anything, keyConfigs: anything, "ulimits": anything,
 		"logging":     keys(map[string]*spec{"driver": anything, "options": anything}),
 		"extra_hosts": anything, "dns": anything, "dns_search": anything,
 		"read_only": anything, "privileged": anything, "cap_add": anything, "cap_drop": anything,
@@ -87,14 +97,14 @@ var serviceSpec = &spec{
 
 var topSpec = &spec{
 	keys: map[string]*spec{
-		"name":     anything,
-		"services": {anyKey: serviceSpec},
+		keyName:     anything,
+		keyServices: {anyKey: serviceSpec},
 		"volumes": {anyKey: keys(map[string]*spec{
-			"name": anything, "external": anything, "labels": anything,
+			keyName: anything, "external": anything, "labels": anything,
 			"x-ecs-size": anything, "x-ecs-storage-class": anything, "x-ecs-access-mode": anything, "x-ecs-scope": anything,
 		})},
-		"secrets": {anyKey: keys(map[string]*spec{"name": anything, "file": anything, "environment": anything, "external": anything})},
-		"configs": {anyKey: keys(map[string]*spec{"name": anything, "file": anything, "content": anything, "environment": anything, "external": anything})},
+		keySecrets: {anyKey: keys(map[string]*spec{keyName: anything, "file": anything, "environment": anything, "external": anything})},
+		keyConfigs: {anyKey: keys(map[string]*spec{keyName: anything, "file": anything, "content": anything, "environment": anything, "external": anything})},
 	},
 	warn: map[string]string{
 		"version":  "ignored: the Compose Specification has no version",

@@ -107,7 +107,7 @@ func Load(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose options: %w", err)
 	}
-	project, err := cli.ProjectFromOptions(ctx, po)
+	project, err := po.LoadProject(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", o.Files[0], err)
 	}

@@ -351,66 +351,94 @@ func (im *importer) taskDefinition(m map[string]any, at string) error {
 		}
 	}
 	for _, c := range containers {
-		cm, ok := c.(map[string]any)
-		if !ok {
-			continue
-		}
-		cn, _ := cm["name"].(string)
-		csub := subject + " container " + cn
-		if img, ok := cm["image"].(string); ok {
-			cm["image"] = im.image(csub, img)
-		}
-		for _, list := range []string{"secrets"} {
-			items, _ := cm[list].([]any)
-			for _, it := range items {
-				if s, ok := it.(map[string]any); ok {
-					env, _ := s["name"].(string)
-					if ref, ok := s["valueFrom"].(string); ok {
-						s["valueFrom"] = im.secretRef(csub, env, ref)
-					}
-				}
-			}
-		}
-		if lc, ok := cm["logConfiguration"].(map[string]any); ok {
-			if opts, ok := lc["secretOptions"].([]any); ok && len(opts) > 0 {
-				im.notef(csub, "logConfiguration.secretOptions left out: log drivers do not run in Berth tasks")
-				delete(lc, "secretOptions")
-			}
-			if d, _ := lc["logDriver"].(string); d != "" {
-				im.notef(csub, "logConfiguration %s: logs go to the node's log pipeline; the driver and options are kept as annotations for log agents", d)
-			}
-		}
-		if rc, ok := cm["repositoryCredentials"].(map[string]any); ok {
-			if p, ok := rc["credentialsParameter"].(string); ok && strings.HasPrefix(p, "arn:") {
-				secret := name(secretsManagerName(p))
-				rc["credentialsParameter"] = secret
-				im.notef(csub, "repositoryCredentials: create a kubernetes.io/dockerconfigjson Secret %s (from %s)", secret, p)
-			}
-		}
-		if files, ok := cm["environmentFiles"].([]any); ok {
-			for _, f := range files {
-				if fm, ok := f.(map[string]any); ok && (fm["type"] == "s3" || fm["type"] == nil) {
-					v, _ := fm["value"].(string)
-					im.notef(csub, "environmentFiles %s: create a ConfigMap from the file (named after its file name, as Berth reads it)", v)
-				}
-			}
-		}
-		for _, key := range []string{"dependsOn", "volumesFrom"} {
-			items, _ := cm[key].([]any)
-			for _, it := range items {
-				if d, ok := it.(map[string]any); ok {
-					for _, k := range []string{"containerName", "sourceContainer"} {
-						if v, ok := d[k].(string); ok && renamed[v] != "" {
-							d[k] = renamed[v]
-						}
-					}
-				}
-			}
-		}
-		if links, ok := cm["links"].([]any); ok && len(links) > 0 {
-			im.notef(csub, "links: containers of a task share localhost in Berth")
+		if cm, ok := c.(map[string]any); ok {
+			cn, _ := cm["name"].(string)
+			im.rewriteContainer(subject+" container "+cn, cm, renamed)
 		}
 	}
+	im.reportTaskLevel(subject, m)
+	td := &ecsv1alpha1.TaskDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: ecsv1alpha1.GroupVersion.String(), Kind: "TaskDefinition"},
+		ObjectMeta: im.meta(n),
+	}
+	if err := im.decodeDropping(subject, m, &td.Spec); err != nil {
+		return err
+	}
+	for _, cd := range td.Spec.ContainerDefinitions {
+		if errs := validation.IsDNS1123Label(cd.Name); len(errs) > 0 {
+			im.notef(subject, "container name %q is not valid: %s", cd.Name, strings.Join(errs, "; "))
+		}
+	}
+	im.tds[n], im.revs[n] = td, rev
+	return nil
+}
+
+// rewriteContainer rewrites one container definition's image, secret references, log
+// configuration, repository credentials and renamed references, reporting each.
+func (im *importer) rewriteContainer(csub string, cm map[string]any, renamed map[string]string) {
+	if img, ok := cm["image"].(string); ok {
+		cm["image"] = im.image(csub, img)
+	}
+	for _, list := range []string{"secrets"} {
+		items, _ := cm[list].([]any)
+		for _, it := range items {
+			if s, ok := it.(map[string]any); ok {
+				env, _ := s["name"].(string)
+				if ref, ok := s["valueFrom"].(string); ok {
+					s["valueFrom"] = im.secretRef(csub, env, ref)
+				}
+			}
+		}
+	}
+	if lc, ok := cm["logConfiguration"].(map[string]any); ok {
+		if opts, ok := lc["secretOptions"].([]any); ok && len(opts) > 0 {
+			im.notef(csub, "logConfiguration.secretOptions left out: log drivers do not run in Berth tasks")
+			delete(lc, "secretOptions")
+		}
+		if d, _ := lc["logDriver"].(string); d != "" {
+			im.notef(csub, "logConfiguration %s: logs go to the node's log pipeline; the driver and options are kept as annotations for log agents", d)
+		}
+	}
+	if rc, ok := cm["repositoryCredentials"].(map[string]any); ok {
+		if p, ok := rc["credentialsParameter"].(string); ok && strings.HasPrefix(p, "arn:") {
+			secret := name(secretsManagerName(p))
+			rc["credentialsParameter"] = secret
+			im.notef(csub, "repositoryCredentials: create a kubernetes.io/dockerconfigjson Secret %s (from %s)", secret, p)
+		}
+	}
+	if files, ok := cm["environmentFiles"].([]any); ok {
+		for _, f := range files {
+			if fm, ok := f.(map[string]any); ok && (fm["type"] == "s3" || fm["type"] == nil) {
+				v, _ := fm["value"].(string)
+				im.notef(csub, "environmentFiles %s: create a ConfigMap from the file (named after its file name, as Berth reads it)", v)
+			}
+		}
+	}
+	renameReferences(cm, renamed)
+	if links, ok := cm["links"].([]any); ok && len(links) > 0 {
+		im.notef(csub, "links: containers of a task share localhost in Berth")
+	}
+}
+
+// renameReferences points dependsOn and volumesFrom at the renamed containers.
+func renameReferences(cm map[string]any, renamed map[string]string) {
+	for _, key := range []string{"dependsOn", "volumesFrom"} {
+		items, _ := cm[key].([]any)
+		for _, it := range items {
+			if d, ok := it.(map[string]any); ok {
+				for _, k := range []string{"containerName", "sourceContainer"} {
+					if v, ok := d[k].(string); ok && renamed[v] != "" {
+						d[k] = renamed[v]
+					}
+				}
+			}
+		}
+	}
+}
+
+// reportTaskLevel reports the task definition's volumes, placement expressions and proxy that
+// need the user.
+func (im *importer) reportTaskLevel(subject string, m map[string]any) {
 	if vols, ok := m["volumes"].([]any); ok {
 		for _, v := range vols {
 			vm, ok := v.(map[string]any)
@@ -441,20 +469,6 @@ func (im *importer) taskDefinition(m map[string]any, at string) error {
 	if _, ok := m["proxyConfiguration"]; ok {
 		im.notef(subject, "proxyConfiguration: the proxy runs as an ordinary container and no traffic is redirected (Approximated)")
 	}
-	td := &ecsv1alpha1.TaskDefinition{
-		TypeMeta:   metav1.TypeMeta{APIVersion: ecsv1alpha1.GroupVersion.String(), Kind: "TaskDefinition"},
-		ObjectMeta: im.meta(n),
-	}
-	if err := im.decodeDropping(subject, m, &td.Spec); err != nil {
-		return err
-	}
-	for _, cd := range td.Spec.ContainerDefinitions {
-		if errs := validation.IsDNS1123Label(cd.Name); len(errs) > 0 {
-			im.notef(subject, "container name %q is not valid: %s", cd.Name, strings.Join(errs, "; "))
-		}
-	}
-	im.tds[n], im.revs[n] = td, rev
-	return nil
 }
 
 // secretsManagerName is the secret's name in a Secrets Manager ARN, or the last part of
@@ -502,6 +516,28 @@ func (im *importer) service(m map[string]any, at string) error {
 			_ = rev
 		}
 	}
+	im.serviceTargets(subject, n, m)
+	if tags, ok := m["tags"].([]any); ok && len(tags) == 0 {
+		delete(m, "tags")
+	}
+	svc := &ecsv1alpha1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: ecsv1alpha1.GroupVersion.String(), Kind: "Service"},
+		ObjectMeta: im.meta(n),
+	}
+	im.deploymentConfiguration(subject, m)
+	if err := im.decodeDropping(subject, m, &svc.Spec); err != nil {
+		return err
+	}
+	if _, ok := im.svcs[n]; ok {
+		im.notef(subject, "listed twice; the last one is imported")
+	}
+	im.svcs[n] = svc
+	_ = at
+	return nil
+}
+
+// serviceTargets rewrites load balancers and service registries, which lose their AWS ARNs.
+func (im *importer) serviceTargets(subject, n string, m map[string]any) {
 	if lbs, ok := m["loadBalancers"].([]any); ok {
 		for _, lb := range lbs {
 			if l, ok := lb.(map[string]any); ok {
@@ -530,13 +566,10 @@ func (im *importer) service(m map[string]any, at string) error {
 			}
 		}
 	}
-	if tags, ok := m["tags"].([]any); ok && len(tags) == 0 {
-		delete(m, "tags")
-	}
-	svc := &ecsv1alpha1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: ecsv1alpha1.GroupVersion.String(), Kind: "Service"},
-		ObjectMeta: im.meta(n),
-	}
+}
+
+// deploymentConfiguration drops the deployment options beyond the rolling update.
+func (im *importer) deploymentConfiguration(subject string, m map[string]any) {
 	if dc, ok := m["deploymentConfiguration"].(map[string]any); ok {
 		for _, k := range []string{"alarms", "bakeTimeInMinutes", "lifecycleHooks", "strategy", "canaryConfiguration", "linearConfiguration"} {
 			if v, ok := dc[k]; ok {
@@ -550,15 +583,6 @@ func (im *importer) service(m map[string]any, at string) error {
 			}
 		}
 	}
-	if err := im.decodeDropping(subject, m, &svc.Spec); err != nil {
-		return err
-	}
-	if _, ok := im.svcs[n]; ok {
-		im.notef(subject, "listed twice; the last one is imported")
-	}
-	im.svcs[n] = svc
-	_ = at
-	return nil
 }
 
 func isEmpty(v any) bool {
