@@ -57,8 +57,25 @@ func (c *composeFlags) add(cmd *cobra.Command) {
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 }
 
-// load converts the project for namespace ns.
+// load converts the project for namespace ns, printing the conversion's warnings.
 func (c *composeFlags) load(ctx context.Context, f *factory) (*compose.Result, string, error) {
+	return c.loadWarning(ctx, f, true)
+}
+
+// projectName is -p, else the name of the project the files define (read without warnings:
+// ps and down only need the name).
+func (c *composeFlags) projectName(ctx context.Context, f *factory) (string, error) {
+	if c.project != "" {
+		return c.project, nil
+	}
+	res, _, err := c.loadWarning(ctx, f, false)
+	if err != nil {
+		return "", err
+	}
+	return res.Project, nil
+}
+
+func (c *composeFlags) loadWarning(ctx context.Context, f *factory, warn bool) (*compose.Result, string, error) {
 	ns, err := f.namespace()
 	if err != nil {
 		return nil, "", err
@@ -86,7 +103,9 @@ func (c *composeFlags) load(ctx context.Context, f *factory) (*compose.Result, s
 		return nil, "", err
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(f.streams.ErrOut, f.paint(colorYellow, "warning:"), w)
+		if warn {
+			fmt.Fprintln(f.streams.ErrOut, f.paint(colorYellow, "warning:"), w)
+		}
 	}
 	return res, ns, nil
 }
@@ -326,13 +345,9 @@ func newComposeDownCmd(f *factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			project := cf.project
-			if project == "" {
-				res, _, err := cf.load(ctx, f)
-				if err != nil {
-					return err
-				}
-				project = res.Project
+			project, err := cf.projectName(ctx, f)
+			if err != nil {
+				return err
 			}
 			c, err := f.newClient()
 			if err != nil {
@@ -359,13 +374,9 @@ func newComposePsCmd(f *factory) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			project := cf.project
-			if project == "" {
-				res, _, err := cf.load(ctx, f)
-				if err != nil {
-					return err
-				}
-				project = res.Project
+			project, err := cf.projectName(ctx, f)
+			if err != nil {
+				return err
 			}
 			return runPs(ctx, f, psOptions{selector: client.MatchingLabels{compose.ProjectLabel: project}, output: out})
 		},
