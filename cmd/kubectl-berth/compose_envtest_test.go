@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -174,6 +175,16 @@ func TestComposeUpPsDown(t *testing.T) {
 	code, out, errOut = runCLI(t, "ps", "-n", ns, "-o", "wide")
 	if code != exitOK || strings.Count(out, "RUNNING") != 7 || !strings.Contains(out, "one-off") || !strings.Contains(out, "STOP REASON") {
 		t.Errorf("ps -o wide: exit %d, want 7 RUNNING tasks with one-off:\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "ps", "web", "-n", ns, "-o", "json")
+	var list struct {
+		Kind  string `json:"kind"`
+		Items []struct {
+			Kind string `json:"kind"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != exitOK || err != nil || list.Kind != "List" || len(list.Items) != 2 || list.Items[0].Kind != "Pod" {
+		t.Errorf("ps web -o json: exit %d, %v: %+v\n%s", code, err, list, errOut)
 	}
 	if err := k8s.Delete(context.Background(), task); err != nil {
 		t.Fatal(err)
