@@ -48,6 +48,9 @@ import (
 // k8s is a client of the sandbox cluster (not cached).
 var k8s client.Client
 
+// kubeconfig is the sandbox's kubeconfig file, for the binaries tests run (kubectl-berth).
+var kubeconfig string
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -78,7 +81,8 @@ func run(m *testing.M) int {
 	defer func() { _ = sandbox("down") }()
 	fmt.Fprintf(os.Stderr, "sandbox up in %s\n", time.Since(start).Round(time.Second))
 
-	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(dir, "kubeconfig"))
+	kubeconfig = filepath.Join(dir, "kubeconfig")
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

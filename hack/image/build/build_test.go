@@ -239,7 +239,7 @@ func checkIndex(t *testing.T, idx v1.ImageIndex) map[string]map[string]file {
 		}
 		checkBase(t, layers[0])
 		names, files := readLayer(t, layers[1])
-		if !slices.Equal(names, []string{"manager", "registry"}) {
+		if !slices.Equal(names, []string{"kubectl-berth", "manager", "registry"}) {
 			t.Errorf("%s: binaries layer holds %q", want.String(), names)
 		}
 		for _, n := range names {
@@ -444,6 +444,17 @@ func TestImageFromSource(t *testing.T) {
 			t.Errorf("/manager -h (%v) printed no usage:\n%s", err, out)
 		}
 		t.Logf("/manager -h from the amd64 layer: %v, %d bytes of usage", err, len(out))
+
+		// The kubectl plugin users copy out of the image runs and knows its commands.
+		plugin := filepath.Join(t.TempDir(), "kubectl-berth")
+		if err := os.WriteFile(plugin, files["amd64"]["kubectl-berth"].data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		out, err = exec.CommandContext(ctx, plugin, "--help").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "kubectl berth [command]") || !strings.Contains(string(out), "--namespace") {
+			t.Errorf("/kubectl-berth --help (%v):\n%s", err, out)
+		}
+		t.Logf("/kubectl-berth --help from the amd64 layer: %d bytes of usage", len(out))
 	}
 
 	pushAndPull(t, startRegistry(t), idx)
