@@ -51,6 +51,8 @@ var commands = []func(*factory) *cobra.Command{
 	newEventsCmd,
 	newLogsCmd,
 	newWaitCmd,
+	newLoginCmd,
+	newGetLoginPasswordCmd,
 	newVersionCmd,
 }
 

@@ -353,3 +353,13 @@ func ConfigureDocker(path, host string) error {
 	}
 	return writePrivate(path, append(out, '\n'))
 }
+
+// Put caches tok as host's current token (what `kubectl berth login` just obtained).
+func (s *Store) Put(host string, t Target, tok *registryv1alpha1.AuthorizationToken) error {
+	host = Host(host)
+	data, err := json.Marshal(cached{Host: host, Token: tok.Status.Token, ExpiresAt: tok.Status.ExpirationTimestamp.Time, IssuedAt: s.Now()})
+	if err != nil {
+		return err
+	}
+	return writePrivate(filepath.Join(s.CacheDir, "credentials", t.key(host)+".json"), data)
+}

@@ -39,9 +39,10 @@ import (
 )
 
 // checkCredentialHelper pushes as the sandbox's own admin (a client certificate user, no
-// ServiceAccount) with no login step: docker-credential-berth, configured in a Docker
-// config, gets a registry token through the kubeconfig from the AuthorizationToken API, and
-// skopeo and crane push through it. It also speaks the helper protocol directly.
+// ServiceAccount) with no login step: `kubectl berth login` configures docker-credential-berth
+// in a Docker config, the helper gets a registry token through the kubeconfig from the
+// AuthorizationToken API, and skopeo and crane push through it. It also speaks the helper
+// protocol directly, and checks `kubectl berth get-login-password`.
 func (sb *installSandbox) checkCredentialHelper(image string) {
 	bin := sb.bin
 	t := sb.t
@@ -54,12 +55,28 @@ func (sb *installSandbox) checkCredentialHelper(image string) {
 	} {
 		t.Setenv(k, v)
 	}
+	berthCLI := func(args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "kubectl-berth"), append(args, "--kubeconfig", sb.kubecf, "-n", samplesNamespace)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl berth %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if pw := strings.TrimSpace(berthCLI("get-login-password", "--duration", "1h")); !strings.HasPrefix(pw, "berth1.") {
+		t.Errorf("get-login-password printed %q, want a registry token", pw)
+	}
+	if out := berthCLI("login", sb.host); !strings.Contains(out, "Login Succeeded") || !strings.Contains(out, "kwok-admin") {
+		t.Errorf("kubectl berth login said %q", out)
+	}
 	dockerConfig, err := logintoken.DockerConfigPath()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := logintoken.ConfigureDocker(dockerConfig, sb.host); err != nil {
-		t.Fatal(err)
+	if b, err := os.ReadFile(dockerConfig); err != nil || !strings.Contains(string(b), `"`+sb.host+`": "berth"`) { //nolint:gosec // the test's own file
+		t.Fatalf("Docker config after login: %s, %v", b, err)
 	}
 
 	helper := func(action, input string) (string, error) {
