@@ -208,6 +208,7 @@ start_components() {
   rm -rf "$DIR/registry-data"
   mkdir -p "$DIR/registry-data"
 
+  token_api
   log "starting berth-registry at http://$REGISTRY_HOST as $BERTH_NS/$REGISTRY_SA (log: $DIR/registry.log)"
   POD_NAMESPACE=$BERTH_NS "$COMPONENTS_BIN/registry" --kubeconfig="$DIR/registry.kubeconfig" \
     --listen-address="$REGISTRY_HOST" --metrics-bind-address="127.0.0.1:$((PORT_BASE + 1))" \
@@ -217,7 +218,6 @@ start_components() {
     >"$DIR/registry.log" 2>&1 &
   local registry_pid=$!
   echo "$registry_pid" >>"$DIR/pids"
-  token_api
 
   log "starting berth-controller as $BERTH_NS/$CONTROLLER_SA (log: $DIR/manager.log)"
   POD_NAMESPACE=$BERTH_NS KUBECONFIG=$DIR/controller.kubeconfig "$COMPONENTS_BIN/manager" \

@@ -113,9 +113,13 @@ func (t *tokenAPI) start(ctx context.Context, log logr.Logger, host string) (*ht
 		return nil, nil, err
 	}
 	if t.opts.APIService != "" {
-		patch := fmt.Sprintf(`{"spec":{"caBundle":%q}}`, base64.StdEncoding.EncodeToString(ca))
-		if _, err := t.dyn.Resource(apiServiceGVR).Patch(ctx, t.opts.APIService, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-			return nil, nil, fmt.Errorf("publishing the token API's CA in APIService %s: %w", t.opts.APIService, err)
+		if err := t.publishCA(ctx, ca); apierrors.IsNotFound(err) {
+			// Served all the same, and the CA is published as soon as an installer creates
+			// the APIService.
+			log.Error(err, "the token API's APIService does not exist yet: the API server routes to the API once it does; retrying", "apiService", t.opts.APIService)
+			go t.publishCALater(ctx, log, ca)
+		} else if err != nil {
+			return nil, nil, err
 		}
 	}
 	var lc net.ListenConfig
@@ -141,6 +145,36 @@ func (t *tokenAPI) start(ctx context.Context, log logr.Logger, host string) (*ht
 	}
 	log.Info("serving the AuthorizationToken API", "address", ln.Addr().String(), "apiService", t.opts.APIService, "keys", t.ring.IDs())
 	return srv, ln, nil
+}
+
+// publishCA writes ca into the APIService's caBundle.
+func (t *tokenAPI) publishCA(ctx context.Context, ca []byte) error {
+	patch := fmt.Sprintf(`{"spec":{"caBundle":%q}}`, base64.StdEncoding.EncodeToString(ca))
+	if _, err := t.dyn.Resource(apiServiceGVR).Patch(ctx, t.opts.APIService, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("publishing the token API's CA in APIService %s: %w", t.opts.APIService, err)
+	}
+	return nil
+}
+
+// publishCALater retries publishCA every 10 s until it succeeds or ctx ends.
+func (t *tokenAPI) publishCALater(ctx context.Context, log logr.Logger, ca []byte) {
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			err := t.publishCA(ctx, ca)
+			if err == nil {
+				log.Info("published the token API's CA", "apiService", t.opts.APIService)
+				return
+			}
+			if !apierrors.IsNotFound(err) {
+				log.Error(err, "publishing the token API's CA, retrying")
+			}
+		}
+	}
 }
 
 // servingCertificate reads the serving certificate and its CA from the serving Secret, or

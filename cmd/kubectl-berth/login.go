@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	registryv1alpha1 "github.com/berth-dev/berth/api/registry/v1alpha1"
@@ -32,21 +31,21 @@ import (
 
 // tokenRequest asks the AuthorizationToken API for a token of the kubeconfig's identity in
 // the namespace of the flags (or the context's).
-func (f *factory) tokenRequest(cmd *cobra.Command, duration time.Duration) (*registryv1alpha1.AuthorizationToken, *rest.Config, string, error) {
+func (f *factory) tokenRequest(cmd *cobra.Command, duration time.Duration) (*registryv1alpha1.AuthorizationToken, string, error) {
 	cfg, err := f.flags.ToRESTConfig()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	ns, _, err := f.flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	var seconds *int64
 	if duration > 0 {
 		seconds = ptr.To(int64(duration / time.Second))
 	}
 	tok, err := logintoken.Request(cmd.Context(), cfg, ns, seconds)
-	return tok, cfg, ns, err
+	return tok, ns, err
 }
 
 // newGetLoginPasswordCmd prints a registry password for the caller's own identity, as
@@ -64,7 +63,7 @@ func newGetLoginPasswordCmd(f *factory) *cobra.Command {
 			"  kubectl berth get-login-password --duration 1h | skopeo login --password-stdin -u berth localhost:5001",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tok, _, _, err := f.tokenRequest(cmd, duration)
+			tok, _, err := f.tokenRequest(cmd, duration)
 			if err != nil {
 				return err
 			}
@@ -92,7 +91,7 @@ func newLoginCmd(f *factory) *cobra.Command {
 			"  docker push localhost:5001/team-a/web-app:v1",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tok, _, ns, err := f.tokenRequest(cmd, 0)
+			tok, ns, err := f.tokenRequest(cmd, 0)
 			if err != nil {
 				return err
 			}
