@@ -125,9 +125,12 @@ host_ip() {
 # APIService as the chart renders it (unless an installation made it), and a Service without a
 # selector whose endpoints are this machine's address (an installation's Service selects the
 # registry's Pods, which do not run here: its selector is removed). berth-registry writes the
-# APIService's caBundle when it starts. stop_components removes the endpoints again.
+# APIService's caBundle when it starts. stop_components removes the endpoints again, and what
+# token_api made (listed in $DIR/token-api-made), so an installation can make its own.
 token_api() {
+  rm -f "$DIR/token-api-made"
   if ! kc get apiservice v1alpha1.registry.berth.dev >/dev/null 2>&1; then
+    echo apiservice/v1alpha1.registry.berth.dev >>"$DIR/token-api-made"
     helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
       function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
       /^---/ { flush(); next }
@@ -140,6 +143,7 @@ token_api() {
       kc patch service berth-registry-api -n "$BERTH_NS" --type=json -p '[{"op":"remove","path":"/spec/selector"}]' >/dev/null
     fi
   else
+    echo service/berth-registry-api >>"$DIR/token-api-made"
     kc apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Service
@@ -244,6 +248,11 @@ ENV
 stop_components() {
   [ -f "$DIR/pids" ] || return 0
   kc delete endpoints berth-registry-api -n "$BERTH_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  if [ -f "$DIR/token-api-made" ]; then
+    # shellcheck disable=SC2046 # one object per line
+    kc delete -n "$BERTH_NS" --ignore-not-found --wait=false $(cat "$DIR/token-api-made") >/dev/null 2>&1 || true
+    rm -f "$DIR/token-api-made"
+  fi
   local pid pids alive i
   pids=$(cat "$DIR/pids")
   rm -f "$DIR/pids"
