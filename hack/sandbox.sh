@@ -239,7 +239,7 @@ start_components() {
   cat >"$DIR/env" <<ENV
 export KUBECONFIG=$KUBECONFIG_PATH
 export BERTH_REGISTRY=$REGISTRY_HOST
-export PATH=$BIN:\$PATH
+export PATH=$BIN:$(cd "$COMPONENTS_BIN" && pwd):\$PATH
 ENV
 }
 
@@ -422,15 +422,20 @@ the chart's ServiceAccounts, and the samples in namespace team-a (Service web: 6
   kubectl get pods -n team-a -o wide
   kubectl explain taskdefinition.spec.containerDefinitions
 
-Push an image to the sample repository team-a/web-app as the sample ServiceAccount
-team-a/builder (bound to berth-registry-poweruser); the password is a Kubernetes token:
+Push an image to the sample repository team-a/web-app as yourself (the sandbox's admin): login
+configures docker-credential-berth (bin/), which gets registry tokens through your kubeconfig:
+
+  kubectl berth login \$BERTH_REGISTRY -n team-a
+  hack/sandbox.sh image $rel/image   # a tiny OCI image (or push any image of yours)
+  skopeo copy --dest-tls-verify=false oci:$rel/image:v1 docker://\$BERTH_REGISTRY/team-a/web-app:v1
+  kubectl get ecrrepo web-app -n team-a    # Images: 1
+
+or as the sample ServiceAccount team-a/builder (bound to berth-registry-poweruser), whose
+password is a Kubernetes token:
 
   TOKEN=\$(kubectl create token builder -n team-a --audience berth-registry)
-  hack/sandbox.sh image $rel/image   # a tiny OCI image (or push any image of yours)
-  skopeo copy --dest-tls-verify=false --dest-creds "berth:\$TOKEN" oci:$rel/image:v1 docker://\$BERTH_REGISTRY/team-a/web-app:v1
-  kubectl get ecrrepo web-app -n team-a    # Images: 1
+  skopeo copy --dest-tls-verify=false --dest-creds "berth:\$TOKEN" oci:$rel/image:v1 docker://\$BERTH_REGISTRY/team-a/web-app:v2
   # with docker: echo "\$TOKEN" | docker login \$BERTH_REGISTRY -u berth --password-stdin
-  #              docker tag <image> \$BERTH_REGISTRY/team-a/web-app:v2 && docker push \$BERTH_REGISTRY/team-a/web-app:v2
 
 berth-controller and berth-registry run in the foreground (their logs follow); Ctrl-C stops
 them and removes the sandbox. From another terminal, \`make stop\` does the same.
