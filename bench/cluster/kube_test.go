@@ -38,6 +38,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -478,3 +479,38 @@ func purgeNamespace(t testing.TB, ns string) {
 
 // purgeSettle is the pause after purgeNamespace.
 const purgeSettle = 10 * time.Second
+
+// createAtOnce creates the objects newObj(i) returns for i in [0, n) with floorWorkers
+// creators sharing one client with the controller's limits.
+func createAtOnce(t *testing.T, n int, userAgent string, newObj func(i int) client.Object) {
+	t.Helper()
+	cfg := rest.CopyConfig(sb.cfg)
+	cfg.QPS, cfg.Burst, cfg.UserAgent = controllerQPS, controllerBurst, userAgent
+	c, err := client.New(cfg, client.Options{Scheme: sb.c.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for range floorWorkers {
+		wg.Go(func() {
+			for i := range work {
+				if err := c.Create(context.Background(), newObj(i)); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}

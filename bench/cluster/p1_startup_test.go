@@ -19,21 +19,17 @@ limitations under the License.
 package clusterbench
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 
@@ -215,38 +211,11 @@ func floorStartup(t *testing.T, ns string, spec corev1.PodSpec) time.Duration {
 	t.Helper()
 	labels := map[string]string{"app": "floor"}
 	spec = withSelector(spec, labels)
-	cfg := rest.CopyConfig(sb.cfg)
-	cfg.QPS, cfg.Burst, cfg.UserAgent = controllerQPS, controllerBurst, "berth-bench-floor"
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tr := trackPods(t, ns, "app=floor", nil)
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
 	start := time.Now()
-	for range floorWorkers {
-		wg.Go(func() {
-			for i := range work {
-				pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("floor-%d", i), Labels: labels}, Spec: spec}
-				if _, err := cs.CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range startupTasks {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
+	createAtOnce(t, startupTasks, "berth-bench-floor", func(i int) client.Object {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("floor-%d", i), Labels: labels}, Spec: spec}
+	})
 	took := tr.waitFor(t, startupWait, readyCount(startupTasks)).Sub(start)
 	t.Logf("floor: %s", tr.timeline(start))
 	boundAfter["floor"] = append(boundAfter["floor"], tr.lastBound(start).Seconds())

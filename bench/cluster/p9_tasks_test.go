@@ -20,16 +20,13 @@ package clusterbench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -87,41 +84,6 @@ func TestP9StandaloneTasks(t *testing.T) {
 	report.Print(nil, report.Line{ID: "P9w", Value: w, Unit: "writes/task", Budget: "<=3", Pass: w <= 3,
 		Detail: fmt.Sprintf("audit log, user agent %s, from the first create until 2 s after all RUNNING; %s; last run: %d writes: %s",
 			controllerUserAgent, report.Spread(perTask, "writes/task"), lastWrites.total, lastWrites)})
-}
-
-// createAtOnce creates the objects newObj(i) returns for i in [0, n) with floorWorkers
-// creators sharing one client with the controller's limits.
-func createAtOnce(t *testing.T, n int, userAgent string, newObj func(i int) client.Object) {
-	t.Helper()
-	cfg := rest.CopyConfig(sb.cfg)
-	cfg.QPS, cfg.Burst, cfg.UserAgent = controllerQPS, controllerBurst, userAgent
-	c, err := client.New(cfg, client.Options{Scheme: sb.c.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	for range floorWorkers {
-		wg.Go(func() {
-			for i := range work {
-				if err := c.Create(context.Background(), newObj(i)); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // berthTasks creates the Tasks and times them until every one reports RUNNING; it returns
