@@ -45,8 +45,8 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
-// k8s is a client of the sandbox cluster (not cached).
-var k8s client.Client
+// k8s is a client of the sandbox cluster (not cached), with watches.
+var k8s client.WithWatch
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -108,7 +108,7 @@ func run(m *testing.M) int {
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	// Tests read the cluster directly: the manager's cache only holds Berth's own objects.
-	if k8s, err = client.New(cfg, client.Options{Scheme: s}); err != nil {
+	if k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: s}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
