@@ -30,6 +30,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,10 +113,12 @@ func deploymentIs(status ecsv1alpha1.ServiceDeploymentState, stage ecsv1alpha1.L
 	}
 }
 
-// observation is one value seen by a watch, when it was seen.
+// observation is one value seen by a watch, when it was seen, and the object's
+// resourceVersion then.
 type observation struct {
 	at    time.Time
 	value string
+	rv    int64
 }
 
 // recorder collects what a watch sees until the test ends.
@@ -124,12 +127,20 @@ type recorder struct {
 	seen []observation
 }
 
-func (r *recorder) add(v string) {
+func (r *recorder) add(v string, o client.Object) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.seen) == 0 || r.seen[len(r.seen)-1].value != v {
-		r.seen = append(r.seen, observation{at: time.Now(), value: v})
+		r.seen = append(r.seen, observation{at: time.Now(), value: v, rv: revision(o)})
 	}
+}
+
+// revision is an object's resourceVersion as a number: with one etcd behind the API server it
+// is the etcd revision of the object's last write, which orders writes across kinds. Clients
+// must not rely on that in general; this test knows its API server.
+func revision(o client.Object) int64 {
+	n, _ := strconv.ParseInt(o.GetResourceVersion(), 10, 64)
+	return n
 }
 
 // values is the distinct values in the order they were seen.
@@ -143,16 +154,21 @@ func (r *recorder) values() []string {
 	return out
 }
 
-// firstAt is when value was first seen (zero if never).
-func (r *recorder) firstAt(value string) time.Time {
+// first is the first observation of value (zero if never).
+func (r *recorder) first(value string) observation {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, o := range r.seen {
 		if o.value == value {
-			return o.at
+			return o
 		}
 	}
-	return time.Time{}
+	return observation{}
+}
+
+// firstAt is when value was first seen (zero if never).
+func (r *recorder) firstAt(value string) time.Time {
+	return r.first(value).at
 }
 
 // watchObjects runs a watch of list in ns until the test ends and hands every object it
@@ -196,7 +212,7 @@ func watchSelector(t *testing.T, ns, name string) *recorder {
 		if sel == "" {
 			sel = "<all tasks>"
 		}
-		r.add(sel)
+		r.add(sel, o)
 	}, client.MatchingFields{"metadata.name": name})
 	return r
 }
@@ -235,6 +251,30 @@ func watchAllReady(t *testing.T, ns string, n int) func(dep string) time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		return at[dep]
+	}
+}
+
+// watchFirstStop records, per deployment, the resourceVersion of the first write that
+// stops one of its task Pods (a deletionTimestamp set, or the Pod deleted).
+func watchFirstStop(t *testing.T, ns string) func(dep string) int64 {
+	t.Helper()
+	var mu sync.Mutex
+	first := map[string]int64{}
+	watchObjects(t, ns, &corev1.PodList{}, func(typ watch.EventType, o client.Object) {
+		if typ != watch.Deleted && o.GetDeletionTimestamp() == nil {
+			return
+		}
+		dep, rv := o.GetLabels()[ecsv1alpha1.DeploymentLabel], revision(o)
+		mu.Lock()
+		defer mu.Unlock()
+		if f, ok := first[dep]; !ok || rv < f {
+			first[dep] = rv
+		}
+	}, client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"})
+	return func(dep string) int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return first[dep]
 	}
 }
 
@@ -374,6 +414,7 @@ func TestServiceStagedDeployments(t *testing.T) {
 			t.Errorf("blue has %d tasks in BAKE_TIME, want %d", n, tasks)
 		}
 		production := watchSelector(t, ns, "web")
+		stops := watchFirstStop(t, ns)
 		asked := time.Now()
 		kubetest.Eventually(t, time.Minute, func() error {
 			svc := getService(t, ns)
@@ -391,6 +432,10 @@ func TestServiceStagedDeployments(t *testing.T) {
 			t.Errorf("production Service selected %v, want green then blue, one switch", got)
 		}
 		t.Logf("rollback request to production selecting blue: %s", production.firstAt(blue).Sub(asked).Round(time.Millisecond))
+		// Traffic moves first: the selector's write precedes the first green task's stop.
+		if switched, stopped := production.first(blue).rv, stops(green); stopped == 0 || switched >= stopped {
+			t.Errorf("production switched back to blue at resourceVersion %d, the first green task stopped at %d: traffic must leave green before its tasks stop", switched, stopped)
+		}
 		if time.Since(asked) > 45*time.Second {
 			t.Logf("the rollback took %s: the bake may have ended first", time.Since(asked))
 		}
@@ -522,7 +567,7 @@ func watchRouteWeights(t *testing.T, ns string) func() []string {
 			bad = append(bad, v)
 			mu.Unlock()
 		}
-		r.add(v)
+		r.add(v, o)
 	}, client.MatchingFields{"metadata.name": "web"})
 	t.Cleanup(func() {
 		mu.Lock()
