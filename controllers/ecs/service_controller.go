@@ -261,6 +261,9 @@ type serviceStep func(context.Context, *serviceScope) error
 // run, whatever one of them returns, and their errors are joined: isolation comes first, so
 // the deny-all NetworkPolicy exists before any task that needs it is started, and a start
 // that fails (a quota, an admission webhook) stops neither the core Services nor the pruning.
+// Traffic moves before tasks stop: a staged rollback (or CLEAN_UP) points the core Services
+// and the HTTPRoutes away from the tasks it is about to delete first, so production traffic is
+// restored in the time of one write, not after a hundred task deletions.
 func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope) error {
 	for _, read := range []serviceStep{r.reconcileTarget, r.reconcileNodes, r.reconcileTasks} {
 		if err := read(ctx, s); err != nil {
@@ -271,10 +274,10 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 	for _, act := range []serviceStep{
 		r.reconcileNetworkPolicy,
 		r.reconcilePlan,
-		r.reconcileStops,
-		r.reconcileStarts,
 		r.reconcileLoadBalancers,
 		r.reconcileRoutes,
+		r.reconcileStops,
+		r.reconcileStarts,
 		r.reconcileTemplatesPrune,
 	} {
 		errs = append(errs, act(ctx, s))

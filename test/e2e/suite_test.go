@@ -45,8 +45,8 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
-// k8s is a client of the sandbox cluster (not cached).
-var k8s client.Client
+// k8s is a client of the sandbox cluster (not cached), with watches.
+var k8s client.WithWatch
 
 // kubeconfig is the sandbox's kubeconfig file, for the binaries tests run (kubectl-berth).
 var kubeconfig string
@@ -112,7 +112,7 @@ func run(m *testing.M) int {
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	// Tests read the cluster directly: the manager's cache only holds Berth's own objects.
-	if k8s, err = client.New(cfg, client.Options{Scheme: s}); err != nil {
+	if k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: s}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
