@@ -1,4 +1,5 @@
-# Both binaries in one image: berth-controller (/manager) and berth-registry (/registry).
+# One image: berth-controller (/manager), berth-registry (/registry), and the client tools
+# users copy out (/kubectl-berth, /docker-credential-berth).
 # CI runs the build stage's commands on exactly what it copies (`make docker-check`,
 # hack/check-dockerfile.sh), so this file cannot rot where no image builder runs.
 FROM golang:1.26 AS build

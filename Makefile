@@ -96,7 +96,7 @@ soak: setup-tools ## Run the reliability soaks of docs/budgets.md (R1–R3).
 ##@ Build
 
 .PHONY: build
-build: ## Build the binaries of cmd/ (manager, registry, kubectl-berth) into bin/.
+build: ## Build the binaries of cmd/ (manager, registry, kubectl-berth, docker-credential-berth) into bin/.
 	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/...
 
 .PHONY: run

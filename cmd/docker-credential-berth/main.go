@@ -63,6 +63,10 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: docker-credential-berth get|store|erase|list|version")
 	}
+	if args[0] == "version" {
+		_, err := fmt.Fprintln(out, "docker-credential-berth", version)
+		return err
+	}
 	store, err := logintoken.DefaultStore()
 	if err != nil {
 		return err
@@ -99,9 +103,6 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	case "store":
 		_, _ = io.Copy(io.Discard, in)
 		return errors.New("docker-credential-berth takes credentials from your kubeconfig: no docker login is needed (kubectl berth login configures it)")
-	case "version":
-		_, err := fmt.Fprintln(out, "docker-credential-berth", version)
-		return err
 	default:
 		return fmt.Errorf("unknown action %q: want get, store, erase, list or version", args[0])
 	}

@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Command image builds Berth's multi-arch OCI image (linux/amd64 and linux/arm64, /manager,
-// /registry and /kubectl-berth) without a container engine, writes it to an OCI image layout and, with
+// /registry, /kubectl-berth and /docker-credential-berth) without a container engine, writes it to an OCI image layout and, with
 // -push, pushes it to a registry. It prints the image index's digest on stdout. `make image`
 // and `make image-push` run it; it is a development tool, not part of the image.
 //
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	source := fs.String("source", "https://github.com/berth-dev/berth", "org.opencontainers.image.source.")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./hack/image [flags]\n\n"+
-			"Builds Berth's multi-arch OCI image (/manager, /registry, /kubectl-berth) without a container engine,\n"+
+			"Builds Berth's multi-arch OCI image (/manager, /registry, /kubectl-berth, /docker-credential-berth) without a container engine,\n"+
 			"reproducibly, and prints the image index digest. Every timestamp is SOURCE_DATE_EPOCH\n"+
 			"when set, else the last commit's time.\n\nFlags:\n")
 		fs.PrintDefaults()

@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package build assembles Berth's OCI image — one image holding /manager and /registry (and
-// /kubectl-berth, the kubectl plugin, for users to copy out), for
+// /kubectl-berth, the kubectl plugin, and /docker-credential-berth, the Docker credential
+// helper, for users to copy out), for
 // several platforms under one image index — without a container engine, and reproducibly:
 // the same source, Go toolchain, epoch and labels give the same index digest.
 //
@@ -73,7 +74,7 @@ const (
 )
 
 // Binaries are the commands under cmd/ the image holds, each at /<name>.
-var Binaries = []string{"kubectl-berth", "manager", "registry"}
+var Binaries = []string{"docker-credential-berth", "kubectl-berth", "manager", "registry"}
 
 // DefaultPlatforms are the platforms `make image` builds.
 var DefaultPlatforms = []v1.Platform{
@@ -204,7 +205,7 @@ func image(p v1.Platform, base, files v1.Layer, labels map[string]string, epoch 
 			Created: created, CreatedBy: "berth hack/image: passwd, group, nsswitch.conf, CA bundle, /tmp, /home/nonroot",
 		}},
 		mutate.Addendum{Layer: files, MediaType: types.OCILayer, History: v1.History{
-			Created: created, CreatedBy: "berth hack/image: /kubectl-berth /manager /registry (CGO_ENABLED=0 go build -trimpath)",
+			Created: created, CreatedBy: "berth hack/image: /docker-credential-berth /kubectl-berth /manager /registry (CGO_ENABLED=0 go build -trimpath)",
 		}},
 	)
 }

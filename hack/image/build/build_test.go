@@ -239,7 +239,7 @@ func checkIndex(t *testing.T, idx v1.ImageIndex) map[string]map[string]file {
 		}
 		checkBase(t, layers[0])
 		names, files := readLayer(t, layers[1])
-		if !slices.Equal(names, []string{"kubectl-berth", "manager", "registry"}) {
+		if !slices.Equal(names, []string{"docker-credential-berth", "kubectl-berth", "manager", "registry"}) {
 			t.Errorf("%s: binaries layer holds %q", want.String(), names)
 		}
 		for _, n := range names {
@@ -455,6 +455,16 @@ func TestImageFromSource(t *testing.T) {
 			t.Errorf("/kubectl-berth --help (%v):\n%s", err, out)
 		}
 		t.Logf("/kubectl-berth --help from the amd64 layer: %d bytes of usage", len(out))
+
+		// So does the credential helper.
+		helper := filepath.Join(t.TempDir(), "docker-credential-berth")
+		if err := os.WriteFile(helper, files["amd64"]["docker-credential-berth"].data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		out, err = exec.CommandContext(ctx, helper, "version").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "docker-credential-berth ") {
+			t.Errorf("/docker-credential-berth version (%v): %s", err, out)
+		}
 	}
 
 	pushAndPull(t, startRegistry(t), idx)
