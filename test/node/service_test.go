@@ -204,7 +204,7 @@ func (u *user) waitRunning(t *testing.T, name string, want int32, timeout time.D
 
 // TestServiceOnRealNode deploys a Service of an image pushed to berth-registry and checks what
 // only a real node shows: the pull with the managed Secret, the health check, HTTP through the
-// core Service (kube-proxy), kubectl logs, and a revision whose container exits 3 rolled back
+// core Service (kube-proxy), kubectl logs and kubectl berth logs, and a revision whose container exits 3 rolled back
 // by the circuit breaker with the real exit code in the Service's events.
 func TestServiceOnRealNode(t *testing.T) {
 	u := newUser(t)
@@ -230,6 +230,16 @@ func TestServiceOnRealNode(t *testing.T) {
 		logs := kubectl(t, "logs", "-n", u.ns, p.Name)
 		if !strings.Contains(logs, "hello from a real container on "+p.Name) {
 			t.Errorf("kubectl logs %s = %q, want the container's greeting", p.Name, logs)
+		}
+	}
+	// kubectl berth logs: every task of the Service, each line prefixed with task and container.
+	berthLogs, err := command(time.Minute, nil, filepath.Join(sb.Dir, "bin", "kubectl-berth"), "logs", "hello", "-n", u.ns)
+	if err != nil {
+		t.Fatalf("kubectl berth logs: %v\n%s", err, berthLogs)
+	}
+	for _, p := range pods {
+		if want := "[" + p.Name + "/" + p.Spec.Containers[0].Name + "] hello from a real container on " + p.Name; !strings.Contains(berthLogs, want) {
+			t.Errorf("kubectl berth logs hello = %q, want a line %q", berthLogs, want)
 		}
 	}
 

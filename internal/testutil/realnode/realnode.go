@@ -148,11 +148,11 @@ func (sb *Sandbox) Stop() error {
 	return errors.Join(errs...)
 }
 
-// build builds bin/manager and bin/registry as `make build` does.
+// build builds bin/manager, bin/registry and bin/kubectl-berth as `make build` does.
 func (sb *Sandbox) build(bin string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry") //nolint:gosec // our own temp folder
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin+"/", "./cmd/manager", "./cmd/registry", "./cmd/kubectl-berth") //nolint:gosec // our own temp folder
 	cmd.Dir, cmd.Env = sb.Root, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the components: %w\n%s", err, out)
