@@ -260,12 +260,19 @@ func TestServiceZoneLossAndRebalance(t *testing.T) {
 			})
 			waitRunning(t, ns, 6)
 			maxLive, minReady := bounds()
-			svc := getService(t, ns)
-			for _, want := range []string{"is not AZ balanced", tc.announcement, "is AZ balanced"} {
-				if !slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, want) }) {
-					t.Errorf("no event %q", want)
+			// The balanced event is written by the pass that sees the move done, which may come
+			// after the steady status waitRunning saw.
+			steady := time.Now()
+			kubetest.Eventually(t, time.Minute, func() error {
+				svc := getService(t, ns)
+				for _, want := range []string{"is not AZ balanced", tc.announcement, "is AZ balanced"} {
+					if !slices.ContainsFunc(svc.Status.Events, func(e ecsv1alpha1.ServiceEvent) bool { return strings.Contains(e.Message, want) }) {
+						return fmt.Errorf("no event %q", want)
+					}
 				}
-			}
+				return nil
+			})
+			t.Logf("the rebalancing's events were all in status %s after the steady state", time.Since(steady).Round(10*time.Millisecond))
 			if maxLive > tc.upper || minReady < tc.lower {
 				t.Errorf("while rebalancing: at most %d live tasks (U = %d), at least %d ready (L = %d)", maxLive, tc.upper, minReady, tc.lower)
 			}
