@@ -108,12 +108,18 @@ rbac() {
   log "installing the chart's ServiceAccounts and RBAC (namespace $BERTH_NS)"
   kc apply -f config/manager/namespace.yaml >/dev/null
   [ "$BERTH_NS" = berth-system ] || kc create namespace "$BERTH_NS" --dry-run=client -o yaml | kc apply -f - >/dev/null
-  helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
+  chart_objects 'ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding' | kc apply -f - >/dev/null
+}
+
+# chart_objects prints the objects of the given kinds (an extended regex) that the chart
+# renders for release berth in $BERTH_NS, without its CRDs.
+chart_objects() {
+  helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk -v kinds="^kind: ($1)$" '
     function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
     /^---/ { flush(); next }
     { doc = doc $0 "\n" }
-    /^kind: (ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding)$/ { keep = 1 }
-    END { flush() }' | kc apply -f - >/dev/null
+    $0 ~ kinds { keep = 1 }
+    END { flush() }'
 }
 
 # host_ip is this machine's first non-loopback IPv4 address.
@@ -131,12 +137,7 @@ token_api() {
   rm -f "$DIR/token-api-made"
   if ! kc get apiservice v1alpha1.registry.berth.dev >/dev/null 2>&1; then
     echo apiservice/v1alpha1.registry.berth.dev >>"$DIR/token-api-made"
-    helm template berth charts/berth --namespace "$BERTH_NS" --set crds.install=false | awk '
-      function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
-      /^---/ { flush(); next }
-      { doc = doc $0 "\n" }
-      /^kind: APIService$/ { keep = 1 }
-      END { flush() }' | kc apply -f - >/dev/null
+    chart_objects APIService | kc apply -f - >/dev/null
   fi
   if kc get service berth-registry-api -n "$BERTH_NS" >/dev/null 2>&1; then
     if [ -n "$(kc get service berth-registry-api -n "$BERTH_NS" -o jsonpath='{.spec.selector}')" ]; then

@@ -19,7 +19,6 @@ package registry
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -37,13 +36,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	registryv1alpha1 "github.com/berth-dev/berth/api/registry/v1alpha1"
+	"github.com/berth-dev/berth/internal/logintoken"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/registry/authtoken"
 )
@@ -135,38 +134,13 @@ func hostIP(t *testing.T) string {
 	return ""
 }
 
-// requestToken creates an AuthorizationToken in ns as cfg's user, as
-// `kubectl create --raw /apis/registry.berth.dev/v1alpha1/namespaces/<ns>/authorizationtokens -f -` does.
+// requestToken creates an AuthorizationToken in ns as cfg's user, as kubectl berth and
+// docker-credential-berth do.
 func requestToken(cfg *rest.Config, ns string, seconds *int64) (*registryv1alpha1.AuthorizationToken, error) {
-	kube, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(registryv1alpha1.AuthorizationToken{
-		TypeMeta: metav1.TypeMeta{APIVersion: registryv1alpha1.GroupName + "/" + registryv1alpha1.Version, Kind: registryv1alpha1.Kind},
-		Spec:     registryv1alpha1.AuthorizationTokenSpec{ExpirationSeconds: seconds},
-	})
-	if err != nil {
-		return nil, err
-	}
-	res := kube.CoreV1().RESTClient().Post().
-		AbsPath("/apis", registryv1alpha1.GroupName, registryv1alpha1.Version, "namespaces", ns, registryv1alpha1.Resource).
-		Body(body).SetHeader("Content-Type", "application/json").Do(context.Background())
-	if err := res.Error(); err != nil { // Error, unlike Raw, reads the Status the server sent
-		return nil, err
-	}
-	raw, err := res.Raw()
-	if err != nil {
-		return nil, err
-	}
-	out := &registryv1alpha1.AuthorizationToken{}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", raw, err)
-	}
-	return out, nil
+	return logintoken.Request(context.Background(), cfg, ns, seconds)
 }
 
-// bindUser binds clusterRole in ns to a user or a group.
+// bindSubject binds clusterRole in ns to a user or a group.
 func (s *testSuite) bindSubject(t *testing.T, ns, name, clusterRole string, subject rbacv1.Subject) {
 	t.Helper()
 	rb := &rbacv1.RoleBinding{
@@ -380,13 +354,9 @@ func (s *testSuite) keyring(t *testing.T) *authtoken.Keyring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []authtoken.Key
-	for id, secret := range sec.Data {
-		k, err := authtoken.ParseKey(id, secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
+	keys, err := authtoken.KeysFromSecret(sec)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ring := &authtoken.Keyring{}
 	ring.Set(keys)

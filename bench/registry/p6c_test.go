@@ -70,13 +70,9 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the registry's token keys: %v", err)
 	}
-	var keys []authtoken.Key
-	for id, secret := range sec.Data {
-		k, err := authtoken.ParseKey(id, secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
+	keys, err := authtoken.KeysFromSecret(sec)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ring := &authtoken.Keyring{}
 	ring.Set(keys)

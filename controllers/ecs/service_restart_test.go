@@ -43,26 +43,9 @@ import (
 // forget the back-off; it finishes the job. Its own control plane, so the controller can be
 // stopped and started without touching the suite's.
 func TestRebalancingSurvivesRestarts(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is unset")
-	}
-	env, err := envtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
+	env, start := restartableServiceController(t, nil)
 	c := env.Client
 	ctx := context.Background()
-	start := func() (stop func()) {
-		return startTaskDefinitionManager(t, env, func(_ context.Context, mgr ctrl.Manager) error {
-			return (&ServiceReconciler{
-				Client:    mgr.GetClient(),
-				APIReader: mgr.GetAPIReader(),
-				Scheme:    mgr.GetScheme(),
-				Recorder:  mgr.GetEventRecorder("berth-service-controller"),
-			}).SetupWithManager(mgr)
-		})
-	}
 
 	const ns = "restart"
 	for _, obj := range []client.Object{
@@ -184,5 +167,32 @@ func TestRebalancingSurvivesRestarts(t *testing.T) {
 	}
 	if r := service().Status.Rebalancing; r != nil {
 		t.Errorf("status.rebalancing = %+v once balanced, want none", r)
+	}
+}
+
+// restartableServiceController starts a control plane of the test's own and returns it with
+// start, which runs the Service controller (beside the TaskDefinition controller) until the
+// stop it returns is called: a test can kill and restart the controller without touching the
+// suite's. now, when set, is the controller's clock. It skips without envtest.
+func restartableServiceController(t *testing.T, now func() time.Time) (env *envtest.Env, start func() (stop func())) {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is unset")
+	}
+	env, err := envtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	return env, func() (stop func()) {
+		return startTaskDefinitionManager(t, env, func(_ context.Context, mgr ctrl.Manager) error {
+			return (&ServiceReconciler{
+				Client:    mgr.GetClient(),
+				APIReader: mgr.GetAPIReader(),
+				Scheme:    mgr.GetScheme(),
+				Recorder:  mgr.GetEventRecorder("berth-service-controller"),
+				Now:       now,
+			}).SetupWithManager(mgr)
+		})
 	}
 }

@@ -19,7 +19,6 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,12 +27,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
-	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
@@ -42,28 +39,10 @@ import (
 // route again nor announce the shift again, and its timers count from the stage's start. The
 // controller's clock is moved forward to end the bakes.
 func TestCanaryResumesAfterRestart(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is unset")
-	}
-	env, err := envtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
+	var offset atomic.Int64
+	env, start := restartableServiceController(t, func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
 	c := env.Client
 	ctx := context.Background()
-	var offset atomic.Int64
-	start := func() (stop func()) {
-		return startTaskDefinitionManager(t, env, func(_ context.Context, mgr ctrl.Manager) error {
-			return (&ServiceReconciler{
-				Client:    mgr.GetClient(),
-				APIReader: mgr.GetAPIReader(),
-				Scheme:    mgr.GetScheme(),
-				Recorder:  mgr.GetEventRecorder("berth-service-controller"),
-				Now:       func() time.Time { return time.Now().Add(time.Duration(offset.Load())) },
-			}).SetupWithManager(mgr)
-		})
-	}
 
 	const ns = "canary"
 	ref := func(name string, w int32) gatewayv1.HTTPBackendRef {

@@ -175,14 +175,7 @@ func (a *TokenAuthenticator) authenticateLocal(token string) (*Identity, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	var extra map[string]authzv1.ExtraValue
-	if len(c.Extra) > 0 {
-		extra = make(map[string]authzv1.ExtraValue, len(c.Extra))
-		for k, v := range c.Extra {
-			extra[k] = authzv1.ExtraValue(v)
-		}
-	}
-	return NewIdentity(policy.NewCaller(c.User, c.Groups), c.UID, extra), nil
+	return NewIdentity(policy.NewCaller(c.User, c.Groups), c.UID, ExtraValues(c.Extra)), nil
 }
 
 func (r tokenResult) Identity() (*Identity, error) {
@@ -232,14 +225,20 @@ func (a *TokenAuthenticator) review(ctx context.Context, token string) (tokenRes
 	}
 	a.count("accepted")
 	c := policy.NewCaller(st.User.Username, st.User.Groups)
-	var extra map[string]authzv1.ExtraValue
-	if len(st.User.Extra) > 0 {
-		extra = make(map[string]authzv1.ExtraValue, len(st.User.Extra))
-		for k, v := range st.User.Extra {
-			extra[k] = authzv1.ExtraValue(v)
-		}
+	return tokenResult{id: NewIdentity(c, st.User.UID, ExtraValues(st.User.Extra))}, nil
+}
+
+// ExtraValues is an authenticator's extra user information as SubjectAccessReviews take it
+// (nil when there is none).
+func ExtraValues[V ~[]string](extra map[string]V) map[string]authzv1.ExtraValue {
+	if len(extra) == 0 {
+		return nil
 	}
-	return tokenResult{id: NewIdentity(c, st.User.UID, extra)}, nil
+	out := make(map[string]authzv1.ExtraValue, len(extra))
+	for k, v := range extra {
+		out[k] = authzv1.ExtraValue(v)
+	}
+	return out
 }
 
 func (a *TokenAuthenticator) audienceMatches(got []string) bool {

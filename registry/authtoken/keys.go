@@ -76,7 +76,7 @@ func (s *KeySecret) Sync(ctx context.Context) (time.Time, error) {
 	case err != nil:
 		return time.Time{}, fmt.Errorf("reading the token key Secret %s: %w", s.Name, err)
 	}
-	keys, _ := parseKeys(sec)
+	keys, _ := KeysFromSecret(sec)
 	want, next, changed, err := s.plan(keys, now)
 	if err != nil {
 		return time.Time{}, err
@@ -90,7 +90,7 @@ func (s *KeySecret) Sync(ctx context.Context) (time.Time, error) {
 		if sec, err = s.Secrets.Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
 			return time.Time{}, fmt.Errorf("rotating the token keys in Secret %s: %w", s.Name, err)
 		}
-		want, _ = parseKeys(sec)
+		want, _ = KeysFromSecret(sec)
 	}
 	s.Ring.Set(want)
 	return next, nil
@@ -183,7 +183,7 @@ func (s *KeySecret) Run(ctx context.Context, ready chan<- struct{}) error {
 			timer.Stop()
 			// The informer watches this one Secret.
 			if objs := inf.GetStore().List(); len(objs) == 1 {
-				if keys, _ := parseKeys(objs[0].(*corev1.Secret)); len(keys) > 0 {
+				if keys, _ := KeysFromSecret(objs[0].(*corev1.Secret)); len(keys) > 0 {
 					s.Ring.Set(keys)
 					continue
 				}
@@ -211,8 +211,9 @@ func (s *KeySecret) syncLogged(ctx context.Context, log logr.Logger, prev time.T
 	return next
 }
 
-// parseKeys reads the keys of a Secret; entries that are not keys are reported, not used.
-func parseKeys(sec *corev1.Secret) ([]Key, error) {
+// KeysFromSecret reads the keys of a key Secret; entries that are not keys are reported, not
+// used.
+func KeysFromSecret(sec *corev1.Secret) ([]Key, error) {
 	var keys []Key
 	var errs []error
 	for id, secret := range sec.Data {

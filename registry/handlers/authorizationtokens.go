@@ -193,12 +193,8 @@ func (h *AuthorizationTokens) lifetime(asked *int64) (time.Duration, error) {
 
 // allowed asks RBAC whether u may create authorization tokens in ns.
 func (h *AuthorizationTokens) allowed(r *http.Request, u *auth.ProxiedUser, ns string) (bool, error) {
-	extra := make(map[string]authzv1.ExtraValue, len(u.Extra))
-	for k, v := range u.Extra {
-		extra[k] = v
-	}
 	sar, err := h.Reviews.Create(r.Context(), &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
-		User: u.Name, UID: u.UID, Groups: u.Groups, Extra: extra,
+		User: u.Name, UID: u.UID, Groups: u.Groups, Extra: auth.ExtraValues(u.Extra),
 		ResourceAttributes: &authzv1.ResourceAttributes{
 			Namespace: ns, Verb: "create", Group: registryv1alpha1.GroupName, Resource: registryv1alpha1.Resource,
 		},

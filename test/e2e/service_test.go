@@ -52,23 +52,11 @@ var zoneSpread = []ecsv1alpha1.PlacementStrategy{
 func deploy(t *testing.T, ns string, desired int32, change func(*ecsv1alpha1.Service)) {
 	t.Helper()
 	ctx := context.Background()
-	td := &ecsv1alpha1.TaskDefinition{
+	registerTaskDefinition(t, &ecsv1alpha1.TaskDefinition{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
 		Spec: ecsv1alpha1.TaskDefinitionSpec{
 			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{Name: "web", Image: "nginx:1.27"}},
 		},
-	}
-	if err := k8s.Create(ctx, td); err != nil {
-		t.Fatal(err)
-	}
-	kubetest.Eventually(t, time.Minute, func() error {
-		if err := k8s.Get(ctx, client.ObjectKeyFromObject(td), td); err != nil {
-			return err
-		}
-		if td.Status.Revision != 1 {
-			return fmt.Errorf("revision %d", td.Status.Revision)
-		}
-		return nil
 	})
 	svc := &ecsv1alpha1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},

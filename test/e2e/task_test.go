@@ -41,15 +41,20 @@ import (
 // first revision. labels become the task Pods' labels (the sandbox's fault injection).
 func newTaskDefinition(t *testing.T, ns, family string, labels map[string]string) {
 	t.Helper()
-	ctx := context.Background()
-	td := &ecsv1alpha1.TaskDefinition{
+	registerTaskDefinition(t, &ecsv1alpha1.TaskDefinition{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: family},
 		Spec: ecsv1alpha1.TaskDefinitionSpec{
 			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{
 				Name: family, Image: "busybox:1.37", Command: []string{"sh", "-c", "echo run; exit 0"}, DockerLabels: labels,
 			}},
 		},
-	}
+	})
+}
+
+// registerTaskDefinition creates td and waits for its first revision.
+func registerTaskDefinition(t *testing.T, td *ecsv1alpha1.TaskDefinition) {
+	t.Helper()
+	ctx := context.Background()
 	if err := k8s.Create(ctx, td); err != nil {
 		t.Fatal(err)
 	}
