@@ -41,6 +41,9 @@ type Options struct {
 	// ContainerRestartRules says the cluster has per-container restart rules, so an ECS
 	// restartPolicy restarts only its own container.
 	ContainerRestartRules bool
+	// AlarmPrometheusURL is the Prometheus-compatible HTTP API that deployment alarm queries
+	// go to when a Service names none; empty: such alarms have no data.
+	AlarmPrometheusURL string
 
 	// RegistryHost is the bundled registry's host[:port]; task images under it are pulled
 	// with PullSecretName. This is the hook of the registry work: empty adds no pull secret.
@@ -71,6 +74,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.TaskWorkers, "task-workers", ecs.DefaultTaskWorkers, "Task Pod creations and deletions one Service reconcile issues at once.")
 	fs.StringVar(&o.BinpackSchedulerName, "binpack-scheduler-name", "", "Scheduler profile scoring nodes MostAllocated, for binpack placement strategies (empty: binpack is not applied).")
 	fs.BoolVar(&o.ContainerRestartRules, "container-restart-rules", false, "The cluster supports per-container restart rules (ContainerRestartRules feature).")
+	fs.StringVar(&o.AlarmPrometheusURL, "alarm-prometheus-url", "", "Base URL of the Prometheus-compatible HTTP API that deployment alarm queries go to when a Service names none (empty: none).")
 	fs.StringVar(&o.PullSecretName, "pull-secret-name", ecs.DefaultPullSecretName, "Pull Secret of the default execution ServiceAccount in each namespace whose tasks use bundled-registry images (empty: keep none).")
 	fs.DurationVar(&o.PullTokenLifetime, "pull-token-lifetime", ecs.DefaultPullTokenLifetime, "Lifetime of the registry tokens in pull Secrets (renewed at half-life).")
 	fs.StringVar(&o.RegistryReaderRole, "registry-reader-role", ecs.RegistryReaderRole, "ClusterRole granting pull, bound to execution ServiceAccounts in their namespace.")

@@ -101,6 +101,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		RegistryHost:          opts.RegistryHost,
 		PullSecretName:        opts.PullSecretName,
 		Digests:               opts.Digests,
+		AlarmPrometheusURL:    opts.AlarmPrometheusURL,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Service controller: %w", err)
 	}

@@ -2,10 +2,11 @@
 # Builds the Prometheus server (github.com/prometheus/prometheus/cmd/prometheus, pinned below;
 # module versions v0.3xx.y are Prometheus 3.xx.y) from its module, cached by version under
 # ~/.cache/berth/tools, and prints its path: the real server for the tests of
-# deploymentConfiguration.alarms (issue 15, item 4), scraping a target the test controls.
+# deploymentConfiguration.alarms (internal/testutil/promtest: the envtests and the e2e test of
+# alarm rollbacks), scraping a target the test controls.
 # Built with Prometheus's own remove_all_sd tag: the same server and HTTP API without the
 # cloud service-discovery plugins (static_configs, file and http SD stay), which are most of
-# the build. Not yet wired into .ci/run: no test uses it yet.
+# the build. .ci/run builds it before the tests.
 set -euo pipefail
 version=v0.316.0
 cache="${BERTH_CACHE:-$HOME/.cache/berth}/tools"

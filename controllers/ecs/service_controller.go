@@ -94,8 +94,12 @@ type ServiceReconciler struct {
 	Digests DigestResolver
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
-	// HookClient calls lifecycle hooks; nil is http.DefaultClient (each call is bounded to 5s).
-	HookClient *http.Client
+	// HTTPClient calls lifecycle hooks and sends alarm queries; nil is http.DefaultClient
+	// (each call is bounded to 5s).
+	HTTPClient *http.Client
+	// AlarmPrometheusURL is the Prometheus-compatible HTTP API alarm queries go to when a
+	// Service names none (deploymentConfiguration.alarms.prometheus); empty: none.
+	AlarmPrometheusURL string
 
 	// memories and templates are the reconciler's memory of the Services it keeps, made by
 	// SetupWithManager.
@@ -166,6 +170,8 @@ type serviceScope struct {
 
 	// hooks is what the lifecycle hooks of the current stage decided (nil: no hooks).
 	hooks *hookGate
+	// alarms is what the deployment alarms decided in this pass (nil: none watched).
+	alarms *alarmGate
 	// traffic is what the core Services and HTTPRoutes select (see planDeployment).
 	traffic trafficPlan
 	// history is status.serviceDeployments as this pass leaves it, once historyKnown is set.

@@ -180,21 +180,13 @@ func (r *ServiceReconciler) postHook(ctx context.Context, s *serviceScope, cur *
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	if ref := hook.AuthorizationSecretRef; ref != nil {
-		secret := &corev1.Secret{}
-		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: s.svc.Namespace, Name: ref.Name}, secret); err != nil {
-			return nil, fmt.Errorf("reading Secret %s for the hook's authorization: %w", ref.Name, err)
+		v, err := r.secretValue(ctx, s.svc.Namespace, ref)
+		if err != nil {
+			return nil, fmt.Errorf("the hook's authorization: %w", err)
 		}
-		v, ok := secret.Data[ref.Key]
-		if !ok {
-			return nil, fmt.Errorf("secret %s has no key %s", ref.Name, ref.Key)
-		}
-		hr.Header.Set("Authorization", string(v))
+		hr.Header.Set("Authorization", v)
 	}
-	client := r.HookClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(hr)
+	resp, err := r.httpClient().Do(hr)
 	if err != nil {
 		return nil, fmt.Errorf("calling the hook: %w", err)
 	}
@@ -217,18 +209,44 @@ func (r *ServiceReconciler) postHook(ctx context.Context, s *serviceScope, cur *
 	return nil, errors.New("the hook answered hookStatus " + strconv.Quote(string(answer.HookStatus)) + ", want SUCCEEDED, FAILED or IN_PROGRESS")
 }
 
+// httpClient is the client for hooks and alarm queries.
+func (r *ServiceReconciler) httpClient() *http.Client {
+	if r.HTTPClient != nil {
+		return r.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+// secretValue reads a key of a Secret in the service's namespace.
+func (r *ServiceReconciler) secretValue(ctx context.Context, namespace string, ref *ecsv1alpha1.SecretKeyReference) (string, error) {
+	secret := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+		return "", fmt.Errorf("reading Secret %s: %w", ref.Name, err)
+	}
+	v, ok := secret.Data[ref.Key]
+	if !ok {
+		return "", fmt.Errorf("secret %s has no key %s", ref.Name, ref.Key)
+	}
+	return string(v), nil
+}
+
+// serviceURL is the http URL of a core Service of the service's namespace.
+func serviceURL(namespace string, ref *ecsv1alpha1.HookServiceReference) string {
+	port := int32(80)
+	if ref.Port != nil {
+		port = *ref.Port
+	}
+	path := ref.Path
+	if path == "" {
+		path = "/"
+	}
+	return fmt.Sprintf("http://%s.%s.svc:%d%s", ref.Name, namespace, port, path)
+}
+
 // hookTarget is the URL a hook is called at.
 func hookTarget(s *serviceScope, hook *ecsv1alpha1.DeploymentLifecycleHook) string {
 	if hook.URL != "" {
 		return hook.URL
 	}
-	port := int32(80)
-	if hook.Service.Port != nil {
-		port = *hook.Service.Port
-	}
-	path := hook.Service.Path
-	if path == "" {
-		path = "/"
-	}
-	return fmt.Sprintf("http://%s.%s.svc:%d%s", hook.Service.Name, s.svc.Namespace, port, path)
+	return serviceURL(s.svc.Namespace, hook.Service)
 }

@@ -86,6 +86,7 @@ func (r *ServiceReconciler) reconcilePlan(ctx context.Context, s *serviceScope) 
 		in.Tasks = append(in.Tasks, t.task)
 	}
 	s.hooks = r.callHooks(ctx, s)
+	s.alarms = r.evaluateAlarms(ctx, s)
 	s.planDeployment(in)
 	s.planned = true
 	s.steady = s.plan.SteadyState

@@ -49,14 +49,6 @@ type trafficPlan struct {
 	routeWeight int32
 }
 
-// strategyOf is the deployment strategy in effect (ROLLING when unset).
-func strategyOf(spec *ecsv1alpha1.ServiceSpec) ecsv1alpha1.DeploymentStrategy {
-	if spec.DeploymentConfiguration.Strategy == "" || spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
-		return ecsv1alpha1.DeploymentStrategyRolling
-	}
-	return spec.DeploymentConfiguration.Strategy
-}
-
 // trafficControlOf says how a staged deployment of spec moves production traffic: nothing to
 // move without loadBalancers, a selector switch for BLUE_GREEN, HTTPRoute weights for CANARY
 // and LINEAR where a route is named, task counts otherwise.
@@ -64,7 +56,7 @@ func trafficControlOf(spec *ecsv1alpha1.ServiceSpec) ecsv1alpha1.TrafficControl 
 	switch {
 	case len(spec.LoadBalancers) == 0:
 		return ecsv1alpha1.TrafficNone
-	case strategyOf(spec) == ecsv1alpha1.DeploymentStrategyBlueGreen:
+	case rollout.StrategyOf(spec) == ecsv1alpha1.DeploymentStrategyBlueGreen:
 		return ecsv1alpha1.TrafficServiceSelector
 	case slices.ContainsFunc(spec.LoadBalancers, func(l ecsv1alpha1.LoadBalancer) bool {
 		return l.AdvancedConfiguration != nil && l.AdvancedConfiguration.HTTPRouteName != ""
@@ -82,13 +74,13 @@ func trafficControlOf(spec *ecsv1alpha1.ServiceSpec) ecsv1alpha1.TrafficControl 
 // the core Services and HTTPRoutes select.
 func (s *serviceScope) planDeployment(in rollout.Input) {
 	spec := &s.svc.Spec
-	strategy := strategyOf(spec)
-	in.RollbackRequested = s.svc.Annotations[ecsv1alpha1.RollbackAnnotation]
+	strategy := rollout.StrategyOf(spec)
 	hist := slices.Clone(s.svc.Status.ServiceDeployments)
 	var cur *ecsv1alpha1.ServiceDeployment
 	if len(hist) > 0 {
 		cur = &hist[0]
 	}
+	s.failureSignals(&in, cur)
 	primaryBefore := ""
 	for _, d := range s.svc.Status.Deployments {
 		if d.Status == ecsv1alpha1.DeploymentPrimary {
@@ -99,6 +91,7 @@ func (s *serviceScope) planDeployment(in rollout.Input) {
 	resume := staged && cur != nil && cur.ID == s.target.ID && cur.Status == ecsv1alpha1.ServiceDeploymentInProgress
 	fresh := staged && !resume && (cur == nil || cur.ID != s.target.ID) && primaryBefore != s.target.ID
 	s.history, s.historyKnown = hist, true
+	defer s.recordAlarms()
 
 	if resume || fresh {
 		sin := rollout.StagedInput{Input: in, Staged: rollout.StagedConfigFrom(spec, trafficControlOf(spec))}
@@ -138,6 +131,19 @@ func (s *serviceScope) planDeployment(in rollout.Input) {
 		}
 	}
 	s.history = s.history[:min(len(s.history), maxServiceDeployments)]
+}
+
+// failureSignals puts into the planner's input what can fail the target deployment besides
+// its tasks (a rollback request, a fired alarm) and where a ROLLING deployment's alarm bake
+// stands (kept in the newest history entry, cur).
+func (s *serviceScope) failureSignals(in *rollout.Input, cur *ecsv1alpha1.ServiceDeployment) {
+	in.RollbackRequested = s.svc.Annotations[ecsv1alpha1.RollbackAnnotation]
+	if g := s.alarms; g != nil && g.id == s.target.ID {
+		in.AlarmFailure = g.failure
+	}
+	if cur != nil && cur.ID == s.target.ID && cur.LifecycleStage == ecsv1alpha1.StageBakeTime && cur.StageStartedAt != nil {
+		in.BakeStartedAt = cur.StageStartedAt.Time
+	}
 }
 
 // stagedEntry is the history entry of a staged pass: the state to resume from, and the
@@ -226,6 +232,11 @@ func (s *serviceScope) rollingHistory(strategy ecsv1alpha1.DeploymentStrategy, c
 	}
 	if len(s.history) > 0 && s.history[0].ID == p.ID {
 		s.history[0].FailedTasks = p.FailedTasks
+		if !s.plan.BakeStartedAt.IsZero() && s.history[0].Status == ecsv1alpha1.ServiceDeploymentInProgress {
+			// Steady, and the alarms are watched until the bake ends.
+			s.history[0].LifecycleStage, s.history[0].StageStartedAt = ecsv1alpha1.StageBakeTime, ptrTime(s.plan.BakeStartedAt)
+			s.requeue(s.plan.Wait)
+		}
 	}
 }
 

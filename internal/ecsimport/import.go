@@ -536,6 +536,44 @@ func (im *importer) service(m map[string]any, at string) error {
 	return nil
 }
 
+// advancedConfiguration turns a load balancer's blue/green target groups into Berth's: the
+// alternate target group becomes the alternate (test) core Service, named after the target
+// group; the listener rules and role have no equivalent (an HTTPRoute the user writes and
+// names in httpRouteName plays the production listener rule).
+func (im *importer) advancedConfiguration(subject, service string, l map[string]any) {
+	ac, ok := l["advancedConfiguration"].(map[string]any)
+	if !ok {
+		return
+	}
+	out := map[string]any{}
+	if arn, ok := ac["alternateTargetGroupArn"].(string); ok {
+		alt := name(targetGroupName(arn))
+		if alt == "" || alt == service {
+			alt = service + "-test"
+		}
+		out["alternateServiceName"] = alt
+		im.notef(subject, "alternate target group %s → core Service %s (test traffic during blue/green)", arn, alt)
+	}
+	if rule, ok := ac["productionListenerRule"].(string); ok {
+		im.notef(subject, "production listener rule %s left out: write an HTTPRoute with backendRefs to both Services and name it in advancedConfiguration.httpRouteName for weighted CANARY and LINEAR traffic", rule)
+	}
+	if len(out) == 0 {
+		delete(l, "advancedConfiguration")
+		return
+	}
+	l["advancedConfiguration"] = out
+}
+
+// targetGroupName is the name in a target group ARN (…:targetgroup/<name>/<id>).
+func targetGroupName(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":targetgroup/")
+	if !ok {
+		return ""
+	}
+	n, _, _ := strings.Cut(rest, "/")
+	return n
+}
+
 // serviceTargets rewrites load balancers and service registries, which lose their AWS ARNs.
 func (im *importer) serviceTargets(subject, n string, m map[string]any) {
 	if lbs, ok := m["loadBalancers"].([]any); ok {
@@ -549,6 +587,7 @@ func (im *importer) serviceTargets(subject, n string, m map[string]any) {
 				}
 				delete(l, "targetGroupArn")
 				delete(l, "loadBalancerName")
+				im.advancedConfiguration(subject, n, l)
 				if c, ok := l["containerName"].(string); ok {
 					l["containerName"] = name(c)
 				}
@@ -568,19 +607,25 @@ func (im *importer) serviceTargets(subject, n string, m map[string]any) {
 	}
 }
 
-// deploymentConfiguration drops the deployment options beyond the rolling update.
+// deploymentConfiguration keeps ECS's deployment strategies (strategy, bakeTimeInMinutes,
+// canaryConfiguration, linearConfiguration: same names and bounds in Berth) and drops what
+// names AWS resources: lifecycle hooks (Lambda ARNs) and alarms (CloudWatch alarm names),
+// each with a note saying what to write instead.
 func (im *importer) deploymentConfiguration(subject string, m map[string]any) {
-	if dc, ok := m["deploymentConfiguration"].(map[string]any); ok {
-		for _, k := range []string{"alarms", "bakeTimeInMinutes", "lifecycleHooks", "strategy", "canaryConfiguration", "linearConfiguration"} {
-			if v, ok := dc[k]; ok {
-				delete(dc, k)
-				if a, ok := v.(map[string]any); ok && k == "alarms" && a["enable"] == false {
-					continue
-				}
-				if !isEmpty(v) && (k != "strategy" || v != "ROLLING") {
-					im.notef(subject, "deploymentConfiguration.%s left out: only the ECS rolling update with the circuit breaker", k)
-				}
-			}
+	dc, ok := m["deploymentConfiguration"].(map[string]any)
+	if !ok {
+		return
+	}
+	if v, ok := dc["alarms"]; ok {
+		delete(dc, "alarms")
+		if a, ok := v.(map[string]any); ok && a["enable"] != false && !isEmpty(a["alarmNames"]) {
+			im.notef(subject, "deploymentConfiguration.alarms left out: CloudWatch alarms %v have no Kubernetes equivalent; write them as PromQL in alarms.queries", a["alarmNames"])
+		}
+	}
+	if v, ok := dc["lifecycleHooks"]; ok {
+		delete(dc, "lifecycleHooks")
+		if !isEmpty(v) {
+			im.notef(subject, "deploymentConfiguration.lifecycleHooks left out: they call Lambda functions; give each hook a url or a service instead")
 		}
 	}
 }

@@ -41,14 +41,18 @@ func (l *ledger) countFailures(stopped []Task) []string {
 // COMPLETED deployment becomes PRIMARY again (with a fresh rollout and CreatedAt, as ECS
 // moves it from COMPLETED to IN_PROGRESS). Without a breaker, crossing the threshold only
 // warns that tasks keep failing. failedBefore is the PRIMARY's count before this pass, so
-// every event is emitted once.
-func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service, rollbackRequested string) ([]Event, *Rollback) {
+// every event is emitted once. A rollback request and a fired alarm fail the PRIMARY first
+// (rollbackOnRequest, rollbackOnAlarm).
+func (l *ledger) breaker(cfg Config, desired, failedBefore int32, service, rollbackRequested, alarmFailure string) ([]Event, *Rollback) {
 	p := l.get(l.primary)
 	if p == nil || p.RolloutState != ecsv1alpha1.RolloutInProgress {
 		return nil, nil
 	}
 	if rollbackRequested != "" && rollbackRequested == p.ID {
 		return l.rollbackOnRequest(service)
+	}
+	if alarmFailure != "" {
+		return l.rollbackOnAlarm(service, alarmFailure, cfg.AlarmRollback)
 	}
 	threshold := FailureThreshold(desired)
 	if p.FailedTasks < threshold {
@@ -122,3 +126,24 @@ func (l *ledger) rollbackOnRequest(service string) ([]Event, *Rollback) {
 // reasonStoppedOnRequest is the rolloutStateReason of a deployment stopped by a rollback
 // request.
 const reasonStoppedOnRequest = "ECS deployment stopped: a rollback was requested."
+
+// rollbackOnAlarm fails the IN_PROGRESS PRIMARY because a deployment alarm fired and, with
+// rollback, makes the last COMPLETED deployment PRIMARY again (ECS DeploymentAlarms).
+func (l *ledger) rollbackOnAlarm(service, why string, rollback bool) ([]Event, *Rollback) {
+	p := l.get(l.primary)
+	p.RolloutState = ecsv1alpha1.RolloutFailed
+	p.RolloutStateReason = "ECS deployment failed: " + why
+	events := make([]Event, 0, 2)
+	events = append(events, Event{Type: EventWarning, Reason: ReasonDeploymentFailed,
+		Message: fmt.Sprintf("(service %s) (deployment %s) deployment failed: %s", service, p.ID, why)})
+	to := l.lastCompleted()
+	if !rollback || to == nil {
+		return events, nil
+	}
+	p.Status = ecsv1alpha1.DeploymentActive
+	p.RolloutStateReason += " Rolled back to deployment " + to.ID + "."
+	l.promote(to.ID)
+	to.RolloutStateReason = fmt.Sprintf("ECS deployment %s: rolling back from deployment %s: a deployment alarm fired.", to.ID, p.ID)
+	events = append(events, rollingBackEvent(service, to.ID))
+	return events, &Rollback{From: p.ID, To: to.ID, TaskDefinition: to.TaskDefinition}
+}

@@ -17,9 +17,12 @@ limitations under the License.
 package rollout
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/alarms"
 )
 
 // ECS defaults of deploymentConfiguration, which depend on the scheduling strategy. The CRD
@@ -67,7 +70,22 @@ func ConfigFrom(spec *ecsv1alpha1.ServiceSpec, desired int32) Config {
 		c.CircuitBreakerRollback = cb.Enable && cb.Rollback
 		c.CircuitBreakerResetOnHealthy = cb.Enable && (cb.ResetOnHealthyTask == nil || *cb.ResetOnHealthyTask)
 	}
+	if dc := &spec.DeploymentConfiguration; alarms.Enabled(dc.Alarms) {
+		c.AlarmRollback = dc.Alarms.Rollback
+		if StrategyOf(spec) == ecsv1alpha1.DeploymentStrategyRolling && dc.BakeTimeInMinutes != nil {
+			c.AlarmBake = time.Duration(*dc.BakeTimeInMinutes) * time.Minute
+		}
+	}
 	return c
+}
+
+// StrategyOf is the deployment strategy in effect: ROLLING when unset, and always for DAEMON
+// services.
+func StrategyOf(spec *ecsv1alpha1.ServiceSpec) ecsv1alpha1.DeploymentStrategy {
+	if spec.DeploymentConfiguration.Strategy == "" || spec.SchedulingStrategy == ecsv1alpha1.SchedulingStrategyDaemon {
+		return ecsv1alpha1.DeploymentStrategyRolling
+	}
+	return spec.DeploymentConfiguration.Strategy
 }
 
 // FromAPI converts status deployments to planner input.

@@ -19,6 +19,7 @@ package rollout
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kubernetes event reasons of the service events.
@@ -148,4 +149,13 @@ func chunkEvents(tasks []string, mk func([]string) Event) []Event {
 		out = append(out, mk(tasks[start:min(start+tasksPerEvent, len(tasks))]))
 	}
 	return out
+}
+
+func bakeEvent(service, id string, bake time.Duration) Event {
+	return Event{Type: EventNormal, Reason: ReasonLifecycleStage,
+		Message: fmt.Sprintf("(service %s) (deployment %s) has entered the BAKE_TIME lifecycle stage: its alarms are watched for %s more.", service, id, bake)}
+}
+
+func reasonBaking(id string, until time.Time) string {
+	return fmt.Sprintf("ECS deployment %s in progress: all tasks replaced; alarms are watched until %s.", id, until.UTC().Format(time.RFC3339))
 }

@@ -46,7 +46,7 @@ func Compute(in Input) Plan {
 		failedBefore = p.FailedTasks
 	}
 	plan.Remove = l.resetAndCount(in.Config, live, stopped)
-	events, rollback := l.breaker(in.Config, desired, failedBefore, in.ServiceName, in.RollbackRequested)
+	events, rollback := l.breaker(in.Config, desired, failedBefore, in.ServiceName, in.RollbackRequested, in.AlarmFailure)
 	plan.Events, plan.Rollback = events, rollback
 
 	counts := map[string]taskCounts{}
@@ -84,6 +84,16 @@ func Compute(in Input) Plan {
 	plan.Events = append(plan.Events, tasksStoppedEvents(in.ServiceName, names)...)
 
 	switch {
+	case s.complete && p.RolloutState == ecsv1alpha1.RolloutInProgress && in.Config.AlarmBake > 0 &&
+		(in.BakeStartedAt.IsZero() || in.Now.Before(in.BakeStartedAt.Add(in.Config.AlarmBake))):
+		// Steady, but the alarms are still watched: the rollout completes when the bake ends.
+		plan.BakeStartedAt = in.BakeStartedAt
+		if plan.BakeStartedAt.IsZero() {
+			plan.BakeStartedAt = in.Now
+			plan.Events = append(plan.Events, bakeEvent(in.ServiceName, p.ID, in.Config.AlarmBake))
+		}
+		plan.Wait = plan.BakeStartedAt.Add(in.Config.AlarmBake)
+		p.RolloutStateReason = reasonBaking(p.ID, plan.Wait)
 	case s.complete:
 		completed := p.RolloutState == ecsv1alpha1.RolloutInProgress
 		if completed {

@@ -105,6 +105,10 @@ func ComputeStaged(in StagedInput) StagedPlan {
 		failure = "the deployment circuit breaker tripped: tasks failed to start."
 	case in.HookFailure != "":
 		failure = in.HookFailure
+	case in.AlarmFailure != "":
+		// A fired alarm rolls a staged deployment back whatever alarms.rollback says: blue
+		// still serves, or can serve again at once.
+		failure = in.AlarmFailure
 	}
 	step := Step(in.Staged, in.State, StagedObserved{
 		Service: in.ServiceName, Deployment: p.ID, Desired: desired, Source: source != "" && len(srcLive) > 0,

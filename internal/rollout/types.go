@@ -114,6 +114,13 @@ type Config struct {
 	// CircuitBreakerResetOnHealthy resets the PRIMARY's failure count when one of its tasks
 	// reaches a healthy RUNNING state (ECS resetOnHealthyTask).
 	CircuitBreakerResetOnHealthy bool
+	// AlarmRollback makes the last COMPLETED deployment PRIMARY again when an alarm fails the
+	// PRIMARY (Input.AlarmFailure); without it the PRIMARY only fails.
+	AlarmRollback bool
+	// AlarmBake holds a PRIMARY that reached its steady state IN_PROGRESS this long, so its
+	// alarms are still watched after the old tasks are gone (ROLLING with alarms and
+	// bakeTimeInMinutes); zero completes it at once.
+	AlarmBake time.Duration
 }
 
 // Target names the deployment the spec asks for now: the controller hashes the resolved
@@ -155,6 +162,13 @@ type Input struct {
 	// with ROLLBACK): while it is the IN_PROGRESS PRIMARY, it fails and the last COMPLETED
 	// deployment becomes PRIMARY again, whether or not the circuit breaker rolls back.
 	RollbackRequested string
+	// AlarmFailure is set when a deployment alarm fired for the IN_PROGRESS PRIMARY (the
+	// message names it): the PRIMARY fails and, with Config.AlarmRollback, the last
+	// COMPLETED deployment becomes PRIMARY again.
+	AlarmFailure string
+	// BakeStartedAt is when the PRIMARY's alarm bake began (kept in status); zero when it has
+	// not begun.
+	BakeStartedAt time.Time
 }
 
 // StopAction asks the controller to stop (delete) a live task.
@@ -225,6 +239,10 @@ type Plan struct {
 	SteadyState bool
 	// Lower and Upper are the bounds L and U this pass used.
 	Lower, Upper int32
+	// BakeStartedAt is when the PRIMARY's alarm bake began, while it bakes (Config.AlarmBake).
+	BakeStartedAt time.Time
+	// Wait is when the bake ends (zero when nothing waits on time).
+	Wait time.Time
 }
 
 // StartCount is the number of tasks Plan starts, whatever the deployment.

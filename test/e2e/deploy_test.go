@@ -51,6 +51,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
+	"github.com/berth-dev/berth/internal/testutil/promtest"
 )
 
 // stagedDeploy creates a Service of desired tasks behind one load balancer ("web") with an
@@ -448,6 +449,56 @@ func TestServiceStagedDeployments(t *testing.T) {
 			t.Errorf("Stalled = %+v, want True (RolledBack)", c)
 		}
 	})
+}
+
+// TestServiceAlarmRollback: a real Prometheus scrapes a gauge this test serves; a
+// BLUE_GREEN deployment bakes with production on green while its alarm evaluates OK, the gauge
+// goes up, and the alarm rolls the deployment back: production selects blue again in one
+// write, green stops, the history says TRIGGERED.
+func TestServiceAlarmRollback(t *testing.T) {
+	t.Parallel()
+	gauge := promtest.NewGauge(t, "berth_e2e_errors")
+	prom := promtest.Start(t, gauge.Target)
+	prom.WaitScraped(t, "berth_e2e_errors")
+	ns := newNamespace(t)
+	const tasks = 3
+	blue := stagedDeploy(t, ns, tasks, ecsv1alpha1.DeploymentConfiguration{
+		Strategy: ecsv1alpha1.DeploymentStrategyBlueGreen, BakeTimeInMinutes: ptr.To[int32](10),
+		Alarms: &ecsv1alpha1.DeploymentAlarms{Enable: true, Rollback: true, EvaluationIntervalSeconds: ptr.To[int32](5),
+			Prometheus: &ecsv1alpha1.PrometheusEndpoint{URL: prom.URL},
+			Queries:    []ecsv1alpha1.AlarmQuery{{Name: "errors", Query: "sum(berth_e2e_errors)", Threshold: "0"}}}}, "")
+	newRevision(t, ns)
+	d := newestDeployment(t, ns, func(d ecsv1alpha1.ServiceDeployment) error {
+		if err := deploymentIs(ecsv1alpha1.ServiceDeploymentInProgress, ecsv1alpha1.StageBakeTime)(d); err != nil {
+			return err
+		}
+		if d.Alarms == nil || d.Alarms.Status != ecsv1alpha1.AlarmsMonitoring || d.Alarms.Message != "OK" {
+			return fmt.Errorf("alarms %+v, want MONITORING and evaluated OK", d.Alarms)
+		}
+		return nil
+	})
+	green := d.ID
+	kubetest.Eventually(t, time.Minute, func() error {
+		if sel := selectorOf(t, ns, "web"); sel != green {
+			return fmt.Errorf("production selects %s in BAKE_TIME, want green", sel)
+		}
+		return nil
+	})
+	production := watchSelector(t, ns, "web")
+	gauge.Set(1)
+	raised := time.Now()
+	d = newestDeployment(t, ns, deploymentIs(ecsv1alpha1.ServiceDeploymentRollbackSuccessful, ""))
+	if got := production.values(); !slices.Equal(got, []string{green, blue}) {
+		t.Errorf("production Service selected %v, want green then blue, one switch", got)
+	}
+	t.Logf("gauge raised to production selecting blue: %s (scrape 1 s, evaluation every 5 s)", production.firstAt(blue).Sub(raised).Round(time.Millisecond))
+	if d.Alarms == nil || d.Alarms.Status != ecsv1alpha1.AlarmsTriggered || !slices.Equal(d.Alarms.TriggeredAlarmNames, []string{"errors"}) {
+		t.Errorf("alarms %+v, want TRIGGERED by errors", d.Alarms)
+	}
+	waitRunning(t, ns, tasks)
+	if g, b := podsOf(t, ns, green), podsOf(t, ns, blue); g != 0 || b != tasks {
+		t.Errorf("green %d, blue %d tasks after the rollback, want 0 and %d", g, b, tasks)
+	}
 }
 
 // selectorOf is the deployment a core Service selects ("<all tasks>" without one).

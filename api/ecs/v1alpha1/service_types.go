@@ -300,6 +300,117 @@ type DeploymentConfiguration struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=10
 	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitempty"`
+
+	// alarms fail a deployment (and with rollback, roll it back) when one of their Prometheus
+	// queries breaches its threshold while the deployment runs or bakes (ECS DeploymentAlarms,
+	// with PromQL where ECS names CloudWatch alarms).
+	// +optional
+	Alarms *DeploymentAlarms `json:"alarms,omitempty"`
+}
+
+// DeploymentAlarms is ECS DeploymentAlarms on Prometheus: each alarm is a PromQL query
+// evaluated against a Prometheus-compatible HTTP API while a deployment is IN_PROGRESS,
+// including its bake time (bakeTimeInMinutes: for ROLLING it is how long the alarms are still
+// watched after the old tasks are gone). An alarm is in ALARM when its query breaches the
+// threshold in evaluationPeriods evaluations in a row; the deployment then fails, and with
+// rollback the last COMPLETED deployment takes over again. BLUE_GREEN, CANARY and LINEAR
+// always move traffic back to the source revision when an alarm fires, as they do for any
+// failure (blue is still running).
+//
+// +kubebuilder:validation:XValidation:rule="!self.enable || (has(self.queries) && size(self.queries) > 0)",message="alarms.enable needs at least one entry in alarms.queries",fieldPath=".queries"
+type DeploymentAlarms struct {
+	// enable turns alarm monitoring on.
+	// +required
+	Enable bool `json:"enable"`
+	// rollback returns a ROLLING service to the last COMPLETED deployment when an alarm
+	// fires; without it the deployment only fails.
+	// +required
+	Rollback bool `json:"rollback"`
+	// prometheus is the Prometheus-compatible HTTP API the queries go to (Prometheus, Thanos
+	// Query, Mimir, VictoriaMetrics …). Default: the manager's --alarm-prometheus-url.
+	// +optional
+	Prometheus *PrometheusEndpoint `json:"prometheus,omitempty"`
+	// evaluationIntervalSeconds is how often the queries are evaluated (5 to 300, default 15).
+	// +optional
+	// +kubebuilder:validation:Minimum=5
+	// +kubebuilder:validation:Maximum=300
+	EvaluationIntervalSeconds *int32 `json:"evaluationIntervalSeconds,omitempty"`
+	// queries are the alarms (ECS alarmNames), each a PromQL query with its threshold.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10
+	Queries []AlarmQuery `json:"queries,omitempty"`
+}
+
+// PrometheusEndpoint is where alarm queries are sent: a URL or a core Service.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.url) != has(self.service)",message="alarms.prometheus needs exactly one of url and service"
+type PrometheusEndpoint struct {
+	// url is the API's base URL, such as http://prometheus.monitoring.svc:9090 (queries go to
+	// <url>/api/v1/query).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	URL string `json:"url,omitempty"`
+	// service is a core Service in the service's namespace serving the API over HTTP; path
+	// is the API's base path (default /).
+	// +optional
+	Service *HookServiceReference `json:"service,omitempty"`
+	// authorizationSecretRef names a key of a Secret in the service's namespace whose value is
+	// sent as the Authorization header (such as "Bearer …").
+	// +optional
+	AuthorizationSecretRef *SecretKeyReference `json:"authorizationSecretRef,omitempty"`
+}
+
+// AlarmComparisonOperator compares a query's samples with the threshold (CloudWatch's names).
+// +kubebuilder:validation:Enum=GreaterThanThreshold;GreaterThanOrEqualToThreshold;LessThanThreshold;LessThanOrEqualToThreshold
+type AlarmComparisonOperator string
+
+// Comparison operators.
+const (
+	// GreaterThanThreshold breaches when a sample is above the threshold.
+	GreaterThanThreshold AlarmComparisonOperator = "GreaterThanThreshold"
+	// GreaterThanOrEqualToThreshold breaches when a sample is at or above the threshold.
+	GreaterThanOrEqualToThreshold AlarmComparisonOperator = "GreaterThanOrEqualToThreshold"
+	// LessThanThreshold breaches when a sample is below the threshold.
+	LessThanThreshold AlarmComparisonOperator = "LessThanThreshold"
+	// LessThanOrEqualToThreshold breaches when a sample is at or below the threshold.
+	LessThanOrEqualToThreshold AlarmComparisonOperator = "LessThanOrEqualToThreshold"
+)
+
+// AlarmQuery is one alarm: a PromQL instant query and when its result is a breach.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.comparisonOperator) || has(self.threshold)",message="comparisonOperator needs a threshold",fieldPath=".comparisonOperator"
+type AlarmQuery struct {
+	// name identifies the alarm in status and events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	Name string `json:"name"`
+	// query is a PromQL expression evaluated at the current time. Without threshold, any
+	// sample in its result is a breach: write the condition into the query, such as
+	// sum(rate(http_requests_total{code=~"5.."}[1m])) > 1.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Query string `json:"query"`
+	// threshold is a decimal number the samples are compared with (comparisonOperator,
+	// default GreaterThanThreshold); any sample on the wrong side is a breach.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$`
+	Threshold string `json:"threshold,omitempty"`
+	// comparisonOperator compares the samples with the threshold.
+	// +optional
+	ComparisonOperator AlarmComparisonOperator `json:"comparisonOperator,omitempty"`
+	// evaluationPeriods is how many evaluations in a row must breach before the alarm fires
+	// (1 to 10, default 1).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	EvaluationPeriods *int32 `json:"evaluationPeriods,omitempty"`
 }
 
 // LifecycleHookStage is a lifecycle stage a hook can run in.
@@ -851,6 +962,9 @@ type ServiceDeployment struct {
 	// failedTasks is the circuit breaker's failure count of the target.
 	// +optional
 	FailedTasks int32 `json:"failedTasks,omitempty"`
+	// alarms is the alarm monitoring of the deployment (ECS ServiceDeploymentAlarms).
+	// +optional
+	Alarms *ServiceDeploymentAlarms `json:"alarms,omitempty"`
 	// createdAt is when the deployment started.
 	// +required
 	CreatedAt metav1.Time `json:"createdAt"`
@@ -861,6 +975,65 @@ type ServiceDeployment struct {
 	// finishedAt is when it ended (SUCCESSFUL, STOPPED, ROLLBACK_*).
 	// +optional
 	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+}
+
+// AlarmsStatus is ECS ServiceDeploymentAlarms.status.
+// +kubebuilder:validation:Enum=MONITORING;MONITORING_COMPLETE;TRIGGERED;DISABLED
+type AlarmsStatus string
+
+// Alarm monitoring states.
+const (
+	// AlarmsMonitoring: the queries are evaluated while the deployment runs or bakes.
+	AlarmsMonitoring AlarmsStatus = "MONITORING"
+	// AlarmsMonitoringComplete: the deployment ended without an alarm firing.
+	AlarmsMonitoringComplete AlarmsStatus = "MONITORING_COMPLETE"
+	// AlarmsTriggered: an alarm fired and failed the deployment.
+	AlarmsTriggered AlarmsStatus = "TRIGGERED"
+	// AlarmsDisabled: no alarms were enabled for the deployment.
+	AlarmsDisabled AlarmsStatus = "DISABLED"
+)
+
+// ServiceDeploymentAlarms is where a deployment's alarm monitoring stands.
+type ServiceDeploymentAlarms struct {
+	// status is MONITORING, MONITORING_COMPLETE, TRIGGERED or DISABLED.
+	// +required
+	Status AlarmsStatus `json:"status"`
+	// alarmNames are the alarms watched.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	AlarmNames []string `json:"alarmNames,omitempty"`
+	// triggeredAlarmNames are the alarms that fired.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitempty"`
+	// breaches counts, per alarm, the evaluations in a row that breached (so a restarted
+	// controller keeps counting toward evaluationPeriods).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=10
+	Breaches []AlarmBreach `json:"breaches,omitempty"`
+	// lastEvaluatedAt is when the queries were last evaluated.
+	// +optional
+	LastEvaluatedAt *metav1.Time `json:"lastEvaluatedAt,omitempty"`
+	// message is the last evaluation's outcome: what breached, or why a query gave no data
+	// (INSUFFICIENT_DATA never fires an alarm, as in CloudWatch).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// AlarmBreach is one alarm's run of breaching evaluations.
+type AlarmBreach struct {
+	// name of the alarm.
+	// +required
+	Name string `json:"name"`
+	// count of breaching evaluations in a row.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Count int32 `json:"count"`
 }
 
 // HookState is the answer of a lifecycle hook.
