@@ -160,6 +160,9 @@ func TestServiceRollingAlarmBake(t *testing.T) {
 	if c := conditionOf(cur, ecsv1alpha1.ReadyCondition); c == nil || c.Status == metav1.ConditionTrue {
 		t.Errorf("Ready = %+v in the bake, want not True", c)
 	}
+	if c := conditionOf(cur, ecsv1alpha1.ReconcilingCondition); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Reconciling = %+v in the bake, want True (kstatus and Argo CD: Progressing)", c)
+	}
 	if p := primary(cur); p == nil || p.ID != next || p.RolloutState != ecsv1alpha1.RolloutInProgress {
 		t.Errorf("PRIMARY %+v, want %s IN_PROGRESS", p, next)
 	}
