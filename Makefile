@@ -100,8 +100,8 @@ build: ## Build the binaries of cmd/ (manager, registry, kubectl-berth, docker-c
 	CGO_ENABLED=0 go build -trimpath -o bin/ ./cmd/...
 
 .PHONY: run
-run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples (REAL_NODE=1: and a real node, root).
-	BERTH_REAL_NODE=$(REAL_NODE) hack/sandbox.sh up
+run: build setup-tools ## Bring up the kwok sandbox with Berth and its samples (REAL_NODE=1: and a real node, root; STORAGE=s3: images in SeaweedFS).
+	BERTH_REAL_NODE=$(REAL_NODE) BERTH_STORAGE=$(STORAGE) hack/sandbox.sh up
 
 .PHONY: stop
 stop: ## Stop what `make run` started and remove the sandbox cluster.

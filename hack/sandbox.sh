@@ -15,6 +15,9 @@
 #                                    `rbac`, helm install or kubectl apply -k config/default)
 #   hack/sandbox.sh stop-components  stop them
 #   hack/sandbox.sh image [dir]      write a tiny OCI image layout to push (default .sandbox/image)
+# BERTH_STORAGE=s3 (make run STORAGE=s3) stores the registry's images in SeaweedFS
+# (hack/seaweedfs.sh: master, volume server, filer and S3 gateway on loopback, data under
+# .sandbox/seaweedfs) through the registry's s3 driver; the default is a folder.
 # BERTH_REAL_NODE=1 (make run REAL_NODE=1) adds a real node (hack/node.sh: kubelet, kube-proxy,
 # containerd) in zone zone-real, tainted berth.dev/real-node=true:NoSchedule so the samples stay
 # on the kwok nodes; Pods that tolerate the taint really run.
@@ -212,12 +215,23 @@ start_components() {
   kubeconfig_as "$REGISTRY_SA" "$DIR/registry.kubeconfig"
   rm -rf "$DIR/registry-data"
   mkdir -p "$DIR/registry-data"
+  local storage=(--storage-driver=filesystem --storage-root="$DIR/registry-data") storage_env=()
+  if [ "${BERTH_STORAGE:-}" = s3 ]; then
+    hack/seaweedfs.sh stop "$DIR/seaweedfs"
+    rm -rf "$DIR/seaweedfs"
+    local S3_ENDPOINT S3_BUCKET S3_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY FILER_URL
+    eval "$(hack/seaweedfs.sh start "$DIR/seaweedfs")"
+    storage_env=(AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY")
+    storage=(--storage-driver=s3 --storage-root=/berth --storage-s3-bucket="$S3_BUCKET" --storage-s3-region="$S3_REGION"
+      --storage-s3-endpoint="$S3_ENDPOINT" --storage-s3-force-path-style)
+    log "registry storage: bucket $S3_BUCKET at $S3_ENDPOINT (SeaweedFS; filer $FILER_URL)"
+  fi
 
   token_api
   log "starting berth-registry at http://$REGISTRY_HOST as $BERTH_NS/$REGISTRY_SA (log: $DIR/registry.log)"
-  POD_NAMESPACE=$BERTH_NS "$COMPONENTS_BIN/registry" --kubeconfig="$DIR/registry.kubeconfig" \
+  env POD_NAMESPACE="$BERTH_NS" "${storage_env[@]}" "$COMPONENTS_BIN/registry" --kubeconfig="$DIR/registry.kubeconfig" \
     --listen-address="$REGISTRY_HOST" --metrics-bind-address="127.0.0.1:$((PORT_BASE + 1))" \
-    --storage-driver=filesystem --storage-root="$DIR/registry-data" --audiences=berth-registry \
+    "${storage[@]}" --audiences=berth-registry \
     --notification-url="http://127.0.0.1:$EVENTS_PORT/registry/events" --drain-timeout=5s \
     --token-api-address="$(host_ip):$TOKEN_API_PORT" \
     >"$DIR/registry.log" 2>&1 &
@@ -247,6 +261,7 @@ ENV
 # stop_components stops what start_components (and up's log follower) started: SIGTERM,
 # then SIGKILL for anything still there after 10s.
 stop_components() {
+  hack/seaweedfs.sh stop "$DIR/seaweedfs"
   [ -f "$DIR/pids" ] || return 0
   kc delete endpoints berth-registry-api -n "$BERTH_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   if [ -f "$DIR/token-api-made" ]; then
