@@ -33,8 +33,8 @@ import (
 	"github.com/go-logr/logr/testr"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	appsv1 "k8s.io/api/apps/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -224,4 +224,3 @@ func chartRegistryContainer(t *testing.T, flags ...string) (args []string, secre
 	t.Fatal("the chart renders no registry container")
 	return nil, nil
 }
-
