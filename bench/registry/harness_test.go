@@ -59,6 +59,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/s3test"
 )
 
 // The harness: one envtest control plane for the package, berth-registry built from
@@ -301,6 +302,8 @@ type berthOptions struct {
 	drainTimeout  time.Duration
 	// extra are more flags.
 	extra []string
+	// s3, when set, stores in its bucket under storage (a key prefix) instead of a folder.
+	s3 *s3test.Store
 }
 
 // startBerth runs berth-registry on loopback with filesystem storage, authentication against
@@ -315,29 +318,49 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 		o.drainTimeout = 10 * time.Second
 	}
 	metrics := envtest.FreeLoopbackAddr(t)
-	args := []string{
+	storage := []string{"--storage-driver=filesystem", "--storage-root=" + o.storage}
+	var env []string
+	if o.s3 != nil {
+		storage = []string{"--storage-driver=s3", "--storage-root=" + o.storage, "--storage-s3-bucket=" + o.s3.Bucket,
+			"--storage-s3-region=" + o.s3.Region, "--storage-s3-endpoint=" + o.s3.Endpoint, "--storage-s3-force-path-style"}
+		env = []string{"AWS_ACCESS_KEY_ID=" + o.s3.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + o.s3.SecretAccessKey}
+	}
+	args := append([]string{
 		"--listen-address=" + o.addr,
 		"--metrics-bind-address=" + metrics,
-		"--storage-driver=filesystem",
-		"--storage-root=" + o.storage,
-		"--kubeconfig=" + s.kubeconfig,
+	}, storage...)
+	args = append(args,
+		"--kubeconfig="+s.kubeconfig,
 		"--http-secret=registry-bench-secret",
 		"--drain-timeout=" + o.drainTimeout.String(),
 		"--instance-id=bench",
 		"--lease-namespace=berth-system", // as deployed (the benchmarks' repositories are MUTABLE: no Lease is taken)
-	}
+	)
 	args = append(args, o.extra...)
-	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr)
+	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr, env...)
 	p.metricsAddr = metrics
 	waitReady(t, p, "http://"+o.addr+"/readyz")
 	return p
 }
 
-// startStock runs the stock distribution registry with the same storage driver (filesystem
-// on storage), no authentication, and waits until /v2/ answers 200. The configuration is
-// distribution's own minimal one plus what berth-registry also sets (delete enabled, storage
-// health check, validation defaults); access logs are off, as berth-registry has none.
-func startStock(t *testing.T, bin, storage string) *process {
+// fsStorage is the stock registry's storage driver section for a folder.
+func fsStorage(dir string) string {
+	return fmt.Sprintf("  filesystem:\n    rootdirectory: %s\n", dir)
+}
+
+// s3Storage is the stock registry's storage driver section for a bucket of store, under the
+// key prefix root: the parameters berth-registry's s3 flags set.
+func s3Storage(store *s3test.Store, root string) string {
+	return fmt.Sprintf("  s3:\n    bucket: %s\n    region: %s\n    regionendpoint: %s\n    forcepathstyle: true\n    rootdirectory: %s\n    accesskey: %s\n    secretkey: %s\n",
+		store.Bucket, store.Region, store.Endpoint, root, store.AccessKeyID, store.SecretAccessKey)
+}
+
+// startStock runs the stock distribution registry with the same storage driver (the driver
+// section of its configuration: fsStorage or s3Storage), no authentication, and waits until
+// /v2/ answers 200. The configuration is distribution's own minimal one plus what
+// berth-registry also sets (delete enabled, storage health check, validation defaults);
+// access logs are off, as berth-registry has none.
+func startStock(t *testing.T, bin, driver string) *process {
 	t.Helper()
 	addr := envtest.FreeLoopbackAddr(t)
 	cfg := fmt.Sprintf(`version: 0.1
@@ -346,9 +369,7 @@ log:
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
+%s  delete:
     enabled: true
   maintenance:
     uploadpurging:
@@ -366,7 +387,7 @@ health:
     enabled: true
     interval: 10s
     threshold: 3
-`, storage, addr)
+`, driver, addr)
 	path := filepath.Join(t.TempDir(), "config.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -378,13 +399,16 @@ health:
 
 // startProcess starts bin with its output in a log file; the test's cleanup kills it if it
 // still runs.
-func startProcess(t *testing.T, procName, bin string, args []string, addr string) *process {
+func startProcess(t *testing.T, procName, bin string, args []string, addr string, env ...string) *process {
 	t.Helper()
 	logFile, err := os.CreateTemp(t.TempDir(), procName+"-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(context.Background(), bin, args...) //nolint:gosec // binaries the harness built
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", procName, err)

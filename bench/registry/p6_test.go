@@ -29,6 +29,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/berth-dev/berth/bench/internal/report"
+	"github.com/berth-dev/berth/internal/testutil/s3test"
 )
 
 // P6 image: 200 MiB in 20 incompressible layers.
@@ -58,19 +59,45 @@ func (r p6Run) mibps() float64 {
 func TestP6PushPullThroughput(t *testing.T) {
 	s := needSuite(t)
 	stockBin := stockRegistryBinary(t)
+	storage := t.TempDir()
 	const ns = "p6"
+	token := p6Repository(t, s, ns)
+	berth := s.startBerth(t, berthOptions{storage: filepath.Join(storage, "berth")})
+	stock := startStock(t, stockBin, fsStorage(filepath.Join(storage, "stock")))
+	p6Compare(t, "P6", ns, token, berth, stock, "filesystem storage")
+}
+
+// TestP6sPushPullThroughputS3 is P6 with both registries on one SeaweedFS bucket (each under
+// its own key prefix): the s3 driver's multipart uploads and object reads, through SeaweedFS's
+// S3 gateway, filer and volume server on the same machine.
+func TestP6sPushPullThroughputS3(t *testing.T) {
+	s := needSuite(t)
+	stockBin := stockRegistryBinary(t)
+	store := s3test.Start(t)
+	const ns = "p6s"
+	token := p6Repository(t, s, ns)
+	berth := s.startBerth(t, berthOptions{storage: "/berth", s3: store})
+	stock := startStock(t, stockBin, s3Storage(store, "/stock"))
+	p6Compare(t, "P6s", ns, token, berth, stock, "SeaweedFS storage (one bucket; master, volume, filer, S3 gateway on this machine)")
+}
+
+// p6Repository makes the benchmark's namespace, repository and pusher, with policies for
+// other callers so statements are evaluated (and do not match) on every request.
+func p6Repository(t *testing.T, s *suite, ns string) string {
+	t.Helper()
 	s.namespace(t, ns)
 	token := s.serviceAccount(t, ns, "builder", "berth-registry-poweruser")
 	s.repository(t, ns, "app")
-	// Policy on: statements for other callers are evaluated (and do not match) on every request.
 	for i := range 5 {
 		s.policy(t, ns, fmt.Sprintf("team-%d", i), "app", saPrincipal(fmt.Sprintf("other-%d", i), "ci"))
 	}
+	return token
+}
 
-	storage := t.TempDir()
-	berth := s.startBerth(t, berthOptions{storage: filepath.Join(storage, "berth")})
-	stock := startStock(t, stockBin, filepath.Join(storage, "stock"))
-
+// p6Compare pushes and pulls the same images through both registries, alternating which goes
+// first, and reports the median throughput ratio as id.
+func p6Compare(t *testing.T, id, ns, token string, berth, stock *process, storage string) {
+	t.Helper()
 	// Authentication is really on: an anonymous manifest request is refused.
 	if code := httpStatus("http://" + berth.addr + "/v2/" + ns + "/app/tags/list"); code != http.StatusUnauthorized {
 		t.Fatalf("anonymous tags/list on berth-registry answered %d, want 401", code)
@@ -105,8 +132,8 @@ func TestP6PushPullThroughput(t *testing.T) {
 	for rep := range p6Reps {
 		img := p6Image(t, uint64(rep)+600)
 		runBerth := func() { berthRuns = append(berthRuns, measure(berth.addr, ns+"/app", token, rep, img)) }
-		runStock := func() { stockRuns = append(stockRuns, measure(stock.addr, "p6/app", "", rep, img)) }
-		// Alternate which goes first, so neither always meets a colder or warmer page cache.
+		runStock := func() { stockRuns = append(stockRuns, measure(stock.addr, ns+"/app", "", rep, img)) }
+		// Alternate which goes first, so neither always meets a colder or warmer cache.
 		if rep%2 == 0 {
 			runBerth()
 			runStock()
@@ -123,12 +150,12 @@ func TestP6PushPullThroughput(t *testing.T) {
 	value, ref := report.Median(bv), report.Median(sv)
 	ratio := value / ref
 	report.Print(nil, report.Line{
-		ID: "P6", Value: value, Unit: "MiB/s", Reference: ref, HasReference: true,
+		ID: id, Value: value, Unit: "MiB/s", Reference: ref, HasReference: true,
 		Ratio: ratio, HasRatio: true, Budget: ">=0.9x", Pass: ratio >= 0.9,
-		Detail: fmt.Sprintf("push+pull of %d MiB in %d layers, berth %s, stock %s; push median berth %.1f / stock %.1f MiB/s, pull median berth %.1f / stock %.1f MiB/s; both as processes on loopback, filesystem storage, same crane client",
+		Detail: fmt.Sprintf("push+pull of %d MiB in %d layers, berth %s, stock %s; push median berth %.1f / stock %.1f MiB/s, pull median berth %.1f / stock %.1f MiB/s; both as processes on loopback, %s, same crane client",
 			p6Layers*p6LayerSize>>20, p6Layers, report.Spread(bv, "MiB/s"), report.Spread(sv, "MiB/s"),
 			report.Median(phase(berthRuns, true)), report.Median(phase(stockRuns, true)),
-			report.Median(phase(berthRuns, false)), report.Median(phase(stockRuns, false))),
+			report.Median(phase(berthRuns, false)), report.Median(phase(stockRuns, false)), storage),
 	})
 }
 
