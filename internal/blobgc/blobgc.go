@@ -14,10 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package blobgc decides, as a pure function, what online garbage collection may remove from
 // the registry's storage: which blobs and which repositories' layer links. It knows nothing of
-// storage drivers; berth-registry's collector (registry/gc) reads the store, asks Plan, and
+// storage drivers; berth-registry's collector (registry/gc) reads the store, asks Decide, and
 // deletes what it answers. The rules (docs/decisions.md, "Online garbage collection"):
 //
 //   - A blob is kept while any manifest revision of any repository references it (the

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 package blobgc
 
 import (
@@ -26,11 +25,11 @@ import (
 func TestDecide(t *testing.T) {
 	start := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	const grace = time.Hour
-	old := start.Add(-2 * time.Hour)     // before the cutoff
-	edge := start.Add(-grace)            // exactly the cutoff: recent
+	old := start.Add(-2 * time.Hour)      // before the cutoff
+	edge := start.Add(-grace)             // exactly the cutoff: recent
 	justOld := edge.Add(-time.Nanosecond) // just before it
-	fresh := start.Add(-time.Minute)     // within the grace period
-	during := start.Add(time.Second)     // written while the collector runs
+	fresh := start.Add(-time.Minute)      // within the grace period
+	during := start.Add(time.Second)      // written while the collector runs
 	blob := func(d string, size int64, at time.Time) Blob { return Blob{Digest: d, Size: size, ModTime: at} }
 	link := func(repo, d string, at time.Time) Link {
 		return Link{Repository: repo, Path: repo + "/_layers/" + d, Digest: d, ModTime: at}

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package gc is berth-registry's online garbage collection: it removes, through the storage
 // driver API (filesystem and S3 alike), the blobs no manifest of any repository references
 // and the layer links of repositories that no longer reference their blob, while the
