@@ -33,9 +33,9 @@ import (
 )
 
 // startGCServer serves a registry on a filesystem store of its own with garbage collection
-// every interval and the given grace period, as the registry's ServiceAccount (its RBAC: the
+// every interval (0: none), the given grace period and trigger delay, as the registry's ServiceAccount (its RBAC: the
 // collector's Lease in berth-system, Events).
-func startGCServer(t *testing.T, s *testSuite, id string, interval, grace time.Duration) (*Server, string, string) {
+func startGCServer(t *testing.T, s *testSuite, id string, interval, grace, triggerDelay time.Duration) (*Server, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	o := testOptions()
@@ -43,7 +43,7 @@ func startGCServer(t *testing.T, s *testSuite, id string, interval, grace time.D
 	o.InstanceID = id
 	o.GC.Interval = metav1.Duration{Duration: interval}
 	o.GC.GracePeriod = metav1.Duration{Duration: grace}
-	o.GC.TriggerDelay = metav1.Duration{Duration: 500 * time.Millisecond}
+	o.GC.TriggerDelay = metav1.Duration{Duration: triggerDelay}
 	srv, err := New(o, s.registryConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func soakConfig(t *testing.T, s *testSuite, srv *Server, addr, dir, ns string, d
 func TestGCSoak(t *testing.T) {
 	s := needSuite(t)
 	const grace = 4 * time.Second
-	srv, addr, dir := startGCServer(t, s, "gc-soak", time.Second, grace)
+	srv, addr, dir := startGCServer(t, s, "gc-soak", time.Second, grace, 500*time.Millisecond)
 	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak", 20*time.Second, 2*time.Second, grace)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {
@@ -141,7 +141,7 @@ func TestGCSoak(t *testing.T) {
 // grace period is what the soak's success rests on.
 func TestGCSoakFailsWithoutGracePeriod(t *testing.T) {
 	s := needSuite(t)
-	srv, addr, dir := startGCServer(t, s, "gc-soak-no-grace", 500*time.Millisecond, 0)
+	srv, addr, dir := startGCServer(t, s, "gc-soak-no-grace", 500*time.Millisecond, 0, 500*time.Millisecond)
 	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak-no-grace", 10*time.Second, 2*time.Second, 0)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {

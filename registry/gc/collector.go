@@ -49,8 +49,9 @@ type Collector struct {
 	Lease *Lease
 	// BatchSize is how many digests one sweep batch names (DefaultBatchSize when 0).
 	BatchSize int
-	// beforeSweep, when set by a test, runs between the decision and the sweep.
-	beforeSweep func()
+	// BeforeSweep, when set, runs between the decision and the sweep: a seam for the tests
+	// that write while a collection runs. Production leaves it nil.
+	BeforeSweep func()
 }
 
 // Report says what one run found and removed (or, dry, would remove).
@@ -137,8 +138,8 @@ func (c *Collector) run(ctx context.Context, rep *Report) error {
 	rep.KeptRecent = plan.KeptRecent
 	log.V(1).Info("garbage collection marked", "blobs", len(blobs), "links", len(links), "repositories", len(referenced),
 		"removableBlobs", len(plan.Blobs), "removableLinks", len(plan.Links), "keptRecent", plan.KeptRecent)
-	if c.beforeSweep != nil {
-		c.beforeSweep()
+	if c.BeforeSweep != nil {
+		c.BeforeSweep()
 	}
 
 	removedBlobs := make(map[string]blobgc.Blob)

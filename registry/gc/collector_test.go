@@ -293,7 +293,7 @@ func TestCollectorSeesManifestsPushedDuringTheSweep(t *testing.T) {
 	s.deleteManifest("ns/a", first) // lifecycle expiry: the blobs are unreferenced and old
 	age(grace)
 	var pushed digest.Digest
-	c := &Collector{Grace: grace, beforeSweep: func() {
+	c := &Collector{Grace: grace, BeforeSweep: func() {
 		// After the mark, before the sweep: the same blobs are pushed again in a new image.
 		var err error
 		if pushed, err = s.pushManifest("ns/a", cfg, layer, s.pushBlob("ns/a", content("new"))); err != nil {
