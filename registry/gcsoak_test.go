@@ -114,14 +114,15 @@ func soakConfig(t *testing.T, s *testSuite, srv *Server, addr, dir, ns string, d
 
 // TestGCSoak is the short R7 soak (bench/registry runs it for minutes): 10 pushers — plain,
 // mounting across repositories, pausing inside uploads and before manifests — while images
-// expire and repositories are deleted, with a collection every second and a 4 s grace period.
+// expire and repositories are deleted, with a collection every second and a 4 s grace period
+// (a paused push takes at most 3 s from its first layer to its manifest).
 // Every push succeeds and pulls back byte for byte; the store keeps no unreferenced blob and
 // no layer link of a removed image.
 func TestGCSoak(t *testing.T) {
 	s := needSuite(t)
 	const grace = 4 * time.Second
 	srv, addr, dir := startGCServer(t, s, "gc-soak", time.Second, grace, 500*time.Millisecond)
-	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak", 20*time.Second, 2*time.Second, grace)
+	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak", 20*time.Second, 1500*time.Millisecond, grace)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -136,23 +137,25 @@ func TestGCSoak(t *testing.T) {
 	assertGCMetrics(t, srv)
 }
 
-// TestGCSoakFailsWithoutGracePeriod runs the same soak with no grace period: the collector
-// then removes the layers of pushes paused before their manifest, and those pushes fail. The
-// grace period is what the soak's success rests on.
+// TestGCSoakFailsWithoutGracePeriod runs the same soak with no grace period, which the soak
+// must catch: the collector then removes the layers of pushes paused before their manifest
+// (those pushes fail with MANIFEST_BLOB_UNKNOWN), and even a push in flight as a mark starts
+// may lose its manifest after it succeeded (its write-log entry predates the mark, and only
+// the grace period covers the milliseconds between the entry and the write).
 func TestGCSoakFailsWithoutGracePeriod(t *testing.T) {
 	s := needSuite(t)
 	srv, addr, dir := startGCServer(t, s, "gc-soak-no-grace", 500*time.Millisecond, 0, 500*time.Millisecond)
-	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak-no-grace", 10*time.Second, 2*time.Second, 0)
+	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak-no-grace", 10*time.Second, 1500*time.Millisecond, 0)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("R7 with a zero grace period: %s", res)
-	if len(res.Problems()) == 0 || res.Failed == 0 {
-		t.Fatalf("the soak passed with a zero grace period: it cannot tell a safe collector from an unsafe one")
+	for _, p := range res.Problems() {
+		t.Logf("caught: %s", p)
 	}
-	if len(res.Corrupt) > 0 {
-		t.Errorf("with a zero grace period pushes may fail, but a push that succeeded must still pull back: %v", res.Corrupt)
+	if res.Failed == 0 && len(res.Corrupt) == 0 {
+		t.Fatalf("the soak passed with a zero grace period: it cannot tell a safe collector from an unsafe one")
 	}
 }
 

@@ -60,8 +60,8 @@ type Config struct {
 	Duration time.Duration
 	// Pushers is the number of concurrent pushers (10 in R7): a third mount, a third pause.
 	Pushers int
-	// MaxPause is the longest pause of a pausing pusher, after its upload's data and again
-	// between its layers and its manifest; it must stay below the registry's grace period.
+	// MaxPause is the longest pause of a pausing pusher, inside its last upload and again
+	// between its layers and its manifest; twice it must stay below the grace period.
 	MaxPause time.Duration
 	// Grace is the registry's garbage collection grace period.
 	Grace time.Duration
@@ -253,8 +253,12 @@ func (s *soak) push(ctx context.Context, repo, tag, from string, pause bool) (*i
 				}
 			})
 		}
-		for _, b := range append([]blob{cfg}, layers...) {
-			if err := s.upload(ctx, repo, b, pause); err != nil {
+		// The last upload pauses between its data and its completion (an upload in
+		// progress); then the push pauses before its manifest (layers no manifest references
+		// yet). From the first commit to the manifest: at most 2 × MaxPause.
+		uploads := append([]blob{cfg}, layers...)
+		for i, b := range uploads {
+			if err := s.upload(ctx, repo, b, pause && i == len(uploads)-1); err != nil {
 				return err
 			}
 		}
