@@ -75,6 +75,7 @@ func collectNow(ctx context.Context, srv *Server) (gc.Report, error) {
 // soakConfig is the R7 soak against srv in namespace ns, with Repositories created and
 // deleted through the API server.
 func soakConfig(t *testing.T, s *testSuite, srv *Server, addr, dir, ns string, d, maxPause, grace time.Duration) gcsoak.Config {
+	t.Helper()
 	s.namespaces(t, ns)
 	admin := s.serviceAccount(t, ns, "admin", "berth-registry-admin")
 	repos := []string{"app", "base", "tools"}

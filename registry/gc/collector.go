@@ -200,11 +200,10 @@ func (c *Collector) blobs(ctx context.Context) ([]blobgc.Blob, error) {
 		if len(parts) != 4 {
 			return nil
 		}
-		d := digest.NewDigestFromEncoded(digest.Algorithm(parts[0]), parts[2])
-		if d.Validate() != nil {
-			return nil
+		// Anything else in the blob area is not a blob and left alone.
+		if d := digest.NewDigestFromEncoded(digest.Algorithm(parts[0]), parts[2]); d.Validate() == nil {
+			out = append(out, blobgc.Blob{Digest: d.String(), Size: fi.Size(), ModTime: fi.ModTime()})
 		}
-		out = append(out, blobgc.Blob{Digest: d.String(), Size: fi.Size(), ModTime: fi.ModTime()})
 		return nil
 	})
 	if err != nil && !IsPathNotFound(err) {
@@ -315,6 +314,12 @@ func (c *Collector) references(ctx context.Context, d digest.Digest) ([]digest.D
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest %s: %w", d, err)
 	}
+	return manifestReferences(b), nil
+}
+
+// manifestReferences parses a manifest's references; what is not a JSON manifest (which
+// distribution would not have stored) refers to nothing.
+func manifestReferences(b []byte) []digest.Digest {
 	var m struct {
 		Config *struct {
 			Digest digest.Digest `json:"digest"`
@@ -327,7 +332,7 @@ func (c *Collector) references(ctx context.Context, d digest.Digest) ([]digest.D
 		} `json:"manifests"`
 	}
 	if json.Unmarshal(b, &m) != nil {
-		return nil, nil
+		return nil
 	}
 	var out []digest.Digest
 	if m.Config != nil {
@@ -339,7 +344,7 @@ func (c *Collector) references(ctx context.Context, d digest.Digest) ([]digest.D
 	for _, x := range m.Manifests {
 		out = append(out, x.Digest)
 	}
-	return out, nil
+	return out
 }
 
 // journal reads the write log: every digest's last write by the store's clock.

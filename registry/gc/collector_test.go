@@ -227,6 +227,7 @@ func TestCollectorRemovesOnlyUnreferencedBlobs(t *testing.T) {
 }
 
 func manifestSize(t *testing.T, s *store, d digest.Digest) int64 {
+	t.Helper()
 	fi, err := s.driver.Stat(s.ctx, blobDataPath(d))
 	if err != nil {
 		t.Fatal(err)

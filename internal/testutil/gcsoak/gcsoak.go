@@ -39,6 +39,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -303,14 +304,23 @@ func (s *soak) count(f func(*Result)) {
 	f(&s.res)
 }
 
+// reply is a registry answer: its status, its Location resolved against the request, its body.
+type reply struct {
+	status   int
+	location string
+	body     []byte
+}
+
+func (r reply) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+
 // do sends one request to the registry as the soak's caller.
-func (s *soak) do(ctx context.Context, method, target string, body []byte, header http.Header) (*http.Response, []byte, error) {
+func (s *soak) do(ctx context.Context, method, target string, body []byte, header http.Header) (reply, error) {
 	if !strings.HasPrefix(target, "http") {
 		target = "http://" + s.cfg.Addr + target
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, err
+		return reply{}, err
 	}
 	req.SetBasicAuth("berth", s.cfg.Token)
 	for k, v := range header {
@@ -318,61 +328,58 @@ func (s *soak) do(ctx context.Context, method, target string, body []byte, heade
 	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		return nil, nil, err
+		return reply{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
-}
-
-func (s *soak) location(resp *http.Response) (string, error) {
-	u, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		return "", err
+	r := reply{status: resp.StatusCode}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		u, err := req.URL.Parse(loc)
+		if err != nil {
+			return r, fmt.Errorf("location %q: %w", loc, err)
+		}
+		r.location = u.String()
 	}
-	return u.String(), nil
+	r.body, err = io.ReadAll(resp.Body)
+	return r, err
 }
 
 // upload pushes b with POST, PATCH and PUT; with pause, it pauses between the PATCH and the
 // PUT (an upload in progress).
 func (s *soak) upload(ctx context.Context, repo string, b blob, pause bool) error {
-	resp, body, err := s.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", nil, nil)
+	r, err := s.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", nil, nil)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("starting an upload: %s %s", resp.Status, body)
+	if r.status != http.StatusAccepted {
+		return fmt.Errorf("starting an upload: %s", r)
 	}
-	loc, err := s.location(resp)
+	return s.finishUpload(ctx, r.location, b, pause)
+}
+
+// finishUpload sends b's data to the upload at loc and completes it.
+func (s *soak) finishUpload(ctx context.Context, loc string, b blob, pause bool) error {
+	r, err := s.do(ctx, http.MethodPatch, loc, b.data, http.Header{"Content-Type": {"application/octet-stream"}})
 	if err != nil {
 		return err
 	}
-	resp, body, err = s.do(ctx, http.MethodPatch, loc, b.data, http.Header{"Content-Type": {"application/octet-stream"}})
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("uploading %s: %s %s", b.digest, resp.Status, body)
+	if r.status != http.StatusAccepted {
+		return fmt.Errorf("uploading %s: %s", b.digest, r)
 	}
 	if pause {
 		time.Sleep(s.pauseTime())
 	}
-	if loc, err = s.location(resp); err != nil {
-		return err
-	}
-	u, err := url.Parse(loc)
+	u, err := url.Parse(r.location)
 	if err != nil {
 		return err
 	}
 	q := u.Query()
 	q.Set("digest", b.digest)
 	u.RawQuery = q.Encode()
-	resp, body, err = s.do(ctx, http.MethodPut, u.String(), nil, nil)
-	if err != nil {
+	if r, err = s.do(ctx, http.MethodPut, u.String(), nil, nil); err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("completing the upload of %s: %s %s", b.digest, resp.Status, body)
+	if r.status != http.StatusCreated {
+		return fmt.Errorf("completing the upload of %s: %s", b.digest, r)
 	}
 	return nil
 }
@@ -380,21 +387,18 @@ func (s *soak) upload(ctx context.Context, repo string, b blob, pause bool) erro
 // mount mounts b from repository from into repo; when the registry does not mount (the
 // source's image expired and its layer went), it uploads b instead, as clients do.
 func (s *soak) mount(ctx context.Context, repo, from string, b blob) (bool, error) {
-	resp, body, err := s.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/?mount="+b.digest+"&from="+from, nil, nil)
+	r, err := s.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/?mount="+b.digest+"&from="+from, nil, nil)
 	if err != nil {
 		return false, err
 	}
-	switch resp.StatusCode {
+	switch r.status {
 	case http.StatusCreated:
 		return true, nil
 	case http.StatusAccepted:
-		// An upload was started instead; cancel it and upload in full.
-		if loc, err := s.location(resp); err == nil {
-			_, _, _ = s.do(ctx, http.MethodDelete, loc, nil, nil)
-		}
-		return false, s.upload(ctx, repo, b, false)
+		// An upload was started instead: send the data there.
+		return false, s.finishUpload(ctx, r.location, b, false)
 	}
-	return false, fmt.Errorf("mounting %s from %s: %s %s", b.digest, from, resp.Status, body)
+	return false, fmt.Errorf("mounting %s from %s: %s", b.digest, from, r)
 }
 
 type descriptor struct {
@@ -419,23 +423,23 @@ func (s *soak) putManifest(ctx context.Context, repo, tag string, cfg blob, laye
 	if err != nil {
 		return nil, "", err
 	}
-	resp, body, err := s.do(ctx, http.MethodPut, "/v2/"+repo+"/manifests/"+tag, payload, http.Header{"Content-Type": {manifestType}})
+	r, err := s.do(ctx, http.MethodPut, "/v2/"+repo+"/manifests/"+tag, payload, http.Header{"Content-Type": {manifestType}})
 	if err != nil {
 		return nil, "", err
 	}
-	if resp.StatusCode != http.StatusCreated {
-		return nil, "", fmt.Errorf("pushing the manifest: %s %s", resp.Status, body)
+	if r.status != http.StatusCreated {
+		return nil, "", fmt.Errorf("pushing the manifest: %s", r)
 	}
 	return payload, newBlob(payload).digest, nil
 }
 
 func (s *soak) deleteManifest(ctx context.Context, img *image) error {
-	resp, body, err := s.do(ctx, http.MethodDelete, "/v2/"+img.repo+"/manifests/"+img.digest, nil, nil)
+	r, err := s.do(ctx, http.MethodDelete, "/v2/"+img.repo+"/manifests/"+img.digest, nil, nil)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("deleting %s@%s: %s %s", img.repo, img.digest, resp.Status, body)
+	if r.status != http.StatusAccepted {
+		return fmt.Errorf("deleting %s@%s: %s", img.repo, img.digest, r)
 	}
 	return nil
 }
@@ -526,20 +530,20 @@ func (s *soak) verify(ctx context.Context) {
 }
 
 func (s *soak) pull(ctx context.Context, img *image) error {
-	resp, body, err := s.do(ctx, http.MethodGet, "/v2/"+img.repo+"/manifests/"+img.tag, nil, http.Header{"Accept": {manifestType}})
+	r, err := s.do(ctx, http.MethodGet, "/v2/"+img.repo+"/manifests/"+img.tag, nil, http.Header{"Accept": {manifestType}})
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, img.manifest) {
-		return fmt.Errorf("manifest: %s, %d bytes (want %s, %d bytes)", resp.Status, len(body), img.digest, len(img.manifest))
+	if r.status != http.StatusOK || !bytes.Equal(r.body, img.manifest) {
+		return fmt.Errorf("manifest: %d, %d bytes (want %s, %d bytes)", r.status, len(r.body), img.digest, len(img.manifest))
 	}
 	for _, b := range img.layers {
-		resp, body, err := s.do(ctx, http.MethodGet, "/v2/"+img.repo+"/blobs/"+b.digest, nil, nil)
+		r, err := s.do(ctx, http.MethodGet, "/v2/"+img.repo+"/blobs/"+b.digest, nil, nil)
 		if err != nil {
 			return err
 		}
-		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.data) {
-			return fmt.Errorf("blob %s: %s, %d bytes (want %d)", b.digest, resp.Status, len(body), len(b.data))
+		if r.status != http.StatusOK || !bytes.Equal(r.body, b.data) {
+			return fmt.Errorf("blob %s: %d, %d bytes (want %d)", b.digest, r.status, len(r.body), len(b.data))
 		}
 	}
 	return nil
@@ -550,94 +554,38 @@ func (s *soak) pull(ctx context.Context, img *image) error {
 // before the final collection, is a leftover; so is a layer link whose blob is gone, and one
 // whose repository's manifests do not reference its digest.
 func (s *soak) checkStore(gcStart time.Time) error {
-	root := filepath.Join(s.cfg.StorageRoot, "docker", "registry", "v2")
-	type stored struct {
-		size int64
-		mod  time.Time
+	store := os.DirFS(filepath.Join(s.cfg.StorageRoot, "docker", "registry", "v2"))
+	blobs, err := storedBlobs(store)
+	if err != nil {
+		return err
 	}
-	blobs := map[string]stored{}
-	err := filepath.WalkDir(filepath.Join(root, "blobs"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "data" {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		blobs["sha256:"+filepath.Base(filepath.Dir(p))] = stored{fi.Size(), fi.ModTime()}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading the store's blobs: %w", err)
-	}
-	referenced := map[string]bool{}
-	repoRefs := map[string]map[string]bool{}
-	type link struct{ repo, digest string }
-	var links []link
-	reposDir := filepath.Join(root, "repositories")
-	err = filepath.WalkDir(reposDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "link" {
-			return err
-		}
-		rel, _ := filepath.Rel(reposDir, p)
-		rel = filepath.ToSlash(rel)
-		if repo, rest, ok := strings.Cut(rel, "/_manifests/revisions/sha256/"); ok {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			dgst := strings.TrimSpace(string(b))
-			_ = rest
-			refs := map[string]bool{dgst: true}
-			if mb, err := os.ReadFile(filepath.Join(root, "blobs", "sha256", dgst[7:9], dgst[7:], "data")); err == nil {
-				var m struct {
-					Config    *descriptor  `json:"config"`
-					Layers    []descriptor `json:"layers"`
-					Manifests []descriptor `json:"manifests"`
-				}
-				if json.Unmarshal(mb, &m) == nil {
-					if m.Config != nil {
-						refs[m.Config.Digest] = true
-					}
-					for _, l := range append(m.Layers, m.Manifests...) {
-						refs[l.Digest] = true
-					}
-				}
-			}
-			if repoRefs[repo] == nil {
-				repoRefs[repo] = map[string]bool{}
-			}
-			for r := range refs {
-				referenced[r] = true
-				repoRefs[repo][r] = true
-			}
-		} else if repo, rest, ok := strings.Cut(rel, "/_layers/sha256/"); ok {
-			links = append(links, link{repo, "sha256:" + strings.TrimSuffix(rest, "/link")})
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading the store's repositories: %w", err)
+	refs, links, err := storedRepositories(store)
+	if err != nil {
+		return err
 	}
 	cutoff := gcStart.Add(-s.cfg.Grace)
+	referenced := map[string]bool{}
+	for _, digests := range refs {
+		for d := range digests {
+			referenced[d] = true
+		}
+	}
 	var leftovers []string
 	for d, b := range blobs {
 		s.res.Blobs++
-		s.res.StoreBytes += b.size
-		if !referenced[d] && b.mod.Before(cutoff) {
+		s.res.StoreBytes += b.Size()
+		if !referenced[d] && b.ModTime().Before(cutoff) {
 			s.res.Unreferenced++
-			s.res.UnreferencedBytes += b.size
+			s.res.UnreferencedBytes += b.Size()
 			leftovers = append(leftovers, d)
 		}
 	}
 	for _, l := range links {
-		if _, ok := blobs[l.digest]; !ok {
+		switch {
+		case blobs[l.digest] == nil:
 			s.res.DanglingLinks++
-		} else if !repoRefs[l.repo][l.digest] {
-			fi, err := os.Stat(filepath.Join(reposDir, l.repo, "_layers", "sha256", l.digest[7:], "link"))
-			if err == nil && fi.ModTime().Before(cutoff) {
-				s.res.StaleLinks++
-			}
+		case !refs[l.repo][l.digest] && l.mod.Before(cutoff):
+			s.res.StaleLinks++
 		}
 	}
 	sort.Strings(leftovers)
@@ -645,4 +593,93 @@ func (s *soak) checkStore(gcStart time.Time) error {
 		s.cfg.Logf("gcsoak: unreferenced blobs left: %v", leftovers[:min(5, len(leftovers))])
 	}
 	return nil
+}
+
+// storedBlobs lists the store's blobs by digest.
+func storedBlobs(store fs.FS) (map[string]fs.FileInfo, error) {
+	blobs := map[string]fs.FileInfo{}
+	err := fs.WalkDir(store, "blobs", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "data" {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		blobs["sha256:"+path.Base(path.Dir(p))] = fi
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the store's blobs: %w", err)
+	}
+	return blobs, nil
+}
+
+// storedLink is one repository's layer link.
+type storedLink struct {
+	repo, digest string
+	mod          time.Time
+}
+
+// storedRepositories reads, per repository, the digests its manifest revisions reference
+// (each manifest included), and every layer link.
+func storedRepositories(store fs.FS) (map[string]map[string]bool, []storedLink, error) {
+	refs := map[string]map[string]bool{}
+	var links []storedLink
+	err := fs.WalkDir(store, "repositories", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "link" {
+			return err
+		}
+		rel := strings.TrimPrefix(p, "repositories/")
+		if repo, _, ok := strings.Cut(rel, "/_manifests/revisions/sha256/"); ok {
+			b, err := fs.ReadFile(store, p)
+			if err != nil {
+				return err
+			}
+			if refs[repo] == nil {
+				refs[repo] = map[string]bool{}
+			}
+			for _, r := range manifestReferences(store, strings.TrimSpace(string(b))) {
+				refs[repo][r] = true
+			}
+		} else if repo, rest, ok := strings.Cut(rel, "/_layers/sha256/"); ok {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			links = append(links, storedLink{repo, "sha256:" + strings.TrimSuffix(rest, "/link"), fi.ModTime()})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("reading the store's repositories: %w", err)
+	}
+	return refs, links, nil
+}
+
+// manifestReferences are a manifest's digest and those of its config, layers and manifests.
+func manifestReferences(store fs.FS, dgst string) []string {
+	out := []string{dgst}
+	if len(dgst) < 9 {
+		return out
+	}
+	b, err := fs.ReadFile(store, path.Join("blobs", "sha256", dgst[7:9], dgst[7:], "data"))
+	if err != nil {
+		return out
+	}
+	var m struct {
+		Config    *descriptor  `json:"config"`
+		Layers    []descriptor `json:"layers"`
+		Manifests []descriptor `json:"manifests"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return out
+	}
+	if m.Config != nil {
+		out = append(out, m.Config.Digest)
+	}
+	for _, l := range append(m.Layers, m.Manifests...) {
+		out = append(out, l.Digest)
+	}
+	return out
 }
