@@ -355,10 +355,10 @@ func (c *Collector) journal(ctx context.Context) (map[string]time.Time, error) {
 			return nil
 		}
 		parts := strings.Split(strings.TrimPrefix(fi.Path(), writtenRoot+"/"), "/")
-		if len(parts) != 2 {
+		if len(parts) != 3 {
 			return nil
 		}
-		d := digest.NewDigestFromEncoded(digest.Algorithm(parts[0]), parts[1])
+		d := digest.NewDigestFromEncoded(digest.Algorithm(parts[0]), parts[2])
 		if d.Validate() == nil {
 			out[d.String()] = fi.ModTime()
 		}

@@ -366,3 +366,26 @@ func TestParseRepositoryPath(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectorReadsTheWriteLog(t *testing.T) {
+	const grace = 300 * time.Millisecond
+	s := newStore(t)
+	old := s.pushBlob("ns/a", content("old"))
+	age(grace)
+	// A writer journals the old blob (a manifest push referencing it is under way): the
+	// mark's read of the write log keeps it, before any sweep batch is needed.
+	if err := Record(s.ctx, s.driver, old.Digest); err != nil {
+		t.Fatal(err)
+	}
+	rep := s.collect(&Collector{Grace: grace})
+	if !s.has("ns/a", old.Digest) || rep.KeptRecent != 1 || rep.KeptJournaled != 0 {
+		t.Fatalf("a blob journaled before the mark: kept %v, kept recent %d, kept by the sweep's check %d", s.has("ns/a", old.Digest), rep.KeptRecent, rep.KeptJournaled)
+	}
+	age(grace)
+	if rep := s.collect(&Collector{Grace: grace}); rep.BlobsRemoved != 1 || s.stored(old.Digest) {
+		t.Fatalf("once its journal entry is past the grace period the blob goes (removed %d)", rep.BlobsRemoved)
+	}
+	if _, err := s.driver.Stat(s.ctx, writtenPath(old.Digest)); !IsPathNotFound(err) {
+		t.Errorf("the write-log entry of a removed blob is left: %v", err)
+	}
+}

@@ -35,8 +35,9 @@ import (
 // A link holds the canonical (sha256) digest; a sha512 alias's link holds the sha256 one.
 // Berth keeps its own files outside distribution's trees:
 //
-//	<root>/_berth/gc/written/<alg>/<hex>   the write log: one file per digest, rewritten by
-//	                                       every commit, mount and manifest push of it
+//	<root>/_berth/gc/written/<alg>/<hex[:2]>/<hex>   the write log: one file per digest,
+//	                                       rewritten by every commit, mount and manifest push
+//	                                       of it (sharded like the blobs)
 //	<root>/_berth/gc/sweeping              the digests of the batch being removed
 //	<root>/_berth/gc/run                   rewritten as a mark starts: its time is the
 //	                                       store's clock
@@ -60,7 +61,7 @@ func blobDataPath(d digest.Digest) string { return blobDir(d) + "/data" }
 
 // writtenPath is a digest's write-log entry.
 func writtenPath(d digest.Digest) string {
-	return path.Join(writtenRoot, d.Algorithm().String(), d.Encoded())
+	return path.Join(writtenRoot, d.Algorithm().String(), d.Encoded()[:2], d.Encoded())
 }
 
 // linkKind says what a path under reposRoot is.
