@@ -141,7 +141,7 @@ func TestR7OnlineGC(t *testing.T) {
 	pass := len(problems) == 0 && !t.Failed()
 	report.Print(nil, report.Line{
 		ID: "R7", Value: float64(res.Verified), Unit: "images", Budget: "0-lost,0-unreferenced", Pass: pass,
-		Detail: fmt.Sprintf("%s of 10 pushers, collection every %s, grace %s, pauses up to %s, in %s: %s; collector: %.0f runs (%.0f successful), %.0f blobs and %.0f layer links removed, %.0f MiB freed, p50 run %s",
+		Detail: fmt.Sprintf("%s of 10 pushers, collection every %s, grace %s, pauses up to %s, in %s: %s; collector: %.0f runs (%.0f successful), %.0f blobs and %.0f layer links removed, %.0f MiB freed, mean run %s",
 			d, interval, grace, maxPause, time.Since(start).Round(time.Second), res, m["berth_registry_gc_runs_total"], m[`berth_registry_gc_runs_total{result="success"}`],
 			m["berth_registry_gc_blobs_removed_total"], m["berth_registry_gc_layer_links_removed_total"], m["berth_registry_gc_freed_bytes_total"]/(1<<20),
 			(time.Duration(m["berth_registry_gc_duration_seconds_sum"] / max(1, m["berth_registry_gc_duration_seconds_count"]) * float64(time.Second))).Round(time.Millisecond)),

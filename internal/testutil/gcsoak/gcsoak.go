@@ -109,15 +109,15 @@ func (r Result) Problems() []string {
 	if r.DanglingLinks > 0 || r.StaleLinks > 0 {
 		p = append(p, fmt.Sprintf("%d layer links to removed blobs and %d links of layers no manifest of their repository references are left", r.DanglingLinks, r.StaleLinks))
 	}
-	if r.Pushes == 0 || r.Verified == 0 {
-		p = append(p, "nothing was pushed and verified")
+	if r.Pushes == 0 || r.Verified != r.Pushes-r.Failed {
+		p = append(p, fmt.Sprintf("%d of the %d pushes that succeeded were pulled back and compared", r.Verified, r.Pushes-r.Failed))
 	}
 	return p
 }
 
 // String is the soak's summary line.
 func (r Result) String() string {
-	return fmt.Sprintf("%d pushes (%d failed), %d layers mounted across repositories (%d fell back to uploads), %d paused pushes, %d images expired, %d repositories deleted; %d images verified byte for byte; store: %d blobs, %d bytes, %d unreferenced, %d dangling and %d stale links",
+	return fmt.Sprintf("%d pushes (%d failed), %d layers mounted across repositories (%d fell back to uploads), %d paused pushes, %d images expired, %d repositories deleted; %d images pulled back byte for byte (before their expiry or deletion, or at the end); store: %d blobs, %d bytes, %d unreferenced, %d dangling and %d stale links",
 		r.Pushes, r.Failed, r.Mounted, r.MountsFellBack, r.Paused, r.Expired, r.RepositoriesDeleted, r.Verified, r.Blobs, r.StoreBytes, r.Unreferenced, r.DanglingLinks, r.StaleLinks)
 }
 
@@ -468,6 +468,7 @@ func (s *soak) expirer(ctx context.Context, deadline time.Time) {
 		}
 		s.mu.Unlock()
 		for _, img := range expire {
+			s.check(ctx, img)
 			if err := s.deleteManifest(ctx, img); err != nil {
 				s.cfg.Logf("gcsoak: expiring: %v", err)
 				continue
@@ -502,6 +503,7 @@ func (s *soak) repositoryDeleter(ctx context.Context, deadline time.Time) {
 		delete(s.recent, repo)
 		s.mu.Unlock()
 		for _, img := range pushed {
+			s.check(ctx, img)
 			if err := s.deleteManifest(ctx, img); err != nil {
 				s.cfg.Logf("gcsoak: deleting %s: %v", repo, err)
 			}
@@ -515,18 +517,26 @@ func (s *soak) repositoryDeleter(ctx context.Context, deadline time.Time) {
 }
 
 // verify pulls every image that is neither expired nor deleted, manifest and blobs, and
-// compares them with what was pushed.
+// compares them with what was pushed; expired and deleted ones were checked so just before
+// their deletion, so every push that succeeded is pulled back once, after collections ran.
 func (s *soak) verify(ctx context.Context) {
 	for _, img := range s.images {
-		if img.expired {
-			continue
+		if !img.expired {
+			s.check(ctx, img)
 		}
-		if err := s.pull(ctx, img); err != nil {
-			s.res.Corrupt = append(s.res.Corrupt, fmt.Sprintf("%s:%s: %v", img.repo, img.tag, err))
-			continue
-		}
-		s.res.Verified++
 	}
+}
+
+// check pulls img and compares it with what was pushed.
+func (s *soak) check(ctx context.Context, img *image) {
+	err := s.pull(ctx, img)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.res.Corrupt = append(s.res.Corrupt, fmt.Sprintf("%s:%s: %v", img.repo, img.tag, err))
+		return
+	}
+	s.res.Verified++
 }
 
 func (s *soak) pull(ctx context.Context, img *image) error {
