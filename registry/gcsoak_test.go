@@ -123,7 +123,7 @@ func TestGCSoak(t *testing.T) {
 	s := needSuite(t)
 	const grace = 4 * time.Second
 	srv, addr, dir := startGCServer(t, s, "gc-soak", time.Second, grace, 500*time.Millisecond)
-	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak", 20*time.Second, 1500*time.Millisecond, grace)
+	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak", 15*time.Second, 1500*time.Millisecond, grace)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestGCSoak(t *testing.T) {
 func TestGCSoakFailsWithoutGracePeriod(t *testing.T) {
 	s := needSuite(t)
 	srv, addr, dir := startGCServer(t, s, "gc-soak-no-grace", 500*time.Millisecond, 0, 500*time.Millisecond)
-	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak-no-grace", 10*time.Second, 1500*time.Millisecond, 0)
+	cfg := soakConfig(t, s, srv, addr, dir, "gc-soak-no-grace", 8*time.Second, 1500*time.Millisecond, 0)
 	res, err := gcsoak.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ const r7Duration = 5 * time.Minute
 // filled, emptied and deleted. At the end (after the grace period and one more collection)
 // every push must have succeeded and pull back byte for byte, and the store, read on disk,
 // must hold no blob no manifest references and no layer link of a removed image. The
-// registry's own tests run the same soak for 20 s (registry/gcsoak_test.go), and once with a
+// registry's own tests run the same soak for 15 s (registry/gcsoak_test.go), and once with a
 // zero grace period, which fails.
 func TestR7OnlineGC(t *testing.T) {
 	s := needSuite(t)

@@ -338,6 +338,13 @@ func TestWriterWaitsForASweepBatchNamingItsDigest(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Record after the batch: %v", err)
 	}
+	// A record being written (empty so far on the filesystem driver) is a batch starting.
+	if err := s.driver.PutContent(s.ctx, sweepPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	if busy, err := sweeping(s.ctx, s.driver, []digest.Digest{other}); err != nil || !busy {
+		t.Fatalf("an empty sweep record: busy %v, %v; want busy", busy, err)
+	}
 	// A record left by a collector that died long ago is ignored.
 	if err := s.driver.PutContent(s.ctx, sweepPath, sweepRecord(time.Now().Add(-time.Hour), []string{d.String()})); err != nil {
 		t.Fatal(err)

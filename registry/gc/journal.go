@@ -106,7 +106,20 @@ func sweeping(ctx context.Context, driver storagedriver.StorageDriver, ds []dige
 		return false, fmt.Errorf("reading the garbage collection's sweep record: %w", err)
 	}
 	at, names := parseSweepRecord(b)
-	if at.IsZero() || time.Since(at) > sweepStaleAfter {
+	if at.IsZero() {
+		// Empty or cut short: on the filesystem driver a record is read while it is being
+		// written. A batch is starting: busy, unless the file is old (a collector that died
+		// while writing it).
+		fi, err := driver.Stat(ctx, sweepPath)
+		switch {
+		case IsPathNotFound(err):
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("reading the garbage collection's sweep record: %w", err)
+		}
+		return time.Since(fi.ModTime()) <= sweepStaleAfter, nil
+	}
+	if time.Since(at) > sweepStaleAfter {
 		return false, nil
 	}
 	for _, d := range ds {
