@@ -37,6 +37,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/scheme"
 	"github.com/berth-dev/berth/registry/auth"
+	"github.com/berth-dev/berth/registry/gc"
 	"github.com/berth-dev/berth/registry/handlers"
 	"github.com/berth-dev/berth/registry/imageapi"
 	"github.com/berth-dev/berth/registry/metrics"
@@ -62,6 +63,10 @@ type Server struct {
 	started    atomic.Bool
 	// leases lock protected tags across replicas; nil without a lease namespace.
 	leases *middleware.TagLeases
+	// kube is the API client (events).
+	kube kubernetes.Interface
+	// gc runs online garbage collection; nil when it is disabled.
+	gc *gc.Scheduler
 	// tokens is the authorization token API; nil when it is off.
 	tokens *tokenAPI
 	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write
@@ -103,7 +108,7 @@ func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	authn.Observe = m.TokenReview
 	authz := auth.NewAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
 	authz.Observe = m.AccessReview
-	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m}
+	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m, kube: kube}
 	if opts.Auth.Tokens.APIAddr != "" {
 		dyn, err := dynamic.NewForConfig(cfg)
 		if err != nil {
@@ -114,6 +119,14 @@ func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	}
 	if opts.LeaseNamespace != "" {
 		srv.leases = middleware.NewTagLeases(kube.CoordinationV1().Leases(opts.LeaseNamespace), opts.ID())
+	}
+	if !opts.GC.Disabled {
+		collector := &gc.Collector{Grace: opts.GC.GracePeriod.Duration, DryRun: opts.GC.DryRun}
+		if opts.LeaseNamespace != "" {
+			collector.Lease = gc.NewLease(kube.CoordinationV1().Leases(opts.LeaseNamespace), opts.ID())
+		}
+		srv.gc = &gc.Scheduler{Collector: collector, Interval: opts.GC.Interval.Duration, TriggerDelay: opts.GC.TriggerDelay.Duration,
+			OnReport: srv.garbageCollected}
 	}
 	return srv, nil
 }
@@ -173,6 +186,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		_ = ln.Close()
 		return err
+	}
+	if s.gc != nil {
+		stopGC, err := s.startGC(ctx, log)
+		if err != nil {
+			_ = ln.Close()
+			return errors.Join(err, s.shutdown(log, nil, app))
+		}
+		defer stopGC()
 	}
 	srv := &http.Server{
 		Handler: mux,
@@ -235,12 +256,22 @@ func (s *Server) handler(ctx context.Context, log logr.Logger) (*http.ServeMux, 
 		return nil, nil, err
 	}
 	deps := &middleware.Deps{Store: s.store, Authz: s.authz, Leases: s.leases, AfterTagCheck: s.afterTagCheck}
+	if s.gc != nil {
+		deps.ManifestDeleted = s.gc.Trigger
+	}
 	withMiddlewareDeps(cfg, deps)
 	// distribution reads the instance ID for notifications from this plain string key.
 	appCtx := context.WithValue(context.WithoutCancel(ctx), "instance.id", s.opts.ID()) //nolint:staticcheck // distribution's own key
 	app, err := newApp(appCtx, cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.gc != nil {
+		st := deps.Storage()
+		if st == nil {
+			return nil, nil, errors.New("distribution built no storage for the garbage collector")
+		}
+		s.gc.Collector.Driver = st.Driver
 	}
 	checks := health.NewRegistry() // not distribution's global one
 	app.RegisterHealthChecks(checks)

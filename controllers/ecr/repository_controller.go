@@ -57,8 +57,9 @@ const eventQueueSize = 1024
 // RegistryAPI is what the Repository reconciler needs from the bundled registry
 // (registry/client.Client); tests may substitute it.
 type RegistryAPI interface {
-	// Images lists every manifest of repository namespace/name.
-	Images(ctx context.Context, namespace, name string) ([]imageapi.Image, error)
+	// ImageList lists every manifest of repository namespace/name, with what they occupy in
+	// the store.
+	ImageList(ctx context.Context, namespace, name string) (imageapi.ImageList, error)
 	// DeleteManifest deletes manifest digest (and so its tags); a manifest already gone is no
 	// error.
 	DeleteManifest(ctx context.Context, namespace, name, digest string) error
@@ -106,6 +107,8 @@ type repositoryScope struct {
 	// images are the repository's manifests, once read (after any expiry).
 	images []imageapi.Image
 	listed bool
+	// storageBytes is what the images occupy in the store (each blob once), as listed.
+	storageBytes int64
 	// expired counts the manifests this pass expired.
 	expired int
 	// registryErr is why the registry could not be used, when it could not.
@@ -176,14 +179,14 @@ func (r *RepositoryReconciler) reconcileNormal(ctx context.Context, s *repositor
 
 // reconcileImages reads the image list from the registry.
 func (r *RepositoryReconciler) reconcileImages(ctx context.Context, s *repositoryScope) error {
-	images, err := r.Registry.Images(ctx, s.repo.Namespace, s.repo.Name)
+	l, err := r.Registry.ImageList(ctx, s.repo.Namespace, s.repo.Name)
 	if err != nil {
 		if errors.Is(err, regclient.ErrUnavailable) {
 			s.registryErr = err
 		}
 		return err
 	}
-	s.images, s.listed = images, true
+	s.images, s.storageBytes, s.listed = l.Images, l.StorageBytes, true
 	return nil
 }
 
@@ -218,6 +221,7 @@ func (r *RepositoryReconciler) reconcileLifecycle(ctx context.Context, s *reposi
 			}
 		}
 		s.images = kept
+		s.storageBytes = -1 // unknown until the next listing
 		r.Recorder.Eventf(s.repo, nil, corev1.EventTypeNormal, "ImagesExpired", "Expire",
 			"lifecycle policy expired %d images: %s", len(gone), conditions.Truncate(strings.Join(expiredDigests(expiries, gone), ", "), 512))
 	}

@@ -32,6 +32,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -147,14 +149,16 @@ func testRepositoryPushStatus(t *testing.T, e *registrytest.Env) {
 	for _, l := range m.Layers {
 		size += l.Size
 	}
+	raw, _ := img.RawManifest()
+	stored := size + int64(len(raw)) // the config, the layers and the manifest, once each
 	waitStatus(t, e, "app", func(st ecrv1alpha1.RepositoryStatus) error {
 		if err := wantCount(st, 1); err != nil {
 			return err
 		}
 		got := st.Images[0]
 		if got.Digest != d.String() || !slices.Equal(got.Tags, []string{"v1"}) || got.SizeBytes != size || st.SizeBytes != size ||
-			got.PushedAt == nil || got.PushedAt.Time.Before(before.Truncate(time.Second)) || st.LastPushedAt == nil {
-			return fmt.Errorf("status %+v, want digest %s, tag v1, size %d", st, d, size)
+			got.PushedAt == nil || got.PushedAt.Time.Before(before.Truncate(time.Second)) || st.LastPushedAt == nil || st.StorageBytes != stored {
+			return fmt.Errorf("status %+v, want digest %s, tag v1, size %d, storage %d", st, d, size, stored)
 		}
 		return nil
 	})
@@ -178,6 +182,28 @@ func testRepositoryPushStatus(t *testing.T, e *registrytest.Env) {
 		imgs := e.Images(t, "app")
 		if len(imgs) != 1 || imgs[0].LastPulledAt.Before(pulledAfter) {
 			return fmt.Errorf("images after a pull: %+v", imgs)
+		}
+		return nil
+	})
+
+	// Two images sharing both layers, in a repository of their own: sizeBytes counts the
+	// layers per image, storageBytes once.
+	e.Repository(t, "shared", nil)
+	second, err := mutate.Config(img, v1.Config{Labels: map[string]string{"second": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.PushImage(t, "shared", "a", img)
+	e.PushImage(t, "shared", "b", second)
+	sm, _ := second.Manifest()
+	sraw, _ := second.RawManifest()
+	waitStatus(t, e, "shared", func(st ecrv1alpha1.RepositoryStatus) error {
+		if err := wantCount(st, 2); err != nil {
+			return err
+		}
+		wantStorage, wantSize := stored+sm.Config.Size+int64(len(sraw)), 2*size-m.Config.Size+sm.Config.Size
+		if st.StorageBytes != wantStorage || st.SizeBytes != wantSize {
+			return fmt.Errorf("storageBytes %d, sizeBytes %d; want %d and %d", st.StorageBytes, st.SizeBytes, wantStorage, wantSize)
 		}
 		return nil
 	})

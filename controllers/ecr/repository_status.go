@@ -50,6 +50,9 @@ func computeRepositoryStatus(s *repositoryScope, host string) {
 	st.RepositoryURI = host + "/" + s.repo.Namespace + "/" + s.repo.Name
 	if s.listed {
 		summarizeImages(st, s.images)
+		if s.storageBytes >= 0 {
+			st.StorageBytes = s.storageBytes
+		}
 		computeLifecycleStatus(s)
 	}
 	gen := s.repo.Generation

@@ -78,22 +78,29 @@ func New(rawURL string, httpClient *http.Client, tokens TokenSource) (*Client, e
 
 // Images lists every manifest of repository namespace/name.
 func (c *Client) Images(ctx context.Context, namespace, name string) ([]imageapi.Image, error) {
+	l, err := c.ImageList(ctx, namespace, name)
+	return l.Images, err
+}
+
+// ImageList lists every manifest of repository namespace/name with what they occupy in the
+// store.
+func (c *Client) ImageList(ctx context.Context, namespace, name string) (imageapi.ImageList, error) {
+	var l imageapi.ImageList
 	resp, err := c.do(ctx, http.MethodGet, imageapi.ImagesPath(namespace, name))
 	if err != nil {
-		return nil, err
+		return l, err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, fmt.Errorf("%w %s/%s: %s", ErrRepositoryUnknown, namespace, name, readBody(resp))
+		return l, fmt.Errorf("%w %s/%s: %s", ErrRepositoryUnknown, namespace, name, readBody(resp))
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%w: listing the images of %s/%s: %s %s", ErrUnavailable, namespace, name, resp.Status, readBody(resp))
+		return l, fmt.Errorf("%w: listing the images of %s/%s: %s %s", ErrUnavailable, namespace, name, resp.Status, readBody(resp))
 	}
-	var l imageapi.ImageList
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&l); err != nil {
-		return nil, fmt.Errorf("%w: decoding the images of %s/%s: %w", ErrUnavailable, namespace, name, err)
+		return imageapi.ImageList{}, fmt.Errorf("%w: decoding the images of %s/%s: %w", ErrUnavailable, namespace, name, err)
 	}
-	return l.Images, nil
+	return l, nil
 }
 
 // DeleteManifest deletes manifest digest (and so its tags); a manifest already gone is no

@@ -101,14 +101,14 @@ func (h *Images) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		unavailable(w, "the registry's storage is not ready")
 		return
 	}
-	images, err := listImages(ctx, sa, repo)
+	images, storage, err := listImages(ctx, sa, repo)
 	if err != nil {
 		g.Log.Error(err, "listing images", "repository", repo)
 		unavailable(w, "cannot list the images: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(imageapi.ImageList{Repository: repo, Images: images})
+	_ = json.NewEncoder(w).Encode(imageapi.ImageList{Repository: repo, Images: images, StorageBytes: storage})
 }
 
 // parseImagesPath splits /berth/v1/repositories/<namespace>/<name>/images.
@@ -126,43 +126,44 @@ func parseImagesPath(path string) (namespace, name string, ok bool) {
 
 // listImages reads every manifest of repo with its tags, size and push time. A repository
 // nothing was pushed to has no images.
-func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]imageapi.Image, error) {
+func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]imageapi.Image, int64, error) {
 	named, err := reference.WithName(repo)
 	if err != nil {
-		return nil, fmt.Errorf("repository name %q: %w", repo, err)
+		return nil, 0, fmt.Errorf("repository name %q: %w", repo, err)
 	}
 	r, err := sa.Namespace.Repository(ctx, named)
 	if err != nil {
-		return nil, fmt.Errorf("opening repository %s: %w", repo, err)
+		return nil, 0, fmt.Errorf("opening repository %s: %w", repo, err)
 	}
 	ms, err := r.Manifests(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("opening the manifests of %s: %w", repo, err)
+		return nil, 0, fmt.Errorf("opening the manifests of %s: %w", repo, err)
 	}
 	enum, ok := ms.(distribution.ManifestEnumerator)
 	if !ok {
-		return nil, errors.New("the storage cannot enumerate manifests")
+		return nil, 0, errors.New("the storage cannot enumerate manifests")
 	}
 	var digests []digest.Digest
 	if err := enum.Enumerate(ctx, func(d digest.Digest) error {
 		digests = append(digests, d)
 		return nil
 	}); err != nil && !middleware.IsPathNotFound(err) {
-		return nil, fmt.Errorf("enumerating the manifests of %s: %w", repo, err)
+		return nil, 0, fmt.Errorf("enumerating the manifests of %s: %w", repo, err)
 	}
 	tags, err := tagsByDigest(ctx, r.Tags(ctx))
 	if err != nil {
-		return nil, fmt.Errorf("reading the tags of %s: %w", repo, err)
+		return nil, 0, fmt.Errorf("reading the tags of %s: %w", repo, err)
 	}
 	byDigest := make(map[string]*imageapi.Image, len(digests))
 	images := make([]imageapi.Image, 0, len(digests))
+	blobs := make(map[digest.Digest]int64)
 	for _, d := range digests {
-		img, err := describe(ctx, sa.Driver, ms, repo, d)
+		img, err := describe(ctx, sa.Driver, ms, repo, d, blobs)
 		if errors.As(err, new(distribution.ErrManifestUnknownRevision)) || middleware.IsPathNotFound(err) {
 			continue // deleted while listing
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		img.Tags = tags[d.String()]
 		images = append(images, img)
@@ -184,11 +185,16 @@ func listImages(ctx context.Context, sa *middleware.Storage, repo string) ([]ima
 	for i := range images {
 		slices.Sort(images[i].ReferencedBy)
 	}
-	return images, nil
+	var storage int64
+	for _, n := range blobs {
+		storage += n
+	}
+	return images, storage, nil
 }
 
-// describe reads one manifest.
-func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distribution.ManifestService, repo string, d digest.Digest) (imageapi.Image, error) {
+// describe reads one manifest, and adds the sizes of the blobs it and its references occupy
+// to blobs.
+func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distribution.ManifestService, repo string, d digest.Digest, blobs map[digest.Digest]int64) (imageapi.Image, error) {
 	m, err := ms.Get(ctx, d)
 	if err != nil {
 		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
@@ -198,6 +204,12 @@ func describe(ctx context.Context, driver storagedriver.StorageDriver, ms distri
 		return imageapi.Image{}, fmt.Errorf("reading manifest %s of %s: %w", d, repo, err)
 	}
 	img := imageapi.Image{Digest: d.String(), MediaType: mediaType}
+	blobs[d] = int64(len(payload))
+	for _, ref := range m.References() {
+		if !isIndex(mediaType) && ref.Size > 0 {
+			blobs[ref.Digest] = ref.Size
+		}
+	}
 	if subject, desc, err := middleware.ReferrerOf(mediaType, payload, d); err == nil && subject != nil {
 		img.Subject, img.ArtifactType = subject.Digest.String(), desc.ArtifactType
 	}

@@ -42,6 +42,9 @@ type ImageList struct {
 	Repository string `json:"repository"`
 	// Images are the repository's manifests.
 	Images []Image `json:"images"`
+	// StorageBytes is the size of the distinct blobs the images reference (manifests,
+	// configs, layers), each counted once: what the repository holds in the store.
+	StorageBytes int64 `json:"storageBytes"`
 }
 
 // Image is one manifest as the registry's storage knows it.

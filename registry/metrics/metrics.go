@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package metrics holds berth-registry's own Prometheus metrics: authorization decisions and
-// their latency, and the reviews sent to the API server.
+// their latency, the reviews sent to the API server, garbage collection and storage.
 package metrics
 
 import (
@@ -49,7 +49,26 @@ type Metrics struct {
 	// reviews counts TokenReviews and SubjectAccessReviews sent to the API server by result
 	// (cache misses only).
 	reviews *prometheus.CounterVec
+
+	// Garbage collection (registry/gc).
+	gcRuns        *prometheus.CounterVec
+	gcDuration    prometheus.Histogram
+	gcFreed       prometheus.Counter
+	gcBlobs       prometheus.Counter
+	gcLinks       prometheus.Counter
+	gcCollectable *prometheus.GaugeVec
+	gcLastSuccess prometheus.Gauge
+	storeBytes    prometheus.Gauge
+	repoBytes     *prometheus.GaugeVec
 }
+
+// GC run results (berth_registry_gc_runs_total).
+const (
+	GCSuccess = "success"
+	GCError   = "error"
+	// GCSkipped: another replica held the collector's Lease.
+	GCSkipped = "skipped"
+)
 
 // New creates the metrics on a Prometheus registry of their own.
 func New() *Metrics {
@@ -70,7 +89,45 @@ func New() *Metrics {
 			Help: "TokenReviews and SubjectAccessReviews the registry sent to the API server, by kind and result.",
 		}, []string{"kind", "result"}),
 	}
+	m.gcRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "berth_registry_gc_runs_total",
+		Help: "Garbage collection runs by result: success, error, skipped (another replica held the Lease).",
+	}, []string{"result"})
+	m.gcDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "berth_registry_gc_duration_seconds",
+		Help:    "Duration of garbage collection runs (mark and sweep) that held the Lease.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
+	})
+	m.gcFreed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "berth_registry_gc_freed_bytes_total",
+		Help: "Bytes of blobs removed by garbage collection.",
+	})
+	m.gcBlobs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "berth_registry_gc_blobs_removed_total",
+		Help: "Blobs removed by garbage collection.",
+	})
+	m.gcLinks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "berth_registry_gc_layer_links_removed_total",
+		Help: "Repositories' layer links removed by garbage collection (layers of deleted images).",
+	})
+	m.gcCollectable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "berth_registry_gc_last_run",
+		Help: "What the last garbage collection run found (dry_run=\"true\": what it would remove): blobs and bytes removed, blobs kept only by the grace period.",
+	}, []string{"dry_run", "what"})
+	m.gcLastSuccess = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "berth_registry_gc_last_success_timestamp_seconds",
+		Help: "When the last successful garbage collection run of this replica ended (Unix time).",
+	})
+	m.storeBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "berth_registry_storage_bytes",
+		Help: "Bytes of all blobs in the store, after the last garbage collection run.",
+	})
+	m.repoBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "berth_registry_repository_storage_bytes",
+		Help: "Bytes of the distinct blobs each repository's manifests reference (shared blobs count in each), after the last garbage collection run.",
+	}, []string{"repository"})
 	m.registry.MustRegister(
+		m.gcRuns, m.gcDuration, m.gcFreed, m.gcBlobs, m.gcLinks, m.gcCollectable, m.gcLastSuccess, m.storeBytes, m.repoBytes,
 		m.requests, m.authorization, m.reviews,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -102,5 +159,49 @@ func (m *Metrics) Decided(action, decision string, took time.Duration) {
 	m.authorization.Observe(took.Seconds())
 	if action != "" {
 		m.requests.WithLabelValues(action, decision).Inc()
+	}
+}
+
+// GCRun is one garbage collection run's outcome, as registry/gc reports it.
+type GCRun struct {
+	Result                 string
+	DryRun                 bool
+	Duration               time.Duration
+	BlobsRemoved           int
+	BytesFreed             int64
+	LinksRemoved           int
+	KeptRecent             int
+	StoreBytes             int64
+	RepositoryStorageBytes map[string]int64
+}
+
+// GarbageCollected records one run: counters only for what was really removed; the gauges of
+// the last run for dry runs too; storage bytes after a complete run.
+func (m *Metrics) GarbageCollected(r GCRun) {
+	m.gcRuns.WithLabelValues(r.Result).Inc()
+	if r.Result == GCSkipped {
+		return
+	}
+	m.gcDuration.Observe(r.Duration.Seconds())
+	dry := "false"
+	if r.DryRun {
+		dry = "true"
+	} else {
+		m.gcFreed.Add(float64(r.BytesFreed))
+		m.gcBlobs.Add(float64(r.BlobsRemoved))
+		m.gcLinks.Add(float64(r.LinksRemoved))
+	}
+	m.gcCollectable.WithLabelValues(dry, "blobs_removed").Set(float64(r.BlobsRemoved))
+	m.gcCollectable.WithLabelValues(dry, "bytes_freed").Set(float64(r.BytesFreed))
+	m.gcCollectable.WithLabelValues(dry, "layer_links_removed").Set(float64(r.LinksRemoved))
+	m.gcCollectable.WithLabelValues(dry, "blobs_kept_recent").Set(float64(r.KeptRecent))
+	if r.Result != GCSuccess {
+		return
+	}
+	m.gcLastSuccess.SetToCurrentTime()
+	m.storeBytes.Set(float64(r.StoreBytes))
+	m.repoBytes.Reset()
+	for repo, n := range r.RepositoryStorageBytes {
+		m.repoBytes.WithLabelValues(repo).Set(float64(n))
 	}
 }

@@ -58,6 +58,9 @@ type Deps struct {
 	// AfterTagCheck, when set, runs between a tag's check and its write: a seam for the
 	// tests that race two replicas on one tag. Production leaves it nil.
 	AfterTagCheck func()
+	// ManifestDeleted, when set, is called after a manifest was deleted (lifecycle expiry,
+	// forceDelete, BatchDeleteImage): garbage collection runs soon after.
+	ManifestDeleted func()
 
 	locks tagLocks
 	// storage is the App's own storage, captured when the App builds its registry middleware.
@@ -322,6 +325,9 @@ func (m *immutableManifests) Put(ctx context.Context, manifest distribution.Mani
 	if err := m.checkSizes(ctx, payload); err != nil {
 		return "", err
 	}
+	if err := m.repo.journal(ctx, manifestDigests(dgst, payload)...); err != nil {
+		return "", err
+	}
 	if tag == "" {
 		stored, err := m.ManifestService.Put(ctx, manifest, options...)
 		if err != nil {
@@ -383,7 +389,11 @@ const maxReferrerDepth = 8
 // an image with it), and drops it from the referrers of its own subject. Errors of the
 // manifest's own delete are returned as distribution returned them: its handler compares them.
 func (m *immutableManifests) Delete(ctx context.Context, dgst digest.Digest) error {
-	return m.deleteWithReferrers(ctx, dgst, 0)
+	err := m.deleteWithReferrers(ctx, dgst, 0)
+	if err == nil && m.repo.deps.ManifestDeleted != nil {
+		m.repo.deps.ManifestDeleted()
+	}
+	return err
 }
 
 func (m *immutableManifests) deleteWithReferrers(ctx context.Context, dgst digest.Digest, depth int) error {

@@ -103,9 +103,32 @@ type Options struct {
 	// InstanceID names this replica in notifications and tag leases (default: the host name).
 	InstanceID string `json:"instanceID,omitempty"`
 	// LeaseNamespace holds the Leases that make writes of IMMUTABLE tags atomic across
-	// replicas; the registry needs get, create and delete on leases there. Default
-	// $POD_NAMESPACE; empty: a lock in this process only, enough for one replica.
+	// replicas, and the one that keeps a single garbage collector running; the registry needs
+	// get, create, update and delete on leases there. Default $POD_NAMESPACE; empty: a lock
+	// in this process only, enough for one replica.
 	LeaseNamespace string `json:"leaseNamespace,omitempty"`
+
+	// GC configures online garbage collection of unreferenced blobs.
+	GC GCOptions `json:"gc,omitzero"`
+}
+
+// GCOptions configure online garbage collection (registry/gc): blobs no manifest references
+// are removed while the registry serves, on a schedule and soon after manifests are deleted.
+type GCOptions struct {
+	// Disabled turns garbage collection off (writes are still journaled, so another replica
+	// may collect).
+	Disabled bool `json:"disabled,omitempty"`
+	// Interval is the time between scheduled runs; 0 runs only after deletions.
+	Interval metav1.Duration `json:"interval,omitzero"`
+	// GracePeriod keeps every blob and layer link written this recently, referenced or not:
+	// it must exceed the longest pause of a client between pushing a layer and pushing the
+	// manifest that references it.
+	GracePeriod metav1.Duration `json:"gracePeriod,omitzero"`
+	// TriggerDelay is how long a run waits after a manifest deletion or a Repository's
+	// removal, gathering further deletions (a lifecycle expiry deletes many at once).
+	TriggerDelay metav1.Duration `json:"triggerDelay,omitzero"`
+	// DryRun reports what would be removed (metrics, log, events) and removes nothing.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // TLSOptions name the serving certificate.
@@ -270,6 +293,11 @@ func DefaultOptions() Options {
 		},
 		Kube:         KubeOptions{QPS: 50, Burst: 100},
 		DrainTimeout: metav1.Duration{Duration: 25 * time.Second},
+		GC: GCOptions{
+			Interval:     metav1.Duration{Duration: time.Hour},
+			GracePeriod:  metav1.Duration{Duration: time.Hour},
+			TriggerDelay: metav1.Duration{Duration: time.Minute},
+		},
 	}
 }
 
@@ -310,7 +338,12 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Kube.Burst, "kube-api-burst", o.Kube.Burst, "Burst of queries the registry may send to the API server.")
 	fs.DurationVar(&o.DrainTimeout.Duration, "drain-timeout", o.DrainTimeout.Duration, "How long shutdown waits for requests in flight.")
 	fs.StringVar(&o.InstanceID, "instance-id", o.InstanceID, "Name of this replica in notifications and tag leases (default: the host name).")
-	fs.StringVar(&o.LeaseNamespace, "lease-namespace", o.LeaseNamespace, "Namespace of the Leases that make IMMUTABLE tag writes atomic across replicas (default $POD_NAMESPACE; empty: a lock in this process only).")
+	fs.StringVar(&o.LeaseNamespace, "lease-namespace", o.LeaseNamespace, "Namespace of the Leases that make IMMUTABLE tag writes atomic and keep one garbage collector running across replicas (default $POD_NAMESPACE; empty: a lock in this process only).")
+	fs.BoolVar(&o.GC.Disabled, "gc-disabled", o.GC.Disabled, "Turn online garbage collection of unreferenced blobs off.")
+	fs.DurationVar(&o.GC.Interval.Duration, "gc-interval", o.GC.Interval.Duration, "Time between scheduled garbage collections; 0 collects only after deletions.")
+	fs.DurationVar(&o.GC.GracePeriod.Duration, "gc-grace-period", o.GC.GracePeriod.Duration, "Blobs and layer links written this recently are never collected: longer than any pause between pushing layers and their manifest.")
+	fs.DurationVar(&o.GC.TriggerDelay.Duration, "gc-trigger-delay", o.GC.TriggerDelay.Duration, "Wait after a manifest deletion or a Repository's removal before collecting, gathering further deletions.")
+	fs.BoolVar(&o.GC.DryRun, "gc-dry-run", o.GC.DryRun, "Report what garbage collection would remove (metrics, log, events) without removing anything.")
 }
 
 // LoadConfigFile reads o.ConfigFile, when set, over DefaultOptions, then re-applies the
@@ -371,6 +404,9 @@ func (o *Options) validateServing() []error {
 	}
 	if o.DrainTimeout.Duration < 0 {
 		errs = append(errs, errors.New("the drain timeout is negative"))
+	}
+	if o.GC.Interval.Duration < 0 || o.GC.GracePeriod.Duration < 0 || o.GC.TriggerDelay.Duration < 0 {
+		errs = append(errs, errors.New("the garbage collection interval, grace period and trigger delay must not be negative"))
 	}
 	return errs
 }

@@ -44,6 +44,9 @@ func TestValidate(t *testing.T) {
 		{"token TTL above a minute", func(o *Options) { o.Auth.TokenCacheTTL.Duration = 2 * time.Minute }, "at most 1m0s"},
 		{"notification URL", func(o *Options) { o.Notifications.URL = "ftp://x" }, "http or https"},
 		{"secret twice", func(o *Options) { o.HTTPSecret = "a"; o.HTTPSecretFile = "/f" }, "not both"},
+		{"gc only after deletions, no grace", func(o *Options) { o.GC.Interval.Duration = 0; o.GC.GracePeriod.Duration = 0 }, ""},
+		{"negative gc grace period", func(o *Options) { o.GC.GracePeriod.Duration = -time.Second }, "garbage collection"},
+		{"negative gc interval", func(o *Options) { o.GC.Interval.Duration = -time.Second }, "garbage collection"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +74,9 @@ auth:
   accessCacheTTL: 3s
 notifications:
   url: http://controller:9443/events
+gc:
+  gracePeriod: 30m
+  dryRun: true
 `
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -78,7 +84,7 @@ notifications:
 	o := DefaultOptions()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	BindFlags(fs, &o)
-	if err := fs.Parse([]string{"--config", file, "--listen-address", ":7000", "--audiences", "only-this"}); err != nil {
+	if err := fs.Parse([]string{"--config", file, "--listen-address", ":7000", "--audiences", "only-this", "--gc-interval", "5m"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := LoadConfigFile(fs, &o); err != nil {
@@ -91,6 +97,9 @@ notifications:
 	want.Auth.Audiences = []string{"only-this"}
 	want.Auth.AccessCacheTTL = metav1.Duration{Duration: 3 * time.Second}
 	want.Notifications.URL = "http://controller:9443/events"
+	want.GC.GracePeriod = metav1.Duration{Duration: 30 * time.Minute} // file
+	want.GC.DryRun = true
+	want.GC.Interval = metav1.Duration{Duration: 5 * time.Minute} // flag
 	if diff := cmp.Diff(want, o); diff != "" {
 		t.Errorf("options mismatch (-want +got):\n%s", diff)
 	}

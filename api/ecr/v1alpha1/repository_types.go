@@ -267,6 +267,14 @@ type RepositoryStatus struct {
 	// +optional
 	SizeBytes int64 `json:"sizeBytes,omitempty"`
 
+	// storageBytes is what the repository's images occupy in the registry's store: the
+	// distinct manifests, configs and layers they reference, each counted once (a layer two
+	// images share counts once; sizeBytes counts it per image). Deleting or expiring images
+	// lowers it at once; the registry's garbage collection then frees the blobs no image of
+	// any repository references.
+	// +optional
+	StorageBytes int64 `json:"storageBytes,omitempty"`
+
 	// lastPushedAt is when an image was last pushed.
 	// +optional
 	LastPushedAt *metav1.Time `json:"lastPushedAt,omitempty"`
