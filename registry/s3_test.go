@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +51,8 @@ import (
 // against SeaweedFS on loopback: concurrent pushes, one image with a 24 MiB layer (a
 // multipart upload in the s3 driver), pulls back by digest, the blobs found in the bucket
 // through the filer, a second registry on the same bucket serving every image (no state
-// outside the object store), and a delete.
+// outside the object store), a delete, and an online garbage collection that frees the
+// deleted image's blobs in the bucket.
 func TestS3StorageOnSeaweedFS(t *testing.T) {
 	s := needSuite(t)
 	store := s3test.Start(t)
@@ -74,6 +76,8 @@ func TestS3StorageOnSeaweedFS(t *testing.T) {
 	// The chart's storage; the Pod's ports, token API and identity are not this test's.
 	opts := testOptions()
 	opts.Storage = rendered.Storage
+	// Collections only when the test asks, with a grace period shorter than the test.
+	opts.GC.Interval.Duration, opts.GC.TriggerDelay.Duration, opts.GC.GracePeriod.Duration = 0, time.Hour, 2*time.Second
 	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 		if env[name] != "registry-s3" {
 			t.Fatalf("the chart sets %s from Secret %q, want registry-s3", name, env[name])
@@ -166,15 +170,38 @@ func TestS3StorageOnSeaweedFS(t *testing.T) {
 			t.Errorf("pull %s from the second registry: %v, %v (want %v)", im.tag, d, err, im.digest)
 		}
 	}
-	ref, err := name.ParseReference(refAt(addr2, "s3-a/app", images[0].digest.String()), name.Insecure)
+	// Delete the image with the 24 MiB layers, and collect: its blobs leave the bucket, and
+	// every other image still pulls.
+	big := slices.IndexFunc(images, func(p pushed) bool { return p.tag == "w0-0" })
+	ref, err := name.ParseReference(refAt(addr2, "s3-a/app", images[big].digest.String()), name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := remote.Delete(ref, remoteOptions(admin.token)...); err != nil {
 		t.Fatalf("deleting %s: %v", ref, err)
 	}
-	if _, err := pull(refAt(addr2, "s3-a/app", images[0].digest.String()), builder.token); err == nil {
+	if _, err := pull(ref.String(), builder.token); err == nil {
 		t.Errorf("the deleted manifest still pulls")
+	}
+	time.Sleep(opts.GC.GracePeriod.Duration)
+	rep, err := second.CollectGarbage(t.Context())
+	if err != nil {
+		t.Fatalf("garbage collection on S3: %v", err)
+	}
+	after, sizeAfter := store.Objects(t, "berth/docker/registry/v2/blobs")
+	t.Logf("collection on SeaweedFS: %d blobs removed, %d bytes freed in %v; bucket %d -> %d blob objects, %d -> %d bytes",
+		rep.BlobsRemoved, rep.BytesFreed, rep.Duration.Round(time.Millisecond), blobs, after, size, sizeAfter)
+	if rep.BlobsRemoved < 2 || rep.BytesFreed < 48<<20 || size-sizeAfter < 48<<20 {
+		t.Errorf("collection removed %d blobs (%d bytes; bucket %d -> %d bytes), want the deleted image's two 24 MiB layers and its config",
+			rep.BlobsRemoved, rep.BytesFreed, size, sizeAfter)
+	}
+	for i, im := range images {
+		if i == big {
+			continue
+		}
+		if d, err := pull(refAt(addr2, "s3-a/app", im.tag), builder.token); err != nil || d != im.digest {
+			t.Errorf("pull %s after the collection: %v, %v (want %v)", im.tag, d, err, im.digest)
+		}
 	}
 }
 
