@@ -77,12 +77,7 @@ func TestServiceBlueGreenAlarmDuringBake(t *testing.T) {
 		return nil
 	})
 	green := cur.Status.ServiceDeployments[0].ID
-	kubetest.Eventually(t, waitFor, func() error {
-		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != green {
-			return fmt.Errorf("production selects %q in BAKE_TIME, want green %s", sel, green)
-		}
-		return nil
-	})
+	waitProduction(t, ns, green)
 	if a := alarmsOf(cur.Status.ServiceDeployments[0]); !slices.Equal(a.AlarmNames, []string{"errors"}) {
 		t.Errorf("alarmNames %v", a.AlarmNames)
 	}
@@ -90,12 +85,7 @@ func TestServiceBlueGreenAlarmDuringBake(t *testing.T) {
 	production := sampleSelectors(t, ns, "web")
 	gauge.Set(3)
 	raised := time.Now()
-	kubetest.Eventually(t, waitFor, func() error {
-		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != blue {
-			return fmt.Errorf("production selects %q, want blue", sel)
-		}
-		return nil
-	})
+	waitProduction(t, ns, blue)
 	t.Logf("gauge raised to production on blue: %v (scrape every 1s, evaluation every 5s)", time.Since(raised).Round(time.Millisecond))
 	cur = waitHistory(t, ns, withStatus(ecsv1alpha1.ServiceDeploymentRollbackSuccessful))
 	if got := production(); !slices.Equal(got, []string{green, blue}) {

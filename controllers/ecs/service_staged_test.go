@@ -59,6 +59,17 @@ func selectorOf(t *testing.T, ns, name string) map[string]string {
 	return cs.Spec.Selector
 }
 
+// waitProduction waits until the production Service "web" selects deployment dep only.
+func waitProduction(t *testing.T, ns, dep string) {
+	t.Helper()
+	kubetest.Eventually(t, waitFor, func() error {
+		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != dep {
+			return fmt.Errorf("production selects %q, want %s", sel, dep)
+		}
+		return nil
+	})
+}
+
 // deploymentPods counts the live task Pods of a deployment.
 func deploymentPods(t *testing.T, ns, dep string) int {
 	t.Helper()
@@ -216,12 +227,7 @@ func TestServiceBlueGreenRollbackDuringBake(t *testing.T) {
 	waitRevision(t, ns, "web", 2)
 	cur := waitHistory(t, ns, inStage(ecsv1alpha1.StageBakeTime))
 	green := cur.Status.ServiceDeployments[0].ID
-	kubetest.Eventually(t, waitFor, func() error {
-		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != green {
-			return fmt.Errorf("production selects %q in BAKE_TIME, want green %s", sel, green)
-		}
-		return nil
-	})
+	waitProduction(t, ns, green)
 	if n := deploymentPods(t, ns, blue); n != 2 {
 		t.Errorf("blue has %d tasks during the bake, want 2", n)
 	}
@@ -232,12 +238,7 @@ func TestServiceBlueGreenRollbackDuringBake(t *testing.T) {
 	production := sampleSelectors(t, ns, "web")
 	asked := time.Now()
 	updateServiceAnnotation(t, ns, ecsv1alpha1.RollbackAnnotation, green)
-	kubetest.Eventually(t, waitFor, func() error {
-		if sel := selectorOf(t, ns, "web")[ecsv1alpha1.DeploymentLabel]; sel != blue {
-			return fmt.Errorf("production selects %q, want blue", sel)
-		}
-		return nil
-	})
+	waitProduction(t, ns, blue)
 	t.Logf("rollback request to production selecting blue only: %v (envtest; includes the annotation write and the polling interval)", time.Since(asked).Round(time.Millisecond))
 	cur = waitHistory(t, ns, withStatus(ecsv1alpha1.ServiceDeploymentRollbackSuccessful))
 	if got := production(); !slices.Equal(got, []string{green, blue}) {
