@@ -323,10 +323,21 @@ func testScheduledHistory(t *testing.T, e *schedEnv) {
 
 	// Each hour the previous Task stops (the Task's status change runs a pass) and the next
 	// run starts: successes at 10, 12, 13; failures at 14, 15.
+	// The stop is seen (its run has an outcome) before the clock moves: a pass that ran at the
+	// new hour with the previous Task still RUNNING would skip the run (Forbid).
 	step := func(stopped, code int, hour int) {
 		t.Helper()
-		e.clock.Set(ts(at(hour)).Add(30 * time.Second))
 		e.stopTask(ns, run(stopped), int32(code))
+		e.wait(ns, "hist", func(st *ecsv1alpha1.ScheduledTask) error {
+			for _, r := range st.Status.Runs {
+				if r.ScheduledTime.Equal(&metav1.Time{Time: ts(at(stopped))}) && r.Outcome != ecsv1alpha1.RunRunning {
+					return nil
+				}
+			}
+			return fmt.Errorf("the %s run has no outcome yet: %+v", at(stopped), st.Status.Runs)
+		})
+		e.clock.Set(ts(at(hour)).Add(30 * time.Second))
+		e.poke(ns, run(stopped))
 		e.wait(ns, "hist", lastSchedule(at(hour), at(hour+1)))
 	}
 	step(10, 0, 12)
