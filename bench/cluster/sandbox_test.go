@@ -42,10 +42,6 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 )
 
-// nodePods is the pod capacity of every kwok node: P5 runs 5,000 tasks on 6 nodes, more
-// than the sandbox's default of 500 per node allows.
-const nodePods = 1000
-
 // controllerUserAgent is the user agent cmd/manager sets on its client; the audit log tells
 // the controller's requests apart by it.
 const controllerUserAgent = "berth-controller"
@@ -70,7 +66,7 @@ rules:
 const kwokParallelism = 32
 
 // kwokConfig raises kwok's parallelism (hack/sandbox.sh passes it to kwokctl) and widens
-// its pod IP range for 5,000 Pods (the default is a /24). kwokctl does not apply kwok's
+// its pod IP range for P5's 20,000 Pods (the default is a /24). kwokctl does not apply kwok's
 // defaults to a configuration it is given, so the other options repeat them.
 var kwokConfig = fmt.Sprintf(`apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
