@@ -154,12 +154,20 @@ func newSandbox() (*sandbox, func(), error) {
 		return nil, cleanup, fmt.Errorf("audit log of the sandbox: %w", err)
 	}
 
+	// BERTH_BENCH_MANAGER runs a controller built elsewhere (another commit, for a before and
+	// after figure); by default cmd/manager of this tree is built.
 	s.managerBin = filepath.Join(dir, controllerUserAgent)
-	build := exec.Command("go", "build", "-o", s.managerBin, "./cmd/manager") //nolint:gosec,noctx // fixed arguments
-	build.Dir = s.root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, cleanup, fmt.Errorf("building cmd/manager: %w", err)
+	if prebuilt := os.Getenv("BERTH_BENCH_MANAGER"); prebuilt != "" {
+		if err := os.Symlink(prebuilt, s.managerBin); err != nil {
+			return nil, cleanup, fmt.Errorf("BERTH_BENCH_MANAGER: %w", err)
+		}
+	} else {
+		build := exec.Command("go", "build", "-o", s.managerBin, "./cmd/manager") //nolint:gosec,noctx // fixed arguments
+		build.Dir = s.root
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, cleanup, fmt.Errorf("building cmd/manager: %w", err)
+		}
 	}
 
 	if s.cfg, err = clientcmd.BuildConfigFromFlags("", s.kubeconfig); err != nil {

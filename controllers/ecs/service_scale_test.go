@@ -231,9 +231,9 @@ func TestServiceScaleUpWritesBounded(t *testing.T) {
 	nodes := threeZones(t, ns)
 	startKubelet(t, ns, roundRobin(nodes...), always(runReady))
 
-	wc, ok := k8s.(client.WithWatch)
-	if !ok {
-		t.Fatal("the suite's client cannot watch")
+	wc, err := client.NewWithWatch(k8sConfig, client.Options{Scheme: k8s.Scheme()})
+	if err != nil {
+		t.Fatal(err)
 	}
 	w, err := wc.Watch(ctx, &ecsv1alpha1.ServiceList{}, client.InNamespace(ns))
 	if err != nil {
