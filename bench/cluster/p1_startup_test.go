@@ -42,7 +42,7 @@ const (
 	floorWorkers = 16
 	// controllerQPS and controllerBurst are cmd/manager's default client limits; the floor
 	// client gets the same, so P1b compares the controller's work, not a bigger rate limit.
-	controllerQPS, controllerBurst = 50, 100
+	controllerQPS, controllerBurst = 200, 400
 	startupWait                    = 5 * time.Minute
 )
 

@@ -42,6 +42,11 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 )
 
+// schedulerQPS is the sandbox's kube-scheduler client QPS (burst twice it). Its default, 50 /
+// 100, binds at most 50 Pods a second: 3,000 tasks would wait a minute for the scheduler
+// whatever their controller does, and P1c's 100 tasks a second could not be reached.
+const schedulerQPS = 1000
+
 // controllerUserAgent is the user agent cmd/manager sets on its client; the audit log tells
 // the controller's requests apart by it.
 const controllerUserAgent = "berth-controller"
@@ -136,7 +141,8 @@ func newSandbox() (*sandbox, func(), error) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, filepath.Join(s.root, "hack", "sandbox.sh"), verb) //nolint:gosec // our own script
 		cmd.Env = append(os.Environ(), "BERTH_SANDBOX_NAME="+s.name, "BERTH_SANDBOX_DIR="+dir,
-			"BERTH_NODE_PODS="+strconv.Itoa(nodePods), "BERTH_SANDBOX_AUDIT_POLICY="+policy, "BERTH_SANDBOX_KWOK_CONFIG="+kwokCfg)
+			"BERTH_NODE_PODS="+strconv.Itoa(nodePods), "BERTH_SANDBOX_AUDIT_POLICY="+policy, "BERTH_SANDBOX_KWOK_CONFIG="+kwokCfg,
+			"BERTH_SANDBOX_SCHEDULER_QPS="+strconv.Itoa(schedulerQPS))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}

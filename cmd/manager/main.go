@@ -35,6 +35,15 @@ import (
 	"github.com/berth-dev/berth/internal/scheme"
 )
 
+// The manager's default client limits (--kube-api-qps, --kube-api-burst): a 3,000-task
+// Service starts in about 15 s at QPS 200, where 50 needed a minute; the API server's
+// priority and fairness, not this limit, is what shares the server among clients (see
+// docs/decisions.md, "Ten times the scale").
+const (
+	defaultQPS   = 200
+	defaultBurst = 400
+)
+
 // options are the manager's flags.
 type options struct {
 	metricsAddr             string
@@ -62,8 +71,8 @@ func parseFlags(args []string) (options, *zap.Options, error) {
 	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Address net/http/pprof's /debug/pprof endpoints bind to (heap profiles); empty or 0 disables them.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so only one replica reconciles at a time.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the in-cluster namespace).")
-	fs.Float64Var(&o.qps, "kube-api-qps", 50, "Queries per second the manager may send to the API server.")
-	fs.IntVar(&o.burst, "kube-api-burst", 100, "Burst of queries the manager may send to the API server.")
+	fs.Float64Var(&o.qps, "kube-api-qps", defaultQPS, "Queries per second the manager may send to the API server.")
+	fs.IntVar(&o.burst, "kube-api-burst", defaultBurst, "Burst of queries the manager may send to the API server.")
 	o.controllers.BindFlags(fs)
 	zo := &zap.Options{}
 	zo.BindFlags(fs) // --zap-log-level, --zap-devel, --zap-encoder, ...
