@@ -45,12 +45,15 @@ const (
 	newImage = "nginx:1.28"
 )
 
-// rolloutReps is how many times each P3 rollout repeats (BERTH_BENCH_P3_REPS, default 2: a
-// pair takes about 40 s; with the sandbox on etcd 3.4, kwok's status latency once varied
-// from under 1 s to 50 s between runs, and more repetitions were the only defence).
+// rolloutReps is how many times each P3 rollout repeats (BERTH_BENCH_P3_REPS; default 2 up
+// to 500 tasks, where a pair takes about 40 s, and 1 above: the Deployment's rollout of
+// 1,000 tasks is 2,000 writes at kube-controller-manager's QPS 20).
 func rolloutReps() int {
 	if n, err := strconv.Atoi(os.Getenv("BERTH_BENCH_P3_REPS")); err == nil && n > 0 {
 		return n
+	}
+	if rolloutTasks > 500 {
+		return 1
 	}
 	return 2
 }

@@ -48,6 +48,9 @@ import (
 // with (P3 itself now rolls 1,000 tasks).
 const p8Tasks = 100
 
+// p8RollingReps is how many of those rolling deployments a P8 run measures.
+const p8RollingReps = 2
+
 // p8Reps is how many blue/green deployments P8 measures (BERTH_BENCH_P8_REPS, default 5: one
 // takes about 15 s with 100 tasks).
 func p8Reps() int {
@@ -73,7 +76,7 @@ func TestP8BlueGreen(t *testing.T) {
 		purgeNamespace(t, ns)
 		cutover, rollback = append(cutover, c.Seconds()), append(rollback, r.Seconds())
 		msg := fmt.Sprintf("repetition %d: cut-over %.3fs, rollback %.3fs", rep+1, cutover[rep], rollback[rep])
-		if rep < rolloutReps() {
+		if rep < p8RollingReps {
 			ns := newNamespace(t, "p8-p3-")
 			took, b, _ := berthRollout(t, ns, p8Tasks)
 			purgeNamespace(t, ns)
