@@ -217,7 +217,7 @@ func (s *serviceScope) requeue(t time.Time) {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile runs one pass over a Service: read the target, the nodes and the tasks, plan,
-// stop and start tasks, update the core Services, and write the status once.
+// stop and start tasks, update the core Services, and write the status once (writeStatus).
 func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	svc := &ecsv1alpha1.Service{}
 	if err := r.Get(ctx, req.NamespacedName, svc); err != nil {
@@ -262,8 +262,8 @@ func (r *ServiceReconciler) writeStatus(ctx context.Context, s *serviceScope, or
 		return 0, nil
 	}
 	if reconcileErr == nil {
-		now := r.now()
-		if wait := statuspace.Delay(statuspace.CountsOnly(&orig.Status, &svc.Status), mem.statusWrittenAt, now, r.statusInterval()); wait > 0 {
+		countsOnly := statuspace.CountsOnly(&orig.Status, &svc.Status)
+		if wait := statuspace.Delay(countsOnly, mem.statusWrittenAt, r.now(), r.statusInterval()); wait > 0 {
 			return wait, nil
 		}
 	}
