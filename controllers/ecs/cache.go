@@ -25,6 +25,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,7 +61,7 @@ func CacheOptions() (cache.Options, error) {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
-			&corev1.Pod{}:                 {Label: ofServices, Transform: stripTaskPod},
+			&corev1.Pod{}:                 {Label: ofServices, Transform: stripTaskPod(&tasks.StringPool{})},
 			&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
 			&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
 			&corev1.Node{}:                {Transform: stripNode},
@@ -72,12 +73,15 @@ func CacheOptions() (cache.Options, error) {
 }
 
 // stripTaskPod keeps only what the controller reads of a service task Pod
-// (tasks.ForCache): with 20,000 tasks, the cached Pods are most of its memory.
-func stripTaskPod(obj any) (any, error) {
-	if p, ok := obj.(*corev1.Pod); ok {
-		return tasks.ForCache(p), nil
+// (tasks.ForCache), sharing repeated strings through pool: with 20,000 tasks, the cached
+// Pods are most of its memory.
+func stripTaskPod(pool *tasks.StringPool) toolscache.TransformFunc {
+	return func(obj any) (any, error) {
+		if p, ok := obj.(*corev1.Pod); ok {
+			return tasks.ForCache(p, pool), nil
+		}
+		return obj, nil
 	}
-	return obj, nil
 }
 
 // stripNode drops what the Service controller never reads from cached Nodes: managedFields

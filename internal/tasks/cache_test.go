@@ -16,21 +16,29 @@ limitations under the License.
 package tasks
 
 import (
+	"fmt"
 	"testing"
+	"unsafe"
 
 	gocmp "github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
+	"github.com/berth-dev/berth/internal/taskdef"
 )
 
 // TestForCacheKeepsWhatIsRead runs every Observe case on the cached form of its Pod: the
 // transform must not change a task's state, health, stop reason or exit.
 func TestForCacheKeepsWhatIsRead(t *testing.T) {
+	pool := &StringPool{}
 	for _, tc := range observeCases() {
-		got := Observe(ForCache(tc.pod))
-		if want := Observe(tc.pod); !equalObservation(got, want) {
-			t.Errorf("%s: Observe(ForCache(pod)) = %+v, Observe(pod) = %+v", tc.name, got, want)
+		want := Observe(tc.pod)
+		for _, p := range []*StringPool{nil, pool} {
+			if got := Observe(ForCache(tc.pod, p)); !equalObservation(got, want) {
+				t.Errorf("%s (pool %v): Observe(ForCache(pod)) = %+v, Observe(pod) = %+v", tc.name, p != nil, got, want)
+			}
 		}
 	}
 }
@@ -45,6 +53,9 @@ func TestForCache(t *testing.T) {
 	pod.UID, pod.ResourceVersion, pod.CreationTimestamp = "p1", "42", t0
 	pod.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "berth-controller", Operation: metav1.ManagedFieldsOperationUpdate}}
 	pod.Spec.NodeName = "n1"
+	pod.Labels["team"] = "payments" // a propagated tag
+	pod.Annotations[taskdef.AnnotationDockerLabels] = `{"com.example/Odd Key":"x"}`
+	pod.Annotations[AnnotationRebalanceZone] = "zone-b"
 	pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: "kube-api-access-x"})
 	pod.Spec.Tolerations = []corev1.Toleration{{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists}}
 	pod.Status = corev1.PodStatus{
@@ -55,17 +66,29 @@ func TestForCache(t *testing.T) {
 	}
 	before := pod.DeepCopy()
 
-	got := ForCache(pod)
+	got := ForCache(pod, &StringPool{})
 	if d := gocmp.Diff(before, pod); d != "" {
 		t.Errorf("ForCache changed its input:\n%s", d)
 	}
-	if d := gocmp.Diff(got, ForCache(got)); d != "" {
+	if d := gocmp.Diff(got, ForCache(got, nil)); d != "" {
 		t.Errorf("ForCache is not idempotent:\n%s", d)
 	}
 	want := before.ObjectMeta.DeepCopy()
 	want.ManagedFields = nil
+	delete(want.Labels, "team")
+	delete(want.Annotations, taskdef.AnnotationDockerLabels)
 	if d := gocmp.Diff(*want, got.ObjectMeta); d != "" {
-		t.Errorf("metadata (only managedFields dropped):\n%s", d)
+		t.Errorf("metadata (managedFields, the tag and the docker labels dropped):\n%s", d)
+	}
+	for _, k := range []string{ecsv1alpha1.ServiceLabel, ecsv1alpha1.DeploymentLabel, ecsv1alpha1.TaskDefinitionLabel} {
+		if got.Labels[k] == "" {
+			t.Errorf("label %s dropped: %v", k, got.Labels)
+		}
+	}
+	for _, k := range []string{taskdef.AnnotationFamily, taskdef.AnnotationRevision, taskdef.AnnotationEssentialContainers, AnnotationRebalanceZone} {
+		if got.Annotations[k] == "" {
+			t.Errorf("annotation %s dropped: %v", k, got.Annotations)
+		}
 	}
 	if d := gocmp.Diff(before.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution,
 		got.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution); d != "" {
@@ -83,5 +106,23 @@ func TestForCache(t *testing.T) {
 	}
 	if before.Spec.Containers[0].Image == "" || before.Spec.Containers[0].ReadinessProbe == nil || len(before.Spec.Containers[0].Ports) == 0 {
 		t.Fatal("the test Pod lacks the fields the transform drops; the test proves nothing")
+	}
+}
+
+func TestStringPool(t *testing.T) {
+	var nilPool *StringPool
+	if nilPool.get("a") != "a" {
+		t.Error("a nil pool must return the string")
+	}
+	p := &StringPool{}
+	a, b := string([]byte("zone-a")), string([]byte("zone-a"))
+	if unsafe.StringData(p.get(a)) != unsafe.StringData(p.get(b)) {
+		t.Error("equal strings must share one copy")
+	}
+	for i := range maxPooled + 10 {
+		p.get(fmt.Sprint(i))
+	}
+	if n := len(p.m); n > maxPooled {
+		t.Errorf("the pool holds %d strings, more than %d", n, maxPooled)
 	}
 }
