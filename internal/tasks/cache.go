@@ -16,6 +16,7 @@ limitations under the License.
 package tasks
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -56,8 +57,9 @@ const cachedLabelPrefix = "ecs.berth.dev/"
 //     each container's and init container's name, restartPolicy and restartPolicyRules:
 //     Observe (which containers are main, sidecars, essential; whether an exit restarts) and
 //     the Service controller (node, pin);
-//   - status.phase, reason, message, conditions, and each container status's name, state,
-//     lastTerminationState, ready and restartCount: Observe.
+//   - status.phase, reason, message, the PodScheduled, Initialized, Ready and DisruptionTarget
+//     conditions (type, status, reason, message, lastTransitionTime), and each container
+//     status's name, state, lastTerminationState, ready and restartCount: Observe.
 //
 // Dropped: the user's labels and annotations (tags, docker labels), images, commands,
 // environment, ports, resources, probes, volumes and mounts, security contexts, tolerations,
@@ -148,16 +150,21 @@ func containersForCache(cs []corev1.Container, in func(string) string) []corev1.
 	return out
 }
 
+// cachedConditions are the Pod conditions Observe reads.
+var cachedConditions = []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.PodReady, conditionDisruptionTarget}
+
 func conditionsForCache(cs []corev1.PodCondition, in func(string) string) []corev1.PodCondition {
-	if cs == nil {
-		return nil
-	}
-	out := make([]corev1.PodCondition, len(cs))
-	for i, c := range cs {
-		out[i] = c
-		out[i].Type = corev1.PodConditionType(in(string(c.Type)))
-		out[i].Status = corev1.ConditionStatus(in(string(c.Status)))
-		out[i].Reason = in(c.Reason)
+	var out []corev1.PodCondition
+	for _, c := range cs {
+		if !slices.Contains(cachedConditions, c.Type) {
+			continue
+		}
+		if out == nil {
+			out = make([]corev1.PodCondition, 0, len(cachedConditions))
+		}
+		out = append(out, corev1.PodCondition{Type: corev1.PodConditionType(in(string(c.Type))),
+			Status: corev1.ConditionStatus(in(string(c.Status))), Reason: in(c.Reason), Message: c.Message,
+			LastTransitionTime: c.LastTransitionTime})
 	}
 	return out
 }
