@@ -19,8 +19,10 @@ limitations under the License.
 package clusterbench
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,6 +180,7 @@ func p1cQPS() []int {
 // own, in a fresh namespace; the sustained rate is the task count over the time until all
 // are Running and Ready.
 func TestP1cRaisedQPS(t *testing.T) {
+	seats := apfSeats(t)
 	for _, qps := range p1cQPS() {
 		ctl := startController(t, fmt.Sprintf("--kube-api-qps=%d", qps), fmt.Sprintf("--kube-api-burst=%d", 2*qps))
 		ns := newNamespace(t, "p1c-")
@@ -188,9 +191,31 @@ func TestP1cRaisedQPS(t *testing.T) {
 		ctl.stop()
 		rate := float64(startupTasks) / took.Seconds()
 		report.Print(nil, report.Line{ID: "P1c", Value: rate, Unit: "tasks/s", Budget: ">=100", Pass: rate >= 100,
-			Detail: fmt.Sprintf("0→%d RUNNING+Ready in %.2fs with --kube-api-qps=%d --kube-api-burst=%d; all bound after %.1fs",
-				startupTasks, took.Seconds(), qps, 2*qps, report.Median(boundAfter[who]))})
+			Detail: fmt.Sprintf("0→%d RUNNING+Ready in %.2fs with --kube-api-qps=%d --kube-api-burst=%d; all bound after %.1fs; API server's priority and fairness, nominal seats per priority level: %s",
+				startupTasks, took.Seconds(), qps, 2*qps, report.Median(boundAfter[who]), seats)})
 	}
+}
+
+// apfSeats reads the sandbox API server's priority-and-fairness concurrency, the nominal
+// seats of each priority level (apiserver_flowcontrol_nominal_limit_seats): a controller
+// running as a ServiceAccount outside kube-system is in flow schema service-accounts, priority
+// level workload-low. (The benchmark's controller uses the sandbox's admin credentials, which
+// are exempt.)
+func apfSeats(t *testing.T) string {
+	t.Helper()
+	body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("reading the API server's metrics: %v", err)
+	}
+	var out []string
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, `apiserver_flowcontrol_nominal_limit_seats{priority_level="`); ok {
+			level, value, _ := strings.Cut(rest, `"} `)
+			out = append(out, level+"="+value)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }
 
 func joinSteps() string {
