@@ -39,14 +39,7 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
-const (
-	// floorWorkers is how many Pods the floor client creates at once (docs/budgets.md).
-	floorWorkers = 16
-	// controllerQPS and controllerBurst are cmd/manager's default client limits; the floor
-	// client gets the same, so P1b compares the controller's work, not a bigger rate limit.
-	controllerQPS, controllerBurst = 200, 400
-	startupWait                    = 5 * time.Minute
-)
+const startupWait = 5 * time.Minute
 
 // boundAfter holds, per contender, how long until the last of the Pods was bound to a
 // node: the controller's and the scheduler's part of a start; the rest, until Running and

@@ -42,10 +42,9 @@ import (
 
 const (
 	// memServicesPerNS Services share a namespace (20 namespaces at the full scale).
-	memServicesPerNS   = 20
-	memTasksPerService = 50
-	memSettle          = 10 * time.Second
-	memSamples         = 10
+	memServicesPerNS = 20
+	memSettle        = 10 * time.Second
+	memSamples       = 10
 	// pprofAddr is where the controller of P5 serves net/http/pprof (--pprof-bind-address).
 	pprofAddr = "127.0.0.1:18089"
 )

@@ -243,8 +243,26 @@ func startController(t testing.TB, extra ...string) *controller {
 		logf.Close()
 		close(c.exited)
 	}()
-	t.Cleanup(c.stop)
+	t.Cleanup(func() {
+		c.stop()
+		if t.Failed() {
+			logTail(t, filepath.Join(sb.dir, "manager.log"), 100)
+		}
+	})
 	return c
+}
+
+// logTail logs the last n lines of a file, so a failed run keeps the controller's errors
+// (the sandbox's folder is removed with it).
+func logTail(t testing.TB, name string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(name) //nolint:gosec // the sandbox's own log
+	if err != nil {
+		t.Logf("reading %s: %v", name, err)
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	t.Logf("last %d lines of %s:\n%s", min(n, len(lines)), name, strings.Join(lines[max(0, len(lines)-n):], "\n"))
 }
 
 // kill ends the process with SIGKILL (no cleanup, as a crashed or evicted pod) and waits.

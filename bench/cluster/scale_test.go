@@ -1,4 +1,4 @@
-//go:build bench
+//go:build bench || soak
 
 /*
 Copyright 2026 The Berth Authors.
@@ -38,6 +38,17 @@ var benchScale = func() float64 {
 func scaled(n int) int {
 	return max(1, int(math.Round(float64(n)*benchScale)))
 }
+
+// memTasksPerService is the size of each of P5's Services.
+const memTasksPerService = 50
+
+// controllerQPS and controllerBurst are cmd/manager's default client limits; the floor client
+// of P1b (and P9's creators) get the same, so they compare the controller's work, not a bigger
+// rate limit.
+const controllerQPS, controllerBurst = 200, 400
+
+// floorWorkers is how many Pods the floor client creates at once (docs/budgets.md).
+const floorWorkers = 16
 
 // The sizes of docs/budgets.md, scaled.
 var (
