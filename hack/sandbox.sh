@@ -31,8 +31,11 @@ NAME=${BERTH_SANDBOX_NAME:-berth}
 # BERTH_ZONES="" makes no kwok node (a sandbox for a real node only: make test-node).
 ZONES=${BERTH_ZONES-"zone-a zone-b zone-c"}
 NODES_PER_ZONE=${BERTH_NODES_PER_ZONE:-2}
-# Pods each kwok node accepts (bench/cluster raises it for 5,000 tasks).
+# Pods each kwok node accepts (bench/cluster raises it for 20,000 tasks).
 NODE_PODS=${BERTH_NODE_PODS:-500}
+# kube-scheduler's client QPS (burst twice it); empty keeps its default, 50 / 100, which binds
+# at most 50 Pods a second (bench/cluster raises it: 3,000 tasks would wait a minute for it).
+SCHEDULER_QPS=${BERTH_SANDBOX_SCHEDULER_QPS:-}
 # An audit policy file for the API server (bench/cluster counts the controller's writes).
 AUDIT_POLICY=${BERTH_SANDBOX_AUDIT_POLICY:-}
 # An extra kwokctl configuration file (bench/cluster raises kwok's pod parallelism).
@@ -315,6 +318,10 @@ cluster() {
   down
   log "creating cluster $NAME (kube-apiserver, controller-manager, scheduler $KWOK_KUBE_VERSION; kwok)"
   sed "s|KWOK_PKI_DIR|$KWOK_WORKDIR/clusters/$NAME/pki|" hack/kwok/cluster.yaml >"$DIR/kwok-cluster.yaml"
+  if [ -n "$SCHEDULER_QPS" ]; then
+    # kwokctl reads one KwokctlConfiguration: the scheduler's patch goes into this one.
+    sed -i "/^componentsPatches:/a - name: kube-scheduler\n  extraArgs:\n  - {key: kube-api-qps, value: \"$SCHEDULER_QPS\"}\n  - {key: kube-api-burst, value: \"$((2 * SCHEDULER_QPS))\"}" "$DIR/kwok-cluster.yaml"
+  fi
   kwokctl create cluster --name "$NAME" --runtime binary \
     --kube-apiserver-binary "$BIN/kube-apiserver" \
     --kube-controller-manager-binary "$BIN/kube-controller-manager" \

@@ -44,6 +44,13 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
 
+// p8Tasks is the size of P8's Service, and of the P3-style rolling deployment it is compared
+// with (P3 itself now rolls 1,000 tasks).
+const p8Tasks = 100
+
+// p8RollingReps is how many of those rolling deployments a P8 run measures.
+const p8RollingReps = 2
+
 // p8Reps is how many blue/green deployments P8 measures (BERTH_BENCH_P8_REPS, default 5: one
 // takes about 15 s with 100 tasks).
 func p8Reps() int {
@@ -69,9 +76,9 @@ func TestP8BlueGreen(t *testing.T) {
 		purgeNamespace(t, ns)
 		cutover, rollback = append(cutover, c.Seconds()), append(rollback, r.Seconds())
 		msg := fmt.Sprintf("repetition %d: cut-over %.3fs, rollback %.3fs", rep+1, cutover[rep], rollback[rep])
-		if rep < rolloutReps() {
+		if rep < p8RollingReps {
 			ns := newNamespace(t, "p8-p3-")
-			took, b, _ := berthRollout(t, ns)
+			took, b, _ := berthRollout(t, ns, p8Tasks)
 			purgeNamespace(t, ns)
 			rolling = append(rolling, took.Seconds())
 			msg += fmt.Sprintf("; P3 rolling %.2fs (%s)", took.Seconds(), b)
@@ -90,7 +97,7 @@ func TestP8BlueGreen(t *testing.T) {
 		report.Print(nil, report.Line{ID: f.id, Value: v, Unit: "s", Reference: p3, HasReference: true, Ratio: v / p3, HasRatio: true,
 			Budget: "<=1s", Pass: v <= 1 && slicesMax(f.xs) <= 1,
 			Detail: fmt.Sprintf("%s, %d tasks; %s (runs %v); reference: P3 rolling deployment of %d tasks in the same run, %s",
-				f.what, rolloutTasks, report.Spread(f.xs, "s"), rounded(f.xs), rolloutTasks, report.Spread(rolling, "s"))})
+				f.what, p8Tasks, report.Spread(f.xs, "s"), rounded(f.xs), p8Tasks, report.Spread(rolling, "s"))})
 	}
 }
 
@@ -110,19 +117,19 @@ func rounded(xs []float64) []string {
 	return out
 }
 
-// blueGreenRollback runs one BLUE_GREEN deployment of rolloutTasks tasks and returns the
+// blueGreenRollback runs one BLUE_GREEN deployment of p8Tasks tasks and returns the
 // cut-over and the rollback times.
 func blueGreenRollback(t *testing.T, ns string) (cutover, rollback time.Duration) {
 	t.Helper()
 	createTaskDef(t, ns, "web", oldImage)
-	createService(t, ns, "web", "web", rolloutTasks, func(s *ecsv1alpha1.Service) {
+	createService(t, ns, "web", "web", p8Tasks, func(s *ecsv1alpha1.Service) {
 		// A bake of 1 minute (the API's least above 0): the rollback request comes first.
 		s.Spec.DeploymentConfiguration = ecsv1alpha1.DeploymentConfiguration{
 			Strategy: ecsv1alpha1.DeploymentStrategyBlueGreen, BakeTimeInMinutes: ptr.To[int32](1)}
 		s.Spec.LoadBalancers = []ecsv1alpha1.LoadBalancer{{ContainerName: "web", ContainerPort: 8080, Port: ptr.To[int32](80),
 			AdvancedConfiguration: &ecsv1alpha1.AdvancedConfiguration{AlternateServiceName: "web-test"}}}
 	})
-	kubetest.Eventually(t, startupWait, func() error { return serviceSteady(ns, "web", rolloutTasks) })
+	kubetest.Eventually(t, startupWait, func() error { return serviceSteady(ns, "web", p8Tasks) })
 	blue := primaryOf(t, ns)
 
 	// When each deployment first has every task Ready, from a Pod watch.
@@ -142,7 +149,7 @@ func blueGreenRollback(t *testing.T, ns string) (cutover, rollback time.Duration
 				n++
 			}
 		}
-		if n >= rolloutTasks {
+		if n >= p8Tasks {
 			allReady[dep] = time.Now()
 		}
 	})
@@ -166,7 +173,7 @@ func blueGreenRollback(t *testing.T, ns string) (cutover, rollback time.Duration
 	greenReady := allReady[green]
 	mu.Unlock()
 	if greenReady.IsZero() {
-		t.Fatalf("production selects green %s before the Pod watch saw its %d tasks Ready", green, rolloutTasks)
+		t.Fatalf("production selects green %s before the Pod watch saw its %d tasks Ready", green, p8Tasks)
 	}
 	cutover = switched.Sub(greenReady)
 	if cutover < 0 {

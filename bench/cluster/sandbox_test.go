@@ -42,9 +42,10 @@ import (
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 )
 
-// nodePods is the pod capacity of every kwok node: P5 runs 5,000 tasks on 6 nodes, more
-// than the sandbox's default of 500 per node allows.
-const nodePods = 1000
+// schedulerQPS is the sandbox's kube-scheduler client QPS (burst twice it). Its default, 50 /
+// 100, binds at most 50 Pods a second: 3,000 tasks would wait a minute for the scheduler
+// whatever their controller does, and P1c's 100 tasks a second could not be reached.
+const schedulerQPS = 1000
 
 // controllerUserAgent is the user agent cmd/manager sets on its client; the audit log tells
 // the controller's requests apart by it.
@@ -70,7 +71,7 @@ rules:
 const kwokParallelism = 32
 
 // kwokConfig raises kwok's parallelism (hack/sandbox.sh passes it to kwokctl) and widens
-// its pod IP range for 5,000 Pods (the default is a /24). kwokctl does not apply kwok's
+// its pod IP range for P5's 20,000 Pods (the default is a /24). kwokctl does not apply kwok's
 // defaults to a configuration it is given, so the other options repeat them.
 var kwokConfig = fmt.Sprintf(`apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
@@ -140,7 +141,8 @@ func newSandbox() (*sandbox, func(), error) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, filepath.Join(s.root, "hack", "sandbox.sh"), verb) //nolint:gosec // our own script
 		cmd.Env = append(os.Environ(), "BERTH_SANDBOX_NAME="+s.name, "BERTH_SANDBOX_DIR="+dir,
-			"BERTH_NODE_PODS="+strconv.Itoa(nodePods), "BERTH_SANDBOX_AUDIT_POLICY="+policy, "BERTH_SANDBOX_KWOK_CONFIG="+kwokCfg)
+			"BERTH_NODE_PODS="+strconv.Itoa(nodePods), "BERTH_SANDBOX_AUDIT_POLICY="+policy, "BERTH_SANDBOX_KWOK_CONFIG="+kwokCfg,
+			"BERTH_SANDBOX_SCHEDULER_QPS="+strconv.Itoa(schedulerQPS))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		return cmd.Run()
 	}
@@ -158,12 +160,20 @@ func newSandbox() (*sandbox, func(), error) {
 		return nil, cleanup, fmt.Errorf("audit log of the sandbox: %w", err)
 	}
 
+	// BERTH_BENCH_MANAGER runs a controller built elsewhere (another commit, for a before and
+	// after figure); by default cmd/manager of this tree is built.
 	s.managerBin = filepath.Join(dir, controllerUserAgent)
-	build := exec.Command("go", "build", "-o", s.managerBin, "./cmd/manager") //nolint:gosec,noctx // fixed arguments
-	build.Dir = s.root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, cleanup, fmt.Errorf("building cmd/manager: %w", err)
+	if prebuilt := os.Getenv("BERTH_BENCH_MANAGER"); prebuilt != "" {
+		if err := os.Symlink(prebuilt, s.managerBin); err != nil {
+			return nil, cleanup, fmt.Errorf("BERTH_BENCH_MANAGER: %w", err)
+		}
+	} else {
+		build := exec.Command("go", "build", "-o", s.managerBin, "./cmd/manager") //nolint:gosec,noctx // fixed arguments
+		build.Dir = s.root
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, cleanup, fmt.Errorf("building cmd/manager: %w", err)
+		}
 	}
 
 	if s.cfg, err = clientcmd.BuildConfigFromFlags("", s.kubeconfig); err != nil {
@@ -233,8 +243,26 @@ func startController(t testing.TB, extra ...string) *controller {
 		logf.Close()
 		close(c.exited)
 	}()
-	t.Cleanup(c.stop)
+	t.Cleanup(func() {
+		c.stop()
+		if t.Failed() {
+			logTail(t, filepath.Join(sb.dir, "manager.log"), 100)
+		}
+	})
 	return c
+}
+
+// logTail logs the last n lines of a file, so a failed run keeps the controller's errors
+// (the sandbox's folder is removed with it).
+func logTail(t testing.TB, name string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(name) //nolint:gosec // the sandbox's own log
+	if err != nil {
+		t.Logf("reading %s: %v", name, err)
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	t.Logf("last %d lines of %s:\n%s", min(n, len(lines)), name, strings.Join(lines[max(0, len(lines)-n):], "\n"))
 }
 
 // kill ends the process with SIGKILL (no cleanup, as a crashed or evicted pod) and waits.

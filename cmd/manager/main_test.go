@@ -19,12 +19,15 @@ package main
 import "testing"
 
 func TestParseFlags(t *testing.T) {
-	o, zo, err := parseFlags([]string{"--leader-elect", "--kube-api-qps=200", "--kube-api-burst=400", "--zap-log-level=debug"})
+	o, zo, err := parseFlags([]string{"--leader-elect", "--kube-api-qps=500", "--kube-api-burst=1000", "--zap-log-level=debug"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.leaderElect || o.qps != 200 || o.burst != 400 || zo == nil {
+	if !o.leaderElect || o.qps != 500 || o.burst != 1000 || zo == nil {
 		t.Errorf("parsed %+v", o)
+	}
+	if d, _, err := parseFlags(nil); err != nil || d.qps != defaultQPS || d.burst != defaultBurst || d.pprofAddr != "" {
+		t.Errorf("defaults: QPS %v burst %d pprof %q (%v), want %d, %d and off", d.qps, d.burst, d.pprofAddr, err, defaultQPS, defaultBurst)
 	}
 	if o.metricsAddr != ":8080" || o.probeAddr != ":8081" {
 		t.Errorf("default addresses %q %q, want :8080 :8081", o.metricsAddr, o.probeAddr)

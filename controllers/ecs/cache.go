@@ -25,19 +25,21 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/controllers/ecs/revisions"
+	"github.com/berth-dev/berth/internal/tasks"
 )
 
 // CacheOptions limits what the manager caches to the children of Berth's ECS objects:
 // ControllerRevisions of task definition families, not every StatefulSet's and DaemonSet's;
 // task Pods, core Services and NetworkPolicies of ECS services, not every workload's; the pull
-// credentials the controller keeps, not every Secret. Pods and Nodes are cached without
-// managedFields (and Nodes without their image lists), which are most of their size and never
-// read.
+// credentials the controller keeps, not every Secret. Nothing is cached with managedFields;
+// task Pods keep only the fields the controller reads (tasks.ForCache) and Nodes lose their
+// image lists, which are most of their size and never read.
 func CacheOptions() (cache.Options, error) {
 	family, err := labels.NewRequirement(revisions.FamilyLabel, selection.Exists, nil)
 	if err != nil {
@@ -53,17 +55,33 @@ func CacheOptions() (cache.Options, error) {
 		return cache.Options{}, fmt.Errorf("building cache selector: %w", err)
 	}
 	pullCredentials := labels.NewSelector().Add(*managed)
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
-		&corev1.Pod{}:                 {Label: ofServices, Transform: cache.TransformStripManagedFields()},
-		&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
-		&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
-		&corev1.Node{}:                {Transform: stripNode},
-		// Only the pull credentials the controller keeps, not every Secret of the cluster.
-		&corev1.Secret{}:         {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
-		&corev1.ServiceAccount{}: {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
-		&rbacv1.RoleBinding{}:    {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
-	}}, nil
+	return cache.Options{
+		// Every kind the manager caches (Berth's own included) without managedFields: no
+		// reconciler reads them, and each writer's entry holds a copy of the fields it set.
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
+			&corev1.Pod{}:                 {Label: ofServices, Transform: stripTaskPod(&tasks.StringPool{})},
+			&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+			&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+			&corev1.Node{}:                {Transform: stripNode},
+			// Only the pull credentials the controller keeps, not every Secret of the cluster.
+			&corev1.Secret{}:         {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+			&corev1.ServiceAccount{}: {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+			&rbacv1.RoleBinding{}:    {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+		}}, nil
+}
+
+// stripTaskPod keeps only what the controller reads of a service task Pod
+// (tasks.ForCache), sharing repeated strings through pool: with 20,000 tasks, the cached
+// Pods are most of its memory.
+func stripTaskPod(pool *tasks.StringPool) toolscache.TransformFunc {
+	return func(obj any) (any, error) {
+		if p, ok := obj.(*corev1.Pod); ok {
+			return tasks.ForCache(p, pool), nil
+		}
+		return obj, nil
+	}
 }
 
 // stripNode drops what the Service controller never reads from cached Nodes: managedFields

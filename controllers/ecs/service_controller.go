@@ -44,6 +44,7 @@ import (
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/controllers/ecs/revisions"
 	"github.com/berth-dev/berth/internal/rollout"
+	"github.com/berth-dev/berth/internal/statuspace"
 	"github.com/berth-dev/berth/internal/tasks"
 )
 
@@ -92,6 +93,9 @@ type ServiceReconciler struct {
 	// Digests pins the images of a new deployment to the digests they resolve to when the
 	// deployment starts (ECS versionConsistency); nil pins nothing.
 	Digests DigestResolver
+	// StatusInterval is the least time between two status writes that only move task
+	// counts (statuspace.DefaultInterval when not set); other changes are written at once.
+	StatusInterval time.Duration
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 	// HTTPClient calls lifecycle hooks and sends alarm queries; nil is http.DefaultClient
@@ -219,8 +223,8 @@ func (s *serviceScope) requeue(t time.Time) {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile runs one pass over a Service: read the target, the nodes and the tasks, plan,
-// stop and start tasks, update the core Services, and write the status once.
-func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+// stop and start tasks, update the core Services, and write the status once (writeStatus).
+func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	svc := &ecsv1alpha1.Service{}
 	if err := r.Get(ctx, req.NamespacedName, svc); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -242,21 +246,47 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ 
 	defer func() {
 		computeServiceStatus(s, retErr)
 		r.emitEvents(s)
-		if equality.Semantic.DeepEqual(orig.Status, svc.Status) {
-			return
+		wait, err := r.writeStatus(ctx, s, orig, retErr)
+		retErr = errors.Join(retErr, err)
+		if wait > 0 && (res.RequeueAfter == 0 || wait < res.RequeueAfter) {
+			res.RequeueAfter = wait
 		}
-		if err := r.Status().Patch(ctx, svc, client.MergeFrom(orig)); err != nil {
-			mem.status = nil // read the status back from the cache next time
-			retErr = errors.Join(retErr, fmt.Errorf("writing status: %w", err))
-			return
-		}
-		mem.status = svc.Status.DeepCopy()
 	}()
 
 	if err := r.reconcileNormal(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: s.requeueAfter}, nil
+}
+
+// writeStatus writes the pass's status when it changed, once. A change of task counts only
+// waits until StatusInterval has passed since the last write (internal/statuspace) and
+// returns how long, for a requeue; a failed pass writes at once (its requeue may be far off).
+func (r *ServiceReconciler) writeStatus(ctx context.Context, s *serviceScope, orig *ecsv1alpha1.Service, reconcileErr error) (time.Duration, error) {
+	svc, mem := s.svc, s.mem
+	if equality.Semantic.DeepEqual(orig.Status, svc.Status) {
+		return 0, nil
+	}
+	if reconcileErr == nil {
+		countsOnly := statuspace.CountsOnly(&orig.Status, &svc.Status)
+		if wait := statuspace.Delay(countsOnly, mem.statusWrittenAt, r.now(), r.statusInterval()); wait > 0 {
+			return wait, nil
+		}
+	}
+	if err := r.Status().Patch(ctx, svc, client.MergeFrom(orig)); err != nil {
+		mem.status = nil // read the status back from the cache next time
+		return 0, fmt.Errorf("writing status: %w", err)
+	}
+	mem.status, mem.statusWrittenAt = svc.Status.DeepCopy(), r.now()
+	return 0, nil
+}
+
+// statusInterval is StatusInterval or its default.
+func (r *ServiceReconciler) statusInterval() time.Duration {
+	if r.StatusInterval > 0 {
+		return r.StatusInterval
+	}
+	return statuspace.DefaultInterval
 }
 
 // serviceStep is one step of a Service pass.

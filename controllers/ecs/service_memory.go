@@ -49,6 +49,9 @@ type serviceMemory struct {
 	// status is the status the last successful write stored: the cache may still hold an
 	// older one, and planning from it would count the same failed tasks again or lose them.
 	status *ecsv1alpha1.ServiceStatus
+	// statusWrittenAt is when status was written: a change of counts only waits a while
+	// after it (internal/statuspace).
+	statusWrittenAt time.Time
 	// creating are task Pods created but not yet seen in the cache, by name.
 	creating map[string]expectedTask
 	// deleting are task Pods whose deletion was requested, by name, with the request time.

@@ -34,6 +34,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/internal/rollout"
+	"github.com/berth-dev/berth/internal/slowstart"
 	"github.com/berth-dev/berth/internal/taskdef"
 	"github.com/berth-dev/berth/internal/tasks"
 )
@@ -281,8 +282,8 @@ var errIsolationMissing = errors.New("the tasks' network isolation is not in for
 
 // reconcileStarts creates the tasks the planner starts, from the PRIMARY deployment's stored
 // template: DAEMON tasks pinned to the eligible nodes that lack one, and the extra task of a
-// rebalancing pinned to the emptiest zone. Creations are issued concurrently, at most
-// TaskWorkers at a time; the started tasks are reported in one service event per ten.
+// rebalancing pinned to the emptiest zone. Creations go out in slow-start batches
+// (createTasks); the started tasks are reported in one service event per pass.
 func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope) error {
 	primary, ok := s.plan.Primary()
 	if !s.planned || !ok {
@@ -330,32 +331,46 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 		pods[i] = tasks.NewPod(&tmpl.Template, name, s.svc.Namespace, *owner, pin)
 		s.mem.creating[name] = expectedTask{deployment: primary.ID, taskDefinition: tmpl.TaskDefinition, at: s.now, node: pin.Node, zone: pin.Zone}
 	}
-	var mu sync.Mutex
-	var started []string
-	errs := parallel(ctx, r.taskWorkers(), len(pods), func(ctx context.Context, i int) error {
-		pod := pods[i]
-		if err := r.Create(ctx, pod); err != nil {
-			return fmt.Errorf("creating task %s: %w", pod.Name, err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		started = append(started, pod.Name)
-		return nil
-	})
-	for i, err := range errs {
-		if err != nil {
-			delete(s.mem.creating, pods[i].Name)
-		} else if e, ok := s.mem.creating[pods[i].Name]; ok {
-			e.uid = pods[i].UID
-			s.mem.creating[pods[i].Name] = e
-		}
-	}
-	slices.Sort(started)
+	started, err := r.createTasks(ctx, s, pods)
 	s.events = append(s.events, rollout.TasksStartedEvents(s.svc.Name, started)...)
 	if len(started) > 0 {
 		s.requeue(s.now.Add(createExpectationTTL))
 	}
-	return errors.Join(errs...)
+	return err
+}
+
+// createTasks creates the task Pods in slow-start batches (internal/slowstart: 1, 2, 4, …,
+// each batch issued concurrently, at most TaskWorkers at a time) and stops at the first batch
+// with a failure, as the ReplicaSet controller does: a quota or an admission webhook that
+// refuses every Pod then costs one request per pass, not one per task. The expectations of
+// the Pods that failed or were not attempted are dropped. It returns the started tasks' names,
+// sorted.
+func (r *ServiceReconciler) createTasks(ctx context.Context, s *serviceScope, pods []*corev1.Pod) ([]string, error) {
+	res := slowstart.Run(len(pods), slowstart.InitialBatch, func(first, count int) []error {
+		return parallel(ctx, r.taskWorkers(), count, func(ctx context.Context, j int) error {
+			if err := r.Create(ctx, pods[first+j]); err != nil {
+				return fmt.Errorf("creating task %s: %w", pods[first+j].Name, err)
+			}
+			return nil
+		})
+	})
+	var started []string
+	for i, pod := range pods {
+		if i >= res.Attempted() || res.Errs[i] != nil {
+			delete(s.mem.creating, pod.Name)
+			continue
+		}
+		started = append(started, pod.Name)
+		if e, ok := s.mem.creating[pod.Name]; ok {
+			e.uid = pod.UID
+			s.mem.creating[pod.Name] = e
+		}
+	}
+	slices.Sort(started)
+	if err := res.Err(); err != nil {
+		return started, fmt.Errorf("starting %d tasks: %w", len(pods), err)
+	}
+	return started, nil
 }
 
 // nodesLackingTask lists the eligible nodes without a live task of the deployment that this

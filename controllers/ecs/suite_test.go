@@ -22,6 +22,7 @@ import (
 	"os"
 	"testing"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -33,6 +34,9 @@ import (
 // k8s is the client of the control plane every test of this package shares; a manager with
 // the four ECS reconcilers runs against it, as in a cluster.
 var k8s client.Client
+
+// k8sConfig is that control plane's client configuration, for clients of a test's own.
+var k8sConfig *rest.Config
 
 // waitFor is how long a test waits for the controllers to act.
 const waitFor = kubetest.WaitFor
@@ -54,7 +58,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return envtest.Main(m, cacheOpts, setupECS, func(env *envtest.Env) { k8s = env.Client })
+	return envtest.Main(m, cacheOpts, setupECS, func(env *envtest.Env) { k8s, k8sConfig = env.Client, env.Config })
 }
 
 // setupECS registers the ECS reconcilers as the manager runs them, with the suite's registry.

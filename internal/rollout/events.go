@@ -45,7 +45,10 @@ const (
 )
 
 // tasksPerEvent bounds the task names in one event so a message stays well under the
-// API's 2048 characters; more tasks give more events.
+// API's 2048 characters; the others are counted ("and 290 more"). One pass that starts or
+// stops 3,000 tasks gives one event, not 300: the events a scale-up writes (Kubernetes
+// Events, and entries of the Service's bounded status list) grow with the passes, not the
+// tasks.
 const tasksPerEvent = 10
 
 // StopReason is the ECS stoppedReason of a task the scheduler stops for deployment id.
@@ -54,16 +57,19 @@ func StopReason(deploymentID string) string {
 }
 
 // TasksStartedMessage is the ECS event for tasks the controller started, which only it can
-// name: "(service web) has started 2 tasks: (task a) (task b).".
+// name: "(service web) has started 2 tasks: (task a) (task b).", the first tasksPerEvent
+// named and the rest counted.
 func TasksStartedMessage(service string, tasks []string) string {
 	return fmt.Sprintf("(service %s) has started %d tasks: %s.", service, len(tasks), taskList(tasks))
 }
 
-// TasksStartedEvents splits TasksStartedMessage into events of at most ten tasks each.
+// TasksStartedEvents is the one event of TasksStartedMessage for the tasks a pass started;
+// none for no task.
 func TasksStartedEvents(service string, tasks []string) []Event {
-	return chunkEvents(tasks, func(part []string) Event {
-		return Event{Type: EventNormal, Reason: ReasonTasksStarted, Message: TasksStartedMessage(service, part)}
-	})
+	if len(tasks) == 0 {
+		return nil
+	}
+	return []Event{{Type: EventNormal, Reason: ReasonTasksStarted, Message: TasksStartedMessage(service, tasks)}}
 }
 
 // UnableToPlaceMessage is the ECS event for a task the scheduler cannot place, followed by
@@ -76,11 +82,13 @@ func UnableToPlaceMessage(service, detail string) string {
 	return msg
 }
 
+// tasksStoppedEvents is the one event for the tasks a pass stopped; none for no task.
 func tasksStoppedEvents(service string, tasks []string) []Event {
-	return chunkEvents(tasks, func(part []string) Event {
-		return Event{Type: EventNormal, Reason: ReasonTasksStopped,
-			Message: fmt.Sprintf("(service %s) has stopped %d running tasks: %s.", service, len(part), taskList(part))}
-	})
+	if len(tasks) == 0 {
+		return nil
+	}
+	return []Event{{Type: EventNormal, Reason: ReasonTasksStopped,
+		Message: fmt.Sprintf("(service %s) has stopped %d running tasks: %s.", service, len(tasks), taskList(tasks))}}
 }
 
 func steadyStateEvent(service string) Event {
@@ -135,20 +143,19 @@ func reasonRollingBackFrom(from string) string {
 	return fmt.Sprintf("ECS deployment circuit breaker: rolling back from deployment %s.", from)
 }
 
+// taskList names the first tasksPerEvent tasks, "(task a) (task b)", and counts the others:
+// "… and 290 more".
 func taskList(tasks []string) string {
-	parts := make([]string, len(tasks))
-	for i, t := range tasks {
+	named := tasks[:min(len(tasks), tasksPerEvent)]
+	parts := make([]string, len(named))
+	for i, t := range named {
 		parts[i] = "(task " + t + ")"
 	}
-	return strings.Join(parts, " ")
-}
-
-func chunkEvents(tasks []string, mk func([]string) Event) []Event {
-	var out []Event
-	for start := 0; start < len(tasks); start += tasksPerEvent {
-		out = append(out, mk(tasks[start:min(start+tasksPerEvent, len(tasks))]))
+	list := strings.Join(parts, " ")
+	if more := len(tasks) - len(named); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
 	}
-	return out
+	return list
 }
 
 func bakeEvent(service, id string, bake time.Duration) Event {

@@ -403,8 +403,22 @@ func TestMessages(t *testing.T) {
 		names = append(names, fmt.Sprintf("web-%02d", i))
 	}
 	events := TasksStartedEvents("web", names)
-	if len(events) != 3 || !strings.HasPrefix(events[2].Message, "(service web) has started 3 tasks: (task web-20)") {
-		t.Errorf("23 tasks → %d events, last %q", len(events), events[len(events)-1].Message)
+	want := "(service web) has started 23 tasks: (task web-00) (task web-01) (task web-02) (task web-03) (task web-04) " +
+		"(task web-05) (task web-06) (task web-07) (task web-08) (task web-09) and 13 more."
+	if len(events) != 1 || events[0].Message != want {
+		t.Errorf("23 tasks → %d events %+v, want one: %q", len(events), events, want)
+	}
+	if events := TasksStartedEvents("web", nil); len(events) != 0 {
+		t.Errorf("no task → %d events", len(events))
+	}
+	many := make([]string, 3000)
+	for i := range many {
+		many[i] = fmt.Sprintf("web-ecs-svc-0123456789-%05d", i)
+	}
+	for _, events := range [][]Event{TasksStartedEvents("web", many), tasksStoppedEvents("web", many)} {
+		if len(events) != 1 || len(events[0].Message) > 1024 || !strings.HasSuffix(events[0].Message, " and 2990 more.") {
+			t.Errorf("3,000 tasks → %d events, first %d characters: %q", len(events), len(events[0].Message), events[0].Message)
+		}
 	}
 }
 

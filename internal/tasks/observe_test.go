@@ -102,15 +102,31 @@ func withSidecar(restartEnabled bool) podOpt {
 	}
 }
 
+// observeCase is a task Pod and what Observe must say about it.
+type observeCase struct {
+	name string
+	pod  *corev1.Pod
+	want Observation
+}
+
 func TestObserve(t *testing.T) {
+	for _, tc := range observeCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Observe(tc.pod)
+			if !equalObservation(got, tc.want) {
+				t.Errorf("Observe() = %+v (exit %+v)\nwant       %+v (exit %+v)", got, got.Exit, tc.want, tc.want.Exit)
+			}
+		})
+	}
+}
+
+// observeCases are the cases of TestObserve, also run on the cached form of each Pod
+// (TestForCacheKeepsWhatIsRead).
+func observeCases() []observeCase {
 	restartedSidecar := corev1.ContainerStatus{Name: "proxy", Ready: true, RestartCount: 1,
 		State:                corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
 		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 2, Reason: "Error"}}}
-	cases := []struct {
-		name string
-		pod  *corev1.Pod
-		want Observation
-	}{
+	return []observeCase{
 		{"running and ready", pod(), Observation{State: rollout.TaskRunning, Healthy: true, EverReady: true}},
 		{"image not found", pod(notReadyNeverReady, withStatus(waiting("web", "ErrImagePull", `failed to pull and unpack image "127.0.0.1:5000/a/b:v1": not found`), running("log", true))),
 			Observation{State: rollout.TaskStopped, ByTask: true, StopReason: `CannotPullContainerError: failed to pull and unpack image "127.0.0.1:5000/a/b:v1": not found`}},
@@ -201,14 +217,6 @@ func TestObserve(t *testing.T) {
 			delete(p.Annotations, taskdef.AnnotationEssentialContainers)
 			p.Status.ContainerStatuses[1] = terminated("log", 1, "Error")
 		}), Observation{State: rollout.TaskStopped, ByTask: true, EverReady: true, StopReason: ReasonEssentialExited, Exit: &ContainerExit{Container: "log", ExitCode: 1, Reason: "Error"}}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := Observe(tc.pod)
-			if !equalObservation(got, tc.want) {
-				t.Errorf("Observe() = %+v (exit %+v)\nwant       %+v (exit %+v)", got, got.Exit, tc.want, tc.want.Exit)
-			}
-		})
 	}
 }
 
