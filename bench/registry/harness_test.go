@@ -332,7 +332,7 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
 	args = append(args,
 		"--kubeconfig="+s.kubeconfig,
 		"--http-secret=registry-bench-secret",
-		"--drain-timeout=" + o.drainTimeout.String(),
+		"--drain-timeout="+o.drainTimeout.String(),
 		"--instance-id=bench",
 		"--lease-namespace=berth-system", // as deployed (the benchmarks' repositories are MUTABLE: no Lease is taken)
 	)
