@@ -26,11 +26,16 @@ stop() {
   rm -f "$dir/pids"
 }
 
-# free_port prints a loopback port that is free, with port+10000 (its gRPC port) free too.
+# free_port prints a loopback port that is free, with port+10000 (its gRPC port) free too,
+# both below the kernel's ephemeral range, so no outgoing connection takes one of them between
+# this check and the bind.
 free_port() {
-  local p
+  local p low hi
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  hi=$(( low - 10001 ))
+  [ "$hi" -gt 12000 ] || hi=22000
   for _ in $(seq 200); do
-    p=$(( 20000 + RANDOM % 25000 ))
+    p=$(( 10000 + RANDOM % (hi - 10000) ))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$((p + 10000))) 2>/dev/null \
        && ! grep -qx "$p" "$dir/ports" 2>/dev/null; then
       echo "$p" >>"$dir/ports"
@@ -53,6 +58,7 @@ wait_http() {
 start() {
   local bucket=${3:-registry} weed
   weed=$("$(dirname "$0")/build-seaweedfs.sh")
+  rm -rf "$dir"/{master,volume,filer}
   mkdir -p "$dir"/{master,volume,filer}
   rm -f "$dir/ports"
   local master volume filer s3
@@ -67,11 +73,11 @@ JSON
   "$weed" master -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$master" -mdir="$dir/master" \
     -volumeSizeLimitMB=256 >"$dir/master.log" 2>&1 &
   echo $! >>"$dir/pids"
-  wait_http "http://127.0.0.1:$master/cluster/status" master
+  wait_http "http://127.0.0.1:$master/cluster/status" master || return 1
   "$weed" volume -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$volume" -dir="$dir/volume" -max=100 \
     -master="127.0.0.1:$master" >"$dir/volume.log" 2>&1 &
   echo $! >>"$dir/pids"
-  wait_http "http://127.0.0.1:$volume/status" "volume server"
+  wait_http "http://127.0.0.1:$volume/status" "volume server" || return 1
   # Writes fail until the volume server's heartbeat reached the elected master: wait until the
   # master assigns a file id.
   local assigned=""
@@ -83,11 +89,11 @@ JSON
   "$weed" filer -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$filer" -master="127.0.0.1:$master" \
     -defaultStoreDir="$dir/filer" >"$dir/filer.log" 2>&1 &
   echo $! >>"$dir/pids"
-  wait_http "http://127.0.0.1:$filer/" filer
+  wait_http "http://127.0.0.1:$filer/" filer || return 1
   "$weed" s3 -ip.bind=127.0.0.1 -port="$s3" -port.grpc="$((s3 + 10000))" -port.iceberg=0 -port.lance=0 \
     -filer="127.0.0.1:$filer" -config="$dir/s3.json" >"$dir/s3.log" 2>&1 &
   echo $! >>"$dir/pids"
-  wait_http "http://127.0.0.1:$s3/" "S3 gateway"
+  wait_http "http://127.0.0.1:$s3/" "S3 gateway" || return 1
   # CreateBucket, signed with the identity (SigV4): the gateway refuses unsigned requests.
   local code
   for _ in $(seq 50); do
@@ -103,7 +109,14 @@ JSON
 }
 
 case $cmd in
-  start) start "$@" || { stop; exit 1; } ;;
+  start)
+    # A port taken between the check and the bind fails a process: start again, other ports.
+    for attempt in 1 2 3; do
+      if start "$@"; then exit 0; fi
+      stop
+      log "attempt $attempt failed"
+    done
+    exit 1 ;;
   stop) stop ;;
   *) echo "usage: $0 start|stop DIR [BUCKET]" >&2; exit 2 ;;
 esac
