@@ -280,7 +280,10 @@ func (r *TaskReconciler) writeStatus(ctx context.Context, s *taskScope, reconcil
 	if equality.Semantic.DeepEqual(orig.Status, s.task.Status) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, s.task, client.MergeFrom(orig)); err != nil {
+	// Optimistic lock: a pass that read the Task from a cache behind the API server must not
+	// overwrite what a newer pass wrote (the stop reason of a StopTask, once the Pod is gone,
+	// would otherwise become "Task Pod was deleted"); the conflict brings a pass on fresh data.
+	if err := r.Status().Patch(ctx, s.task, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}
 	r.emitTaskEvent(s.task, &orig.Status)
