@@ -26,6 +26,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	coordinationclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/leases"
 )
 
 // LeaseName is the coordination.k8s.io Lease a collector holds while it runs, in the
@@ -64,7 +66,7 @@ func (l *Lease) acquire(ctx context.Context) (runCtx context.Context, release fu
 			return nil, nil, false, nil
 		}
 	case err != nil:
-	case ptr.Deref(cur.Spec.HolderIdentity, "") != "" && ptr.Deref(cur.Spec.HolderIdentity, "") != l.holder && !l.expired(cur):
+	case ptr.Deref(cur.Spec.HolderIdentity, "") != "" && ptr.Deref(cur.Spec.HolderIdentity, "") != l.holder && !leases.Expired(cur, l.now()):
 		return nil, nil, false, nil
 	default:
 		cur = cur.DeepCopy()
@@ -128,12 +130,4 @@ func (l *Lease) giveUp(cur *coordinationv1.Lease) {
 	next := cur.DeepCopy()
 	next.Spec.HolderIdentity = nil
 	_, _ = l.leases.Update(ctx, next, metav1.UpdateOptions{})
-}
-
-func (l *Lease) expired(lease *coordinationv1.Lease) bool {
-	renewed, d := lease.Spec.RenewTime, lease.Spec.LeaseDurationSeconds
-	if renewed == nil || d == nil {
-		return true
-	}
-	return l.now().After(renewed.Add(time.Duration(*d) * time.Second))
 }

@@ -30,6 +30,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	coordinationclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/berth-dev/berth/internal/leases"
 )
 
 const (
@@ -96,7 +98,7 @@ func (l *TagLeases) lock(ctx context.Context, key string) (release func(), err e
 			continue // released meanwhile
 		case err != nil:
 			return nil, l.waitError(ctx, key, err)
-		case l.expired(held):
+		case leases.Expired(held, l.now()):
 			err := l.leases.Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &held.UID, ResourceVersion: &held.ResourceVersion}})
 			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				return nil, l.waitError(ctx, key, err)
@@ -109,15 +111,6 @@ func (l *TagLeases) lock(ctx context.Context, key string) (release func(), err e
 		case <-time.After(time.Duration(20+rand.IntN(40)) * time.Millisecond): //nolint:gosec // jitter
 		}
 	}
-}
-
-// expired reports whether a lease's holder stopped renewing it more than its duration ago.
-func (l *TagLeases) expired(lease *coordinationv1.Lease) bool {
-	renewed, d := lease.Spec.RenewTime, lease.Spec.LeaseDurationSeconds
-	if renewed == nil || d == nil {
-		return true
-	}
-	return l.now().After(renewed.Add(time.Duration(*d) * time.Second))
 }
 
 // release deletes the lease this replica created; if that fails, it expires on its own.
