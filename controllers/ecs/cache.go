@@ -58,17 +58,18 @@ func CacheOptions() (cache.Options, error) {
 	return cache.Options{
 		// Every kind the manager caches (Berth's own included) without managedFields: no
 		// reconciler reads them, and each writer's entry holds a copy of the fields it set.
+		// A ByObject entry without a Transform of its own gets this one.
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.ControllerRevision{}:  {Label: labels.NewSelector().Add(*family)},
 			&corev1.Pod{}:                 {Label: ofServices, Transform: stripTaskPod(&tasks.StringPool{})},
-			&corev1.Service{}:             {Label: ofServices, Transform: cache.TransformStripManagedFields()},
-			&networkingv1.NetworkPolicy{}: {Label: ofServices, Transform: cache.TransformStripManagedFields()},
+			&corev1.Service{}:             {Label: ofServices},
+			&networkingv1.NetworkPolicy{}: {Label: ofServices},
 			&corev1.Node{}:                {Transform: stripNode},
 			// Only the pull credentials the controller keeps, not every Secret of the cluster.
-			&corev1.Secret{}:         {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
-			&corev1.ServiceAccount{}: {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
-			&rbacv1.RoleBinding{}:    {Label: pullCredentials, Transform: cache.TransformStripManagedFields()},
+			&corev1.Secret{}:         {Label: pullCredentials},
+			&corev1.ServiceAccount{}: {Label: pullCredentials},
+			&rbacv1.RoleBinding{}:    {Label: pullCredentials},
 		}}, nil
 }
 
