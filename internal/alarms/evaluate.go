@@ -17,6 +17,7 @@ limitations under the License.
 package alarms
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,17 +211,10 @@ func Breach(q ecsv1alpha1.AlarmQuery, samples []Sample) (bool, string, error) {
 		}
 		if b {
 			return true, fmt.Sprintf("%s = %s, threshold %s (%s)", s.Metric, formatValue(s.Value), q.Threshold,
-				cmpOr(q.ComparisonOperator, ecsv1alpha1.GreaterThanThreshold)), nil
+				cmp.Or(q.ComparisonOperator, ecsv1alpha1.GreaterThanThreshold)), nil
 		}
 	}
 	return false, "", nil
-}
-
-func cmpOr(a, b ecsv1alpha1.AlarmComparisonOperator) ecsv1alpha1.AlarmComparisonOperator {
-	if a == "" {
-		return b
-	}
-	return a
 }
 
 func formatValue(f float64) string {

@@ -22,8 +22,10 @@ package promtest
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +72,7 @@ func Start(t testing.TB, targets ...string) *Server {
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := envtest.FreeLoopbackAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	args := []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=" + addr, "--log.level=warn"}
@@ -116,12 +118,11 @@ func (s *Server) WaitScraped(t testing.TB, query string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.URL + "/api/v1/query?query=" + query) //nolint:noctx // a test poll
+		resp, err := http.Get(s.URL + "/api/v1/query?" + url.Values{"query": {query}}.Encode()) //nolint:noctx // a test poll
 		if err == nil {
-			buf := make([]byte, 4096)
-			n, _ := resp.Body.Read(buf)
+			body, _ := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
-			if strings.Contains(string(buf[:n]), `"value"`) {
+			if strings.Contains(string(body), `"value"`) {
 				return
 			}
 		}
@@ -157,15 +158,3 @@ func NewGauge(t testing.TB, name string) *Gauge {
 
 // Set sets the gauge.
 func (g *Gauge) Set(v float64) { g.g.Set(v) }
-
-// freeAddr is a loopback address with a port nothing listens on now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
