@@ -46,6 +46,18 @@ func deleteImage(t *testing.T, ref, token string) {
 	}
 }
 
+// gcRepository creates the Repository ns/app and waits until srv's store has it.
+func gcRepository(t *testing.T, s *testSuite, srv *Server, ns string) {
+	t.Helper()
+	s.repository(t, ns, "app", ecrv1alpha1.Mutable)
+	eventually(t, 10*time.Second, func() error {
+		if r, err := srv.store.Repository(context.Background(), ns, "app"); err != nil || r == nil {
+			return errors.New("the GC server has not seen the Repository yet")
+		}
+		return nil
+	})
+}
+
 // TestGCFreesDeletedImagesAndReportsIt: an image expired (its manifest deleted through the API)
 // is collected once past the grace period — its blobs leave the store, its layers the
 // repository — while an image sharing nothing with it stays whole; the run shows in the
@@ -56,13 +68,7 @@ func TestGCFreesDeletedImagesAndReportsIt(t *testing.T) {
 	s.namespaces(t, ns)
 	admin := s.serviceAccount(t, ns, "admin", "berth-registry-admin")
 	srv, addr, _ := startGCServer(t, s, "gc-free", 0, grace, time.Hour)
-	s.repository(t, ns, "app", ecrv1alpha1.Mutable)
-	eventually(t, 10*time.Second, func() error {
-		if r, err := srv.store.Repository(context.Background(), ns, "app"); err != nil || r == nil {
-			return errors.New("the GC server has not seen the Repository yet")
-		}
-		return nil
-	})
+	gcRepository(t, s, srv, ns)
 	kept, gone := randomImage(t), randomImage(t)
 	if err := push(refAt(addr, ns+"/app", "kept"), kept, admin.token); err != nil {
 		t.Fatal(err)
@@ -152,13 +158,7 @@ func TestGCRunsAfterADeletion(t *testing.T) {
 	s.namespaces(t, ns)
 	admin := s.serviceAccount(t, ns, "admin", "berth-registry-admin")
 	srv, addr, _ := startGCServer(t, s, "gc-trigger", 0, 0, 300*time.Millisecond)
-	s.repository(t, ns, "app", ecrv1alpha1.Mutable)
-	eventually(t, 10*time.Second, func() error {
-		if r, err := srv.store.Repository(context.Background(), ns, "app"); err != nil || r == nil {
-			return errors.New("the GC server has not seen the Repository yet")
-		}
-		return nil
-	})
+	gcRepository(t, s, srv, ns)
 	img := randomImage(t)
 	if err := push(refAt(addr, ns+"/app", "v1"), img, admin.token); err != nil {
 		t.Fatal(err)
@@ -188,13 +188,7 @@ func TestGCKeepsBlobsOfAManifestPushedDuringTheSweep(t *testing.T) {
 	s.namespaces(t, ns)
 	admin := s.serviceAccount(t, ns, "admin", "berth-registry-admin")
 	srv, addr, _ := startGCServer(t, s, "gc-race", 0, grace, time.Hour)
-	s.repository(t, ns, "app", ecrv1alpha1.Mutable)
-	eventually(t, 10*time.Second, func() error {
-		if r, err := srv.store.Repository(context.Background(), ns, "app"); err != nil || r == nil {
-			return errors.New("the GC server has not seen the Repository yet")
-		}
-		return nil
-	})
+	gcRepository(t, s, srv, ns)
 	img := randomImage(t)
 	if err := push(refAt(addr, ns+"/app", "v1"), img, admin.token); err != nil {
 		t.Fatal(err)
