@@ -23,8 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -209,18 +207,9 @@ func TestS3StorageOnSeaweedFS(t *testing.T) {
 // registry container's args and, for each env variable taken from a Secret, the Secret's name.
 func chartRegistryContainer(t *testing.T, flags ...string) (args []string, secretEnv map[string]string) {
 	t.Helper()
-	helm, err := exec.LookPath("helm")
+	out, err := envtest.RunTool(t, "helm", append([]string{"template", "berth", filepath.Join(envtest.RepoRoot(), "charts", "berth"), "--namespace", "berth-system"}, flags...)...)
 	if err != nil {
-		helm = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "helm")
-	}
-	home := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), helm, append([]string{"template", "berth", filepath.Join(envtest.RepoRoot(), "charts", "berth"), "--namespace", "berth-system"}, flags...)...) //nolint:gosec // the setup's helm
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+filepath.Join(home, "cache"), "HELM_CONFIG_HOME="+filepath.Join(home, "config"), "HELM_DATA_HOME="+filepath.Join(home, "data"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm template: %v\n%s", err, stderr.String())
+		t.Fatalf("helm template: %v", err)
 	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(out)))
 	for {

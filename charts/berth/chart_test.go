@@ -27,7 +27,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,44 +50,6 @@ const (
 	namespace = "berth-system"
 	repoRoot  = "../.."
 )
-
-// tool finds a binary of hack/setup-tools.sh: on PATH (hack/test.sh puts the folder there)
-// or in $KUBEBUILDER_ASSETS. The chart is untested without it, so its absence fails.
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	t.Fatalf("%s is not on PATH nor in $KUBEBUILDER_ASSETS: run the tests with `make test` or hack/test.sh, "+
-		"which build it with hack/setup-tools.sh and put its folder on PATH "+
-		"(or: export PATH=\"$(hack/setup-tools.sh):$PATH\")", name)
-	return ""
-}
-
-// run runs a tool and returns its standard output; a failure returns the error with stderr.
-func run(t *testing.T, name string, args ...string) ([]byte, error) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), tool(t, name), args...)
-	// Keep helm away from the user's repositories, plugins and caches.
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(),
-		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
-		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
-		"HELM_DATA_HOME="+filepath.Join(home, "data"),
-	)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, errors.Join(err, errors.New(stderr.String()))
-	}
-	return stdout.Bytes(), nil
-}
 
 // objects are the rendered objects of one install.
 type objects []*unstructured.Unstructured
@@ -128,7 +89,7 @@ func render(t *testing.T, flags ...string) objects {
 
 func renderAs(t *testing.T, rel, ns string, flags ...string) objects {
 	t.Helper()
-	out, err := run(t, "helm", append([]string{"template", rel, ".", "--namespace", ns}, flags...)...)
+	out, err := envtest.RunTool(t, "helm", append([]string{"template", rel, ".", "--namespace", ns}, flags...)...)
 	if err != nil {
 		t.Fatalf("helm template %v: %v", flags, err)
 	}
@@ -257,7 +218,7 @@ var chartOnlyArgs = []string{"--registry-service-account=berth-system/berth-cont
 // objects of `kubectl kustomize config/default` (but the Namespace, which helm's
 // --create-namespace makes), and each is the same but for labels the chart adds to.
 func TestDefaultsInstallWhatKustomizeInstalls(t *testing.T) {
-	out, err := run(t, "kubectl", "kustomize", filepath.Join(repoRoot, "config", "default"))
+	out, err := envtest.RunTool(t, "kubectl", "kustomize", filepath.Join(repoRoot, "config", "default"))
 	if err != nil {
 		t.Fatalf("kubectl kustomize config/default: %v", err)
 	}
@@ -402,7 +363,7 @@ var chartCases = []chartCase{
 func TestChartRenders(t *testing.T) {
 	for _, tc := range chartCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if out, err := run(t, "helm", append([]string{"lint", "--strict", "."}, tc.flags...)...); err != nil {
+			if out, err := envtest.RunTool(t, "helm", append([]string{"lint", "--strict", "."}, tc.flags...)...); err != nil {
 				t.Fatalf("helm lint: %v\n%s", err, out)
 			}
 			o := tc.render(t)
@@ -762,7 +723,7 @@ func TestInvalidValuesFail(t *testing.T) {
 		{"registry replicas on one ReadWriteOnce volume", []string{"--set", "registry.replicas=3"}, "ReadWriteMany"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := run(t, "helm", append([]string{"template", release, ".", "--namespace", namespace}, tc.flags...)...)
+			_, err := envtest.RunTool(t, "helm", append([]string{"template", release, ".", "--namespace", namespace}, tc.flags...)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("helm template %v: error %v, want one containing %q", tc.flags, err, tc.want)
 			}
@@ -803,7 +764,7 @@ func TestNotes(t *testing.T) {
 		{valuesFile("no-crds-values.yaml"), []string{"CRDs were not installed"}},
 		{[]string{"--set", "registry.nodeProxy.enabled=false"}, []string{"docker login berth-registry.berth-system.svc:5000", "resolves inside the cluster only"}},
 	} {
-		out, err := run(t, "helm", append([]string{"template", release, dir, "--namespace", namespace, "--show-only", "templates/notes-test.yaml"}, tc.flags...)...)
+		out, err := envtest.RunTool(t, "helm", append([]string{"template", release, dir, "--namespace", namespace, "--show-only", "templates/notes-test.yaml"}, tc.flags...)...)
 		if err != nil {
 			t.Fatalf("rendering NOTES.txt with %v: %v", tc.flags, err)
 		}
