@@ -402,6 +402,7 @@ func TestCatalogFiltered(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	s.waitForBinding(t, "", "test-catalog", rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: "cat-a", Name: "lister"})
 	s.policy(t, "cat-c", "lister-pulls-two", "two", ecrv1alpha1.EffectAllow, authtest.ServiceAccount("cat-a", "lister"), "ecr:BatchGetImage")
 	// A repository whose resource is gone stays in storage but leaves the catalog.
 	if err := s.c.Delete(ctx, &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: "cat-a", Name: "two"}}); err != nil {

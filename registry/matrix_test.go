@@ -539,6 +539,7 @@ func TestPodman(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	s.waitForBinding(t, "", "test-podman-catalog", rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: "podman-a", Name: "lister"})
 
 	img := ociImage(t, platforms[0])
 	cfg, err := img.ConfigName()

@@ -151,6 +151,7 @@ func (s *testSuite) bindSubject(t *testing.T, ns, name, clusterRole string, subj
 	if err := s.c.Create(context.Background(), rb); err != nil {
 		t.Fatal(err)
 	}
+	s.waitForBinding(t, ns, clusterRole, subject)
 }
 
 // Any identity the API server authenticates gets a registry credential of its own, when RBAC
