@@ -34,7 +34,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,13 +51,12 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/regproc"
 	"github.com/berth-dev/berth/internal/testutil/s3test"
 )
 
@@ -127,12 +125,8 @@ func startSuite() (_ *suite, err error) {
 			s.stop()
 		}
 	}()
-	s.berthBin = filepath.Join(dir, "berth-registry")
-	build := exec.CommandContext(context.Background(), "go", "build", "-o", s.berthBin, "./cmd/registry")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as hack/build-stock-registry.sh builds the reference
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building ./cmd/registry: %w: %s", err, out)
+	if s.berthBin, err = regproc.BuildBerth(dir); err != nil {
+		return nil, err
 	}
 
 	if s.env, err = envtest.Start(); err != nil {
@@ -146,14 +140,9 @@ func startSuite() (_ *suite, err error) {
 	if err != nil {
 		return nil, err
 	}
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: s.env.Config.Host, CertificateAuthorityData: s.env.Config.CAData}
-	kc.AuthInfos["berth-registry"] = &clientcmdapi.AuthInfo{Token: token}
-	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "berth-registry"}
-	kc.CurrentContext = "envtest"
 	s.kubeconfig = filepath.Join(dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, s.kubeconfig); err != nil {
-		return nil, fmt.Errorf("writing the registry's kubeconfig: %w", err)
+	if err := regproc.WriteKubeconfig(s.kubeconfig, s.env.Config, token); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -284,17 +273,6 @@ func waitFor(t *testing.T, timeout time.Duration, f func() error) {
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
 
-// process is a registry running as a child process.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	// addr serves the registry API; metricsAddr (berth-registry only) the Prometheus metrics.
-	addr, metricsAddr string
-	logPath           string
-	done              chan struct{}
-	err               error
-}
-
 // berthOptions configure one berth-registry process.
 type berthOptions struct {
 	// addr and storage are kept across restarts; empty addr picks a free port.
@@ -306,41 +284,16 @@ type berthOptions struct {
 	s3 *s3test.Store
 }
 
-// startBerth runs berth-registry on loopback with filesystem storage, authentication against
-// the suite's API server and a fixed HTTP secret (so uploads survive a restart), and waits
-// until /readyz answers 200 (its informers have synced).
-func (s *suite) startBerth(t *testing.T, o berthOptions) *process {
+// startBerth runs berth-registry on loopback (regproc.StartBerth) with filesystem storage,
+// or o.s3's bucket, as the suite's registry identity, and waits until it is ready.
+func (s *suite) startBerth(t *testing.T, o berthOptions) *regproc.Process {
 	t.Helper()
-	if o.addr == "" {
-		o.addr = envtest.FreeLoopbackAddr(t)
-	}
-	if o.drainTimeout == 0 {
-		o.drainTimeout = 10 * time.Second
-	}
-	metrics := envtest.FreeLoopbackAddr(t)
-	storage := []string{"--storage-driver=filesystem", "--storage-root=" + o.storage}
-	var env []string
+	b := regproc.Berth{Bin: s.berthBin, Kubeconfig: s.kubeconfig, Addr: o.addr, Storage: regproc.FilesystemFlags(o.storage),
+		InstanceID: "bench", DrainTimeout: o.drainTimeout, Extra: o.extra}
 	if o.s3 != nil {
-		storage = []string{"--storage-driver=s3", "--storage-root=" + o.storage, "--storage-s3-bucket=" + o.s3.Bucket,
-			"--storage-s3-region=" + o.s3.Region, "--storage-s3-endpoint=" + o.s3.Endpoint, "--storage-s3-force-path-style"}
-		env = []string{"AWS_ACCESS_KEY_ID=" + o.s3.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + o.s3.SecretAccessKey}
+		b.Storage, b.Env = regproc.S3Flags(o.s3, o.storage)
 	}
-	args := append([]string{
-		"--listen-address=" + o.addr,
-		"--metrics-bind-address=" + metrics,
-	}, storage...)
-	args = append(args,
-		"--kubeconfig="+s.kubeconfig,
-		"--http-secret=registry-bench-secret",
-		"--drain-timeout="+o.drainTimeout.String(),
-		"--instance-id=bench",
-		"--lease-namespace=berth-system", // as deployed (the benchmarks' repositories are MUTABLE: no Lease is taken)
-	)
-	args = append(args, o.extra...)
-	p := startProcess(t, "berth-registry", s.berthBin, args, o.addr, env...)
-	p.metricsAddr = metrics
-	waitReady(t, p, "http://"+o.addr+"/readyz")
-	return p
+	return regproc.StartBerth(t, b)
 }
 
 // fsStorage is the stock registry's storage driver section for a folder.
@@ -360,7 +313,7 @@ func s3Storage(store *s3test.Store, root string) string {
 // /v2/ answers 200. The configuration is distribution's own minimal one plus what
 // berth-registry also sets (delete enabled, storage health check, validation defaults);
 // access logs are off, as berth-registry has none.
-func startStock(t *testing.T, bin, driver string) *process {
+func startStock(t *testing.T, bin, driver string) *regproc.Process {
 	t.Helper()
 	addr := envtest.FreeLoopbackAddr(t)
 	cfg := fmt.Sprintf(`version: 0.1
@@ -392,103 +345,9 @@ health:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startProcess(t, "stock-registry", bin, []string{"serve", path}, addr)
-	waitReady(t, p, "http://"+addr+"/v2/")
+	p := regproc.Start(t, "stock-registry", bin, []string{"serve", path}, addr)
+	p.WaitReady(t, "http://"+addr+"/v2/")
 	return p
-}
-
-// startProcess starts bin with its output in a log file; the test's cleanup kills it if it
-// still runs.
-func startProcess(t *testing.T, procName, bin string, args []string, addr string, env ...string) *process {
-	t.Helper()
-	logFile, err := os.CreateTemp(t.TempDir(), procName+"-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(context.Background(), bin, args...) //nolint:gosec // binaries the harness built
-	if len(env) > 0 {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", procName, err)
-	}
-	p := &process{name: procName, cmd: cmd, addr: addr, logPath: logFile.Name(), done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		_ = logFile.Close()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = p.stop(syscall.SIGKILL, 0)
-		if t.Failed() {
-			t.Logf("last lines of %s's log:\n%s", procName, p.logTail(40))
-		}
-	})
-	return p
-}
-
-// waitReady polls url until it answers 200.
-func waitReady(t *testing.T, p *process, url string) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		select {
-		case <-p.done:
-			t.Fatalf("%s ended before it was ready: %v\n%s", p.name, p.err, p.logTail(40))
-		default:
-		}
-		if httpStatus(url) == http.StatusOK {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 2 minutes\n%s", p.name, p.logTail(40))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func httpStatus(url string) int {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
-	if err != nil {
-		return 0
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
-// stop sends sig and waits up to grace for the process to end, then kills it. It returns
-// how long the process took to end.
-func (p *process) stop(sig syscall.Signal, grace time.Duration) time.Duration {
-	start := time.Now()
-	select {
-	case <-p.done:
-		return 0
-	default:
-	}
-	_ = p.cmd.Process.Signal(sig)
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	return time.Since(start)
-}
-
-// logTail is the end of the process's log, for failure messages.
-func (p *process) logTail(lines int) string {
-	data, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return err.Error()
-	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
 
 // randomImage is an OCI image of layers incompressible layers of layerSize bytes each, from

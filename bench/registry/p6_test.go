@@ -29,6 +29,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/berth-dev/berth/bench/internal/report"
+	"github.com/berth-dev/berth/internal/testutil/regproc"
 	"github.com/berth-dev/berth/internal/testutil/s3test"
 )
 
@@ -96,10 +97,10 @@ func p6Repository(t *testing.T, s *suite, ns string) string {
 
 // p6Compare pushes and pulls the same images through both registries, alternating which goes
 // first, and reports the median throughput ratio as id.
-func p6Compare(t *testing.T, id, ns, token string, berth, stock *process, storage string) {
+func p6Compare(t *testing.T, id, ns, token string, berth, stock *regproc.Process, storage string) {
 	t.Helper()
 	// Authentication is really on: an anonymous manifest request is refused.
-	if code := httpStatus("http://" + berth.addr + "/v2/" + ns + "/app/tags/list"); code != http.StatusUnauthorized {
+	if code := regproc.HTTPStatus("http://" + berth.Addr + "/v2/" + ns + "/app/tags/list"); code != http.StatusUnauthorized {
 		t.Fatalf("anonymous tags/list on berth-registry answered %d, want 401", code)
 	}
 
@@ -131,8 +132,8 @@ func p6Compare(t *testing.T, id, ns, token string, berth, stock *process, storag
 	var berthRuns, stockRuns []p6Run
 	for rep := range p6Reps {
 		img := p6Image(t, uint64(rep)+600)
-		runBerth := func() { berthRuns = append(berthRuns, measure(berth.addr, ns+"/app", token, rep, img)) }
-		runStock := func() { stockRuns = append(stockRuns, measure(stock.addr, ns+"/app", "", rep, img)) }
+		runBerth := func() { berthRuns = append(berthRuns, measure(berth.Addr, ns+"/app", token, rep, img)) }
+		runStock := func() { stockRuns = append(stockRuns, measure(stock.Addr, ns+"/app", "", rep, img)) }
 		// Alternate which goes first, so neither always meets a colder or warmer cache.
 		if rep%2 == 0 {
 			runBerth()

@@ -76,7 +76,7 @@ func TestP6bAuthorizationLatency(t *testing.T) {
 	pusher := newClient(owner)
 	defer pusher.close()
 	for _, repo := range []string{"app", "public"} {
-		if err := pusher.push(ctx, berth.addr+"/"+ns+"/"+repo+":v1", img); err != nil {
+		if err := pusher.push(ctx, berth.Addr+"/"+ns+"/"+repo+":v1", img); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,7 +89,7 @@ func TestP6bAuthorizationLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	base := "http://" + berth.addr + "/v2/" + ns
+	base := "http://" + berth.Addr + "/v2/" + ns
 	manifestAccept := "application/vnd.oci.image.manifest.v1+json"
 	cases := []struct {
 		name, url, token string
@@ -114,14 +114,14 @@ func TestP6bAuthorizationLatency(t *testing.T) {
 	for i := range p6bWarmup {
 		one(i)
 	}
-	before := scrapeHistogram(t, berth.metricsAddr, authzHistogram)
+	before := scrapeHistogram(t, berth.MetricsAddr, authzHistogram)
 	roundTrips := make([]time.Duration, 0, p6bRequests)
 	start := time.Now()
 	for i := range p6bRequests {
 		roundTrips = append(roundTrips, one(i))
 	}
 	elapsed := time.Since(start)
-	after := scrapeHistogram(t, berth.metricsAddr, authzHistogram)
+	after := scrapeHistogram(t, berth.MetricsAddr, authzHistogram)
 	h := after.minus(before)
 	if h.count < p6bRequests {
 		t.Fatalf("the histogram counted %d decisions for %d requests", h.count, p6bRequests)

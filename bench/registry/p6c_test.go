@@ -62,7 +62,7 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 	}
 	pusher := newClient(sa)
 	defer pusher.close()
-	if err := pusher.push(ctx, berth.addr+"/"+ns+"/app:v1", img); err != nil {
+	if err := pusher.push(ctx, berth.Addr+"/"+ns+"/app:v1", img); err != nil {
 		t.Fatal(err)
 	}
 
@@ -96,7 +96,7 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 		return tr.Status.Token
 	}
 
-	url := "http://" + berth.addr + "/v2/" + ns + "/app/manifests/v1"
+	url := "http://" + berth.Addr + "/v2/" + ns + "/app/manifests/v1"
 	hc := &http.Client{Transport: newClient("").transport}
 	first := func(token string) time.Duration {
 		start := time.Now()

@@ -70,7 +70,7 @@ func TestP7ConcurrentPulls(t *testing.T) {
 	}
 	pusher := newClient(builder)
 	defer pusher.close()
-	if err := pusher.push(ctx, berth.addr+"/"+ns+"/app:v1", img); err != nil {
+	if err := pusher.push(ctx, berth.Addr+"/"+ns+"/app:v1", img); err != nil {
 		t.Fatal(err)
 	}
 	manifest, err := img.RawManifest()
@@ -87,7 +87,7 @@ func TestP7ConcurrentPulls(t *testing.T) {
 	}
 	wantManifest := sha256Digest(manifest)
 
-	base := "http://" + berth.addr + "/v2/" + ns + "/app"
+	base := "http://" + berth.Addr + "/v2/" + ns + "/app"
 	accept := string(m.MediaType)
 	tr := newClient("").transport
 	defer tr.CloseIdleConnections()

@@ -35,6 +35,7 @@ import (
 
 	"github.com/berth-dev/berth/bench/internal/report"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/regproc"
 )
 
 const (
@@ -166,7 +167,7 @@ func TestR3RestartDuringPushes(t *testing.T) {
 // r3Round runs the pushers, restarts the registry with sig once some pushes have completed,
 // lets the pushers go on against the new process for a moment, then stops them. It returns
 // every push, when the signal was sent, and how long the registry was away.
-func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string, proc **process, opts berthOptions) ([]r3Push, time.Time, time.Duration) {
+func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string, proc **regproc.Process, opts berthOptions) ([]r3Push, time.Time, time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -201,7 +202,7 @@ func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string
 				mu.Unlock()
 				// After a failure the registry is away: wait until it is back, as a CI job
 				// would, instead of piling up pushes that never reached it.
-				for p.err != nil && !stop.Load() && httpStatus("http://"+opts.addr+"/readyz") != http.StatusOK {
+				for p.err != nil && !stop.Load() && regproc.HTTPStatus("http://"+opts.addr+"/readyz") != http.StatusOK {
 					time.Sleep(100 * time.Millisecond)
 				}
 			}
@@ -213,7 +214,7 @@ func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string
 	}
 	time.Sleep(time.Duration(rand.N(500)) * time.Millisecond) //nolint:gosec // a random moment, not a secret
 	signalAt := time.Now()
-	(*proc).stop(sig, 30*time.Second)
+	(*proc).Stop(sig, 30*time.Second)
 	*proc = s.startBerth(t, opts)
 	away := time.Since(signalAt)
 	// Pushes carry on against the new process, then stop.

@@ -75,7 +75,7 @@ func TestR7OnlineGC(t *testing.T) {
 	storage := filepath.Join(t.TempDir(), "berth")
 	proc := s.startBerth(t, berthOptions{storage: storage, extra: []string{
 		"--gc-interval=" + interval.String(), "--gc-grace-period=" + grace.String(), "--gc-trigger-delay=500ms"}})
-	metricsURL := "http://" + proc.metricsAddr + "/metrics"
+	metricsURL := "http://" + proc.MetricsAddr + "/metrics"
 	ctx := context.Background()
 
 	create := func(ctx context.Context, name string) error {
@@ -86,7 +86,7 @@ func TestR7OnlineGC(t *testing.T) {
 		}
 		// The registry knows it once an upload may start there.
 		for range 400 {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+proc.addr+"/v2/"+ns+"/"+name+"/blobs/uploads/", nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+proc.Addr+"/v2/"+ns+"/"+name+"/blobs/uploads/", nil)
 			req.SetBasicAuth("berth", token)
 			if resp, err := http.DefaultClient.Do(req); err == nil {
 				_ = resp.Body.Close()
@@ -100,7 +100,7 @@ func TestR7OnlineGC(t *testing.T) {
 	}
 	start := time.Now()
 	res, err := gcsoak.Run(ctx, gcsoak.Config{
-		Addr: proc.addr, Token: token, Namespace: ns, Repositories: repos,
+		Addr: proc.Addr, Token: token, Namespace: ns, Repositories: repos,
 		Duration: d, Pushers: 10, MaxPause: maxPause, Grace: grace, KeepPerRepository: 3, StorageRoot: storage,
 		CreateRepository: create,
 		DeleteRepository: func(ctx context.Context, name string) error {
@@ -123,7 +123,7 @@ func TestR7OnlineGC(t *testing.T) {
 					return nil
 				}
 			}
-			return fmt.Errorf("berth-registry ran no garbage collection for a minute:\n%s", proc.logTail(20))
+			return fmt.Errorf("berth-registry ran no garbage collection for a minute:\n%s", proc.LogTail(20))
 		},
 		Logf: t.Logf,
 	})

@@ -24,6 +24,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -64,6 +66,7 @@ func TestRepository(t *testing.T) {
 
 	stop1 := startRepositoryManager(t, e, time.Hour, eventsAddr)
 	t.Run("PushShowsInStatusByNotification", func(t *testing.T) { testRepositoryPushStatus(t, e) })
+	t.Run("ReplicasWriteStatusOncePerPush", func(t *testing.T) { testRepositoryReplicas(t, e, "http://"+eventsAddr+RegistryEventsPath) })
 	t.Run("Lifecycle", func(t *testing.T) { testRepositoryLifecycle(t, e) })
 	t.Run("Deletion", func(t *testing.T) { testRepositoryDeletion(t, e) })
 	kept := e.Repository(t, "kept", nil)
@@ -368,6 +371,101 @@ func startRepositoryManager(t *testing.T, e *registrytest.Env, resync time.Durat
 			EventsAddr:     eventsAddr,
 		}).SetupWithManager(mgr)
 	})
+}
+
+// testRepositoryReplicas pushes through three registry replicas on one store, each
+// notifying the controller: every push changes the status once (its image, then its tag at
+// most), however many replicas there are, and pulls through every replica leave the image's
+// recorded last pull at the first one (one record an hour in all, not one per replica).
+func testRepositoryReplicas(t *testing.T, e *registrytest.Env, notifyURL string) {
+	t.Helper()
+	addrs := []string{e.RegAddr, e.StartRegistry(t, notifyURL), e.StartRegistry(t, notifyURL)}
+	e.Repository(t, "replicated", nil)
+	waitStatus(t, e, "replicated", func(st ecrv1alpha1.RepositoryStatus) error { return wantCount(st, 0) })
+
+	wc, err := client.NewWithWatch(e.Env.Config, client.Options{Scheme: e.C.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := wc.Watch(t.Context(), &ecrv1alpha1.RepositoryList{}, client.InNamespace(e.PusherNS),
+		client.MatchingFields{"metadata.name": "replicated"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	var (
+		mu     sync.Mutex
+		writes int
+	)
+	go func() {
+		var last *ecrv1alpha1.RepositoryStatus
+		for ev := range w.ResultChan() {
+			r, ok := ev.Object.(*ecrv1alpha1.Repository)
+			if !ok {
+				continue
+			}
+			if last != nil && !equality.Semantic.DeepEqual(*last, r.Status) {
+				mu.Lock()
+				writes++
+				mu.Unlock()
+			}
+			last = r.Status.DeepCopy()
+		}
+	}()
+	const pushes = 6
+	var digests []v1.Hash
+	for i := range pushes {
+		img, err := random.Image(1024, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, e.PushImageTo(t, addrs[i%len(addrs)], "replicated", fmt.Sprintf("v%d", i), img))
+		waitStatus(t, e, "replicated", func(st ecrv1alpha1.RepositoryStatus) error { return wantCount(st, i+1) })
+	}
+	time.Sleep(3 * tagSettleDelay) // the settle pass of the last push, and any late notification
+	mu.Lock()
+	got := writes
+	mu.Unlock()
+	t.Logf("%d pushes through %d replicas changed the Repository's status %d times", pushes, len(addrs), got)
+	if got < pushes || got > 2*pushes {
+		t.Errorf("%d pushes through %d replicas changed the status %d times, want one or two per push", pushes, len(addrs), got)
+	}
+
+	// Pulls through every replica: the first records the pull, the others find the record.
+	auth := remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: "berth", Password: e.PushTok}))
+	pullFrom := func(addr string) {
+		t.Helper()
+		ref, err := name.ParseReference(addr+"/"+e.PusherNS+"/replicated@"+digests[0].String(), name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := remote.Get(ref, auth); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastPulled := func() time.Time {
+		for _, img := range e.Images(t, "replicated") {
+			if img.Digest == digests[0].String() {
+				return img.LastPulledAt
+			}
+		}
+		t.Fatalf("image %s is not listed", digests[0])
+		return time.Time{}
+	}
+	pullFrom(addrs[0])
+	var first time.Time
+	kubetest.Eventually(t, 10*time.Second, func() error {
+		if first = lastPulled(); first.IsZero() {
+			return errors.New("the pull through the first replica is not recorded yet")
+		}
+		return nil
+	})
+	pullFrom(addrs[1])
+	pullFrom(addrs[2])
+	time.Sleep(time.Second) // the records are written in the background
+	if again := lastPulled(); !again.Equal(first) {
+		t.Errorf("pulls through the other replicas moved the recorded last pull from %s to %s: each replica records its own", first, again)
+	}
 }
 
 // --- helpers ---

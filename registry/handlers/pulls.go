@@ -94,6 +94,15 @@ func (p *PullRecorder) record(repo string, d digest.Digest) {
 		defer func() { <-p.slots }()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		// Another replica (or this one before a restart) may have written it lately: one
+		// read per manifest and replica an hour keeps it one write an hour in all, and so
+		// one change of the Repository's status, however many replicas serve the pulls.
+		if t, err := lastPulled(ctx, sa.Driver, repo, d); err == nil && !t.IsZero() && now.Sub(t).Abs() < pullRecordInterval {
+			p.mu.Lock()
+			p.last[key] = t
+			p.mu.Unlock()
+			return
+		}
 		if err := sa.Driver.PutContent(ctx, pullRecordPath(repo, d), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
 			p.forget(key)
 			p.log.V(1).Info("could not record a pull", "repository", repo, "digest", d.String(), "error", err.Error())

@@ -71,6 +71,8 @@ type Env struct {
 	PushTok string
 	// PusherNS is the namespace whose repositories the tests push to.
 	PusherNS string
+	// storage is the registries' folder.
+	storage string
 }
 
 // Start runs the control plane with the controller's and the registry's identities and RBAC
@@ -86,7 +88,7 @@ func Start(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Env: env, C: env.Client, Kube: kube, PusherNS: "repo-test"}
+	e := &Env{Env: env, C: env.Client, Kube: kube, PusherNS: "repo-test", storage: t.TempDir()}
 	ctx := context.Background()
 	for _, ns := range []string{"berth-system", e.PusherNS} {
 		if err := e.C.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -132,8 +134,10 @@ func (e *Env) Token(t testing.TB, ns, name string) string {
 	return tr.Status.Token
 }
 
-// StartRegistry runs berth-registry on loopback as its own ServiceAccount, posting
-// notifications to notifyURL (none when empty), sets RegAddr and returns it.
+// StartRegistry runs a berth-registry replica on loopback as its own ServiceAccount, posting
+// notifications to notifyURL (none when empty), and returns its address; the first one's is
+// RegAddr. The replicas share their storage (a folder) and upload-state secret, as the
+// chart's replicas share a bucket.
 func (e *Env) StartRegistry(t testing.TB, notifyURL string) string {
 	t.Helper()
 	cfg := &rest.Config{
@@ -150,7 +154,7 @@ func (e *Env) StartRegistry(t testing.TB, notifyURL string) string {
 	o := options.DefaultOptions()
 	o.Addr = "127.0.0.1:0"
 	o.MetricsAddr = "0"
-	o.Storage.Driver = options.DriverInMemory
+	o.Storage.Driver, o.Storage.RootDirectory = options.DriverFilesystem, e.storage
 	o.HTTPSecret = "repository-test"
 	// Long enough for net/http's shutdown, which waits up to 5 s for connections a client
 	// opened without sending a request yet (go-containerregistry opens them in parallel).
@@ -177,7 +181,9 @@ func (e *Env) StartRegistry(t testing.TB, notifyURL string) string {
 		}
 	})
 	addr := ln.Addr().String()
-	e.RegAddr = addr
+	if e.RegAddr == "" {
+		e.RegAddr = addr
+	}
 	kubetest.Eventually(t, time.Minute, func() error {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+addr+"/readyz", nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -243,11 +249,17 @@ func (e *Env) Push(t testing.TB, repo, tag string) v1.Hash {
 // PushImage writes img under tag ("" pushes by digest), as Push does.
 func (e *Env) PushImage(t testing.TB, repo, tag string, img v1.Image) v1.Hash {
 	t.Helper()
+	return e.PushImageTo(t, e.RegAddr, repo, tag, img)
+}
+
+// PushImageTo is PushImage through the registry replica at addr.
+func (e *Env) PushImageTo(t testing.TB, addr, repo, tag string, img v1.Image) v1.Hash {
+	t.Helper()
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := e.RegAddr + "/" + e.PusherNS + "/" + repo
+	ref := addr + "/" + e.PusherNS + "/" + repo
 	if tag == "" {
 		ref += "@" + d.String()
 	} else {
