@@ -585,6 +585,14 @@ func assertS3(t *testing.T, o objects) {
 	if r, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); r != 2 {
 		t.Errorf("registry replicas %d, want 2", r)
 	}
+	pdb := o.get(t, "PodDisruptionBudget", "berth-registry")
+	if m, _, _ := unstructured.NestedInt64(pdb.Object, "spec", "maxUnavailable"); m != 1 {
+		t.Errorf("the registry's PodDisruptionBudget allows %d unavailable, want 1", m)
+	}
+	sel, _, _ := unstructured.NestedStringMap(pdb.Object, "spec", "selector", "matchLabels")
+	if !selects(sel, podSpec(t, o, "berth-registry").Labels) {
+		t.Errorf("the registry's PodDisruptionBudget selects %v, not the registry's Pods", sel)
+	}
 	p := podSpec(t, o, "berth-registry")
 	c := p.Spec.Containers[0]
 	for _, a := range []string{
