@@ -36,6 +36,7 @@ import (
 	"github.com/berth-dev/berth/bench/internal/report"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/regproc"
+	"github.com/berth-dev/berth/internal/testutil/s3test"
 )
 
 const (
@@ -63,13 +64,24 @@ type r3Push struct {
 // the end every successful push of every round is pulled again.
 func TestR3RestartDuringPushes(t *testing.T) {
 	s := needSuite(t)
-	const ns = "r3"
+	r3Soak(t, s, "R3", "r3", berthOptions{storage: filepath.Join(t.TempDir(), "berth")}, "filesystem storage")
+}
+
+// TestR3sRestartDuringPushesS3 is R3 with the registry on a SeaweedFS bucket: what a
+// restart interrupts there is a multipart upload in the object store.
+func TestR3sRestartDuringPushesS3(t *testing.T) {
+	s := needSuite(t)
+	r3Soak(t, s, "R3s", "r3s", berthOptions{storage: "/berth", s3: s3test.Start(t)}, "SeaweedFS storage")
+}
+
+// r3Soak is R3 on the storage opts name, reported as id.
+func r3Soak(t *testing.T, s *suite, id, ns string, opts berthOptions, storage string) {
+	t.Helper()
 	s.namespace(t, ns)
 	token := s.serviceAccount(t, ns, "builder", "berth-registry-poweruser")
 	s.repository(t, ns, "app")
-	storage := filepath.Join(t.TempDir(), "berth")
 	addr := envtest.FreeLoopbackAddr(t)
-	opts := berthOptions{addr: addr, storage: storage, drainTimeout: 5 * time.Second}
+	opts.addr, opts.drainTimeout = addr, 5*time.Second
 	proc := s.startBerth(t, opts)
 	ctx := context.Background()
 	verifier := newClient(token)
@@ -92,7 +104,7 @@ func TestR3RestartDuringPushes(t *testing.T) {
 			t.Errorf("round %d not started: the soak is over its time bound", round)
 			break
 		}
-		pushes, signalAt, took := r3Round(t, s, round, sig, token, &proc, opts)
+		pushes, signalAt, took := r3Round(t, s, ns, round, sig, token, &proc, opts)
 		var failed, inFlight int
 		for _, p := range pushes {
 			if p.start.Before(signalAt) && p.end.After(signalAt) {
@@ -158,16 +170,16 @@ func TestR3RestartDuringPushes(t *testing.T) {
 	}
 	pass := lost == 0 && halfWritten == 0 && !t.Failed()
 	report.Print(nil, report.Line{
-		ID: "R3", Value: float64(verified), Unit: "pushes", Budget: "0-lost", Pass: pass,
-		Detail: fmt.Sprintf("%d rounds (SIGTERM, SIGKILL alternating) of %d concurrent pushers (%d×%d MiB layers, no client retries): %d pushes verified (%d interrupted, %d of them retried after the restart and verified), %d lost, %d half-written blobs or manifests served; failures per round %v, in flight at the signal %v; all %d re-verified at the end",
-			len(failedPerRound), r3Workers, r3Layers, r3LayerSize>>20, verified, interrupted, retried, lost, halfWritten, failedPerRound, inFlightPerRound, len(allOK)),
+		ID: id, Value: float64(verified), Unit: "pushes", Budget: "0-lost", Pass: pass,
+		Detail: fmt.Sprintf("%s, %d rounds (SIGTERM, SIGKILL alternating) of %d concurrent pushers (%d×%d MiB layers, no client retries): %d pushes verified (%d interrupted, %d of them retried after the restart and verified), %d lost, %d half-written blobs or manifests served; failures per round %v, in flight at the signal %v; all %d re-verified at the end",
+			storage, len(failedPerRound), r3Workers, r3Layers, r3LayerSize>>20, verified, interrupted, retried, lost, halfWritten, failedPerRound, inFlightPerRound, len(allOK)),
 	})
 }
 
 // r3Round runs the pushers, restarts the registry with sig once some pushes have completed,
 // lets the pushers go on against the new process for a moment, then stops them. It returns
 // every push, when the signal was sent, and how long the registry was away.
-func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string, proc **regproc.Process, opts berthOptions) ([]r3Push, time.Time, time.Duration) {
+func r3Round(t *testing.T, s *suite, ns string, round int, sig syscall.Signal, token string, proc **regproc.Process, opts berthOptions) ([]r3Push, time.Time, time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -194,7 +206,7 @@ func r3Round(t *testing.T, s *suite, round int, sig syscall.Signal, token string
 					return
 				}
 				p := r3Push{tag: fmt.Sprintf("r%d-w%d-%d", round, w, i), img: img, digest: d, start: time.Now()}
-				p.err = c.push(ctx, opts.addr+"/r3/app:"+p.tag, img)
+				p.err = c.push(ctx, opts.addr+"/"+ns+"/app:"+p.tag, img)
 				p.end = time.Now()
 				completed.Add(1)
 				mu.Lock()
