@@ -49,9 +49,15 @@ func deleteImage(t *testing.T, ref, token string) {
 // gcRepository creates the Repository ns/app and waits until srv's store has it.
 func gcRepository(t *testing.T, s *testSuite, srv *Server, ns string) {
 	t.Helper()
-	s.repository(t, ns, "app", ecrv1alpha1.Mutable)
+	gcRepositoryNamed(t, s, srv, ns, "app")
+}
+
+// gcRepositoryNamed is gcRepository for a repository of another name.
+func gcRepositoryNamed(t *testing.T, s *testSuite, srv *Server, ns, name string) {
+	t.Helper()
+	s.repository(t, ns, name, ecrv1alpha1.Mutable)
 	eventually(t, 10*time.Second, func() error {
-		if r, err := srv.store.Repository(context.Background(), ns, "app"); err != nil || r == nil {
+		if r, err := srv.store.Repository(context.Background(), ns, name); err != nil || r == nil {
 			return errors.New("the GC server has not seen the Repository yet")
 		}
 		return nil

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -47,6 +48,14 @@ func (s *Server) startGC(ctx context.Context, log logr.Logger) (stop func(), err
 	if err != nil {
 		return nil, fmt.Errorf("watching Repositories for garbage collection: %w", err)
 	}
+	var cacheClient redis.UniversalClient
+	if r := s.opts.Redis; len(r.Addrs) > 0 {
+		// distribution's blob-descriptor cache, on its own connections: what the collector
+		// removes must leave the cache too.
+		cacheClient = redis.NewUniversalClient(&redis.UniversalOptions{Addrs: r.Addrs, MasterName: r.MasterName,
+			Username: r.Username, Password: r.Password, DB: r.DB, DialTimeout: 5 * time.Second})
+		s.gc.Collector.Cache = gc.RedisDescriptorCache{Client: cacheClient}
+	}
 	gcCtx, cancel := context.WithCancel(logr.NewContext(ctx, log))
 	done := make(chan struct{})
 	go func() {
@@ -54,11 +63,15 @@ func (s *Server) startGC(ctx context.Context, log logr.Logger) (stop func(), err
 		s.gc.Start(gcCtx)
 	}()
 	log.Info("garbage collection scheduled", "interval", s.opts.GC.Interval.Duration, "gracePeriod", s.opts.GC.GracePeriod.Duration,
-		"triggerDelay", s.opts.GC.TriggerDelay.Duration, "dryRun", s.opts.GC.DryRun, "lease", s.gc.Collector.Lease != nil)
+		"triggerDelay", s.opts.GC.TriggerDelay.Duration, "dryRun", s.opts.GC.DryRun, "lease", s.gc.Collector.Lease != nil,
+		"redisCache", cacheClient != nil)
 	return func() {
 		cancel()
 		<-done
 		_ = inf.RemoveEventHandler(reg)
+		if cacheClient != nil {
+			_ = cacheClient.Close()
+		}
 	}, nil
 }
 

@@ -34,8 +34,8 @@ import (
 
 // startGCServer serves a registry on a filesystem store of its own with garbage collection
 // every interval (0: none), the given grace period and trigger delay, as the registry's ServiceAccount (its RBAC: the
-// collector's Lease in berth-system, Events).
-func startGCServer(t *testing.T, s *testSuite, id string, interval, grace, triggerDelay time.Duration) (*Server, string, string) {
+// collector's Lease in berth-system, Events); configure changes more options.
+func startGCServer(t *testing.T, s *testSuite, id string, interval, grace, triggerDelay time.Duration, configure ...func(*options.Options)) (*Server, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	o := testOptions()
@@ -44,6 +44,9 @@ func startGCServer(t *testing.T, s *testSuite, id string, interval, grace, trigg
 	o.GC.Interval = metav1.Duration{Duration: interval}
 	o.GC.GracePeriod = metav1.Duration{Duration: grace}
 	o.GC.TriggerDelay = metav1.Duration{Duration: triggerDelay}
+	for _, c := range configure {
+		c(&o)
+	}
 	srv, err := New(o, s.registryConfig)
 	if err != nil {
 		t.Fatal(err)

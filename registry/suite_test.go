@@ -513,7 +513,18 @@ func (s *testSuite) doBearer(t testing.TB, method, path, token string) response 
 
 func (s *testSuite) doWith(t testing.TB, method, path string, authorize func(*http.Request)) response {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, "http://"+s.addr+path, nil)
+	return sendTo(t, s.addr, method, path, authorize)
+}
+
+// doAt sends one raw request to the registry at addr with token as the Basic password.
+func doAt(t testing.TB, addr, method, path, token string) response {
+	t.Helper()
+	return sendTo(t, addr, method, path, func(req *http.Request) { req.SetBasicAuth("berth", token) })
+}
+
+func sendTo(t testing.TB, addr, method, path string, authorize func(*http.Request)) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, "http://"+addr+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

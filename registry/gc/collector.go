@@ -47,6 +47,9 @@ type Collector struct {
 	DryRun bool
 	// Lease, when set, keeps one collector running at a time across replicas.
 	Lease *Lease
+	// Cache, when set, is the blob-descriptor cache the registry answers from: what the
+	// collector removes is removed from it too, in the same sweep batch.
+	Cache DescriptorCache
 	// BatchSize is how many digests one sweep batch names (DefaultBatchSize when 0).
 	BatchSize int
 	// BeforeSweep, when set, runs between the decision and the sweep: a seam for the tests
@@ -457,17 +460,27 @@ func (c *Collector) sweepBatch(ctx context.Context, batch []string, cutoff time.
 			return fmt.Errorf("garbage collection stopped: %w", err)
 		}
 		// Links first: a blob must never be linked without its data.
+		var repos []string
 		for _, l := range linksOf[s] {
 			if err := c.Driver.Delete(ctx, l.Path); err != nil && !IsPathNotFound(err) {
 				return fmt.Errorf("removing layer link %s: %w", l.Path, err)
 			}
 			*removedLinks = append(*removedLinks, l)
+			repos = append(repos, l.Repository)
 		}
-		if b, ok := blobOf[s]; ok {
+		b, blobGoes := blobOf[s]
+		if blobGoes {
 			if err := c.Driver.Delete(ctx, blobDir(d)); err != nil && !IsPathNotFound(err) {
 				return fmt.Errorf("removing blob %s: %w", d, err)
 			}
 			removedBlobs[s] = b
+		}
+		// After the store, inside the batch: a writer waiting for the batch finds the cache
+		// as the store is.
+		if c.Cache != nil && (blobGoes || len(repos) > 0) {
+			if err := c.Cache.Forget(ctx, d, blobGoes, repos); err != nil {
+				return err
+			}
 		}
 		if prune[s] {
 			if err := c.Driver.Delete(ctx, writtenPath(d)); err != nil && !IsPathNotFound(err) {
