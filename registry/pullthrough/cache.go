@@ -213,46 +213,50 @@ func (c *Cache) ImportBlob(ctx context.Context, repo string, d digest.Digest, sr
 		_, cerr := io.Copy(dst, src)
 		return 0, errors.Join(fmt.Errorf("starting the import of %s into %s: %w", d, repo, err), cerr)
 	}
-	buf := make([]byte, 1<<20)
-	var n int64
-	var storeErr error
-	clientGone := false
-	for {
-		k, rerr := src.Read(buf)
-		if k > 0 {
-			n += int64(k)
-			if storeErr == nil {
-				if _, werr := bw.Write(buf[:k]); werr != nil {
-					storeErr = fmt.Errorf("storing %s in %s: %w", d, repo, werr)
-				}
-			}
-			if !clientGone {
-				if _, werr := dst.Write(buf[:k]); werr != nil {
-					clientGone = true
-				}
-			}
-		}
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			storeErr = errors.Join(storeErr, fmt.Errorf("reading %s from the upstream: %w", d, rerr))
-			break
-		}
-		if clientGone && storeErr != nil {
-			break
-		}
-	}
+	// The blob writer reads the upstream in one ReadFrom (its digest state is kept right only
+	// that way); what it reads goes to the client on the way, but the last chunk only after the
+	// commit, so that a client that has the whole blob finds it stored when it asks again.
+	cw := &heldWriter{dst: dst}
+	n, storeErr := io.Copy(bw, io.TeeReader(src, cw))
 	if storeErr != nil {
 		_ = bw.Cancel(ctx)
-		return n, storeErr
+		rest, _ := io.Copy(cw, src)
+		cw.flush()
+		return n + rest, fmt.Errorf("importing %s into %s: %w", d, repo, storeErr)
 	}
 	if _, err := bw.Commit(ctx, v1.Descriptor{Digest: d, Size: n, MediaType: "application/octet-stream"}); err != nil {
 		_ = bw.Cancel(ctx)
+		cw.flush()
 		return n, fmt.Errorf("committing %s in %s: %w", d, repo, err)
 	}
+	cw.flush()
 	return n, nil
 }
+
+// heldWriter writes to dst one write late: the last write waits for flush. Errors of dst (a
+// client gone) are remembered and stop further writes, never reported: the import goes on.
+type heldWriter struct {
+	dst  io.Writer
+	held []byte
+	gone bool
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.send()
+	h.held = append(h.held[:0], p...)
+	return len(p), nil
+}
+
+func (h *heldWriter) send() {
+	if !h.gone && len(h.held) > 0 {
+		if _, err := h.dst.Write(h.held); err != nil {
+			h.gone = true
+		}
+	}
+	h.held = h.held[:0]
+}
+
+func (h *heldWriter) flush() { h.send() }
 
 // EnsureRepository creates the Repository namespace/name for upstream under rule, from the
 // namespace's creation template for PULL_THROUGH_CACHE (and the template's RepositoryPolicy),
