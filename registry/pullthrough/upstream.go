@@ -149,11 +149,8 @@ func CheckSecret(s *corev1.Secret) error {
 // Validate asks the upstream whether it accepts the rule's credentials (ECR's
 // ValidatePullThroughCacheRule): the /v2/ endpoint with the credentials, through the Docker
 // token protocol when the upstream speaks it.
-func Validate(ctx context.Context, secrets corev1client.SecretsGetter, base http.RoundTripper, rule *ecrv1alpha1.PullThroughCacheRule) error {
-	creds, err := Credentials(ctx, secrets, rule)
-	if err != nil {
-		return err
-	}
+// creds are the rule's credentials (authn.Anonymous without a Secret).
+func Validate(ctx context.Context, creds authn.Authenticator, base http.RoundTripper, rule *ecrv1alpha1.PullThroughCacheRule) error {
 	u, reg, err := registryOf(rule)
 	if err != nil {
 		return err
