@@ -222,7 +222,7 @@ func (s *testSuite) cacheRule(t *testing.T, ns, prefix, upstream, password strin
 			PullThroughCacheRule(context.Context, string, string) (*ecrv1alpha1.PullThroughCacheRule, error)
 		}).PullThroughCacheRule(ctx, ns, prefix)
 		if err != nil || r == nil {
-			return fmt.Errorf("the registry's cache has no rule %s/%s yet (%v)", ns, prefix, err)
+			return fmt.Errorf("the registry's cache has no rule %s/%s yet (%w)", ns, prefix, err)
 		}
 		return nil
 	})

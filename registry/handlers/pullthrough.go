@@ -73,8 +73,8 @@ func (p *PullThrough) resolve(ctx context.Context, r *http.Request, ep policy.En
 		return r, ep, nil, nil, err
 	}
 	readOnly := r.Method == http.MethodGet || r.Method == http.MethodHead
-	switch {
-	case ep.Route == policy.RouteManifest || ep.Route == policy.RouteBlob || ep.Route == policy.RouteTags || ep.Route == policy.RouteReferrers:
+	switch ep.Route {
+	case policy.RouteManifest, policy.RouteBlob, policy.RouteTags, policy.RouteReferrers:
 	default:
 		readOnly = false
 	}
@@ -84,11 +84,13 @@ func (p *PullThrough) resolve(ctx context.Context, r *http.Request, ep policy.En
 		return r, ep, nil, &outcome{fail: func(w http.ResponseWriter) { writeError(w, errcode.ErrorCodeUnsupported.WithMessage(err.Error())) }}, nil
 	}
 	if err != nil {
-		return r, ep, nil, &outcome{fail: func(w http.ResponseWriter) { writeError(w, errcode.ErrorCodeNameInvalid.WithMessage(err.Error())) }}, nil
+		msg := err.Error()                                                                                                                   // a refusal for the client, not a failure of the registry
+		return r, ep, nil, &outcome{fail: func(w http.ResponseWriter) { writeError(w, errcode.ErrorCodeNameInvalid.WithMessage(msg)) }}, nil //nolint:nilerr // a refusal, not a failure
 	}
 	u, err := ipt.UpstreamURL(rule.Spec.UpstreamRegistryURL)
 	if err != nil {
-		return r, ep, nil, &outcome{fail: func(w http.ResponseWriter) { writeError(w, errcode.ErrorCodeUnavailable.WithMessage(err.Error())) }}, nil
+		msg := err.Error()                                                                                                     // the rule got past the schema: an answer for the client
+		return r, ep, nil, &outcome{fail: func(w http.ResponseWriter) { badGateway(w, "pull through cache rule: "+msg) }}, nil //nolint:nilerr // a refusal, not a failure
 	}
 	cr := &cacheRequest{rule: rule, repository: path.Namespace + "/" + name, upstream: path.UpstreamRepository(rule.Spec.UpstreamRepositoryPrefix)}
 	cr.upstreamRef = ipt.Upstream(u.String(), cr.upstream)
