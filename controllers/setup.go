@@ -70,6 +70,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the RepositoryPolicy controller: %w", err)
 	}
+	if err := (&ecr.PullThroughCacheRuleReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("berth-pullthroughcacherule-controller"),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the PullThroughCacheRule controller: %w", err)
+	}
 	if opts.RegistryHost == "" {
 		opts.RegistryHost = opts.Repository.RegistryHost
 	}

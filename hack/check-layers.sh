@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a package imports one from a higher layer. Layers, lowest first:
 #   api ← internal ← registry ← controllers ← cmd
-# and inside registry/: options, store, metrics, imageapi, nodeproxy, authtoken, gc ← auth ← middleware ← handlers ←
+# and inside registry/: options, store, metrics, imageapi, nodeproxy, authtoken, gc ← auth ← middleware, pullthrough ← handlers ←
 # registry (the root package) and registry/client. Test files are not checked (tests may use
 # anything below their package's layer and the real registry).
 set -euo pipefail
@@ -15,7 +15,7 @@ layer() { # the rank of a package path within the module
     internal/*) echo 1 ;;
     registry/options|registry/store|registry/metrics|registry/imageapi|registry/nodeproxy|registry/authtoken|registry/gc) echo 2 ;;
     registry/auth) echo 3 ;;
-    registry/middleware) echo 4 ;;
+    registry/middleware|registry/pullthrough) echo 4 ;;
     registry/handlers) echo 5 ;;
     registry|registry/client) echo 6 ;;
     controllers/*/*|controllers/internal/*) echo 7 ;;

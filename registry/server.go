@@ -34,6 +34,7 @@ import (
 	"k8s.io/client-go/rest"
 	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/berth-dev/berth/internal/scheme"
 	"github.com/berth-dev/berth/registry/auth"
@@ -43,6 +44,7 @@ import (
 	"github.com/berth-dev/berth/registry/metrics"
 	"github.com/berth-dev/berth/registry/middleware"
 	"github.com/berth-dev/berth/registry/options"
+	"github.com/berth-dev/berth/registry/pullthrough"
 	"github.com/berth-dev/berth/registry/store"
 )
 
@@ -69,6 +71,10 @@ type Server struct {
 	gc *gc.Scheduler
 	// tokens is the authorization token API; nil when it is off.
 	tokens *tokenAPI
+	// writer creates the Repositories (and RepositoryPolicies) of the pull through cache.
+	writer client.Client
+	// upstream talks to the pull through cache's upstream registries.
+	upstream *pullthrough.Upstream
 	// afterTagCheck, when set by a test before Serve, runs between a tag's check and write
 	// (middleware.Deps.AfterTagCheck).
 	afterTagCheck func()
@@ -108,7 +114,12 @@ func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	authn.Observe = m.TokenReview
 	authz := auth.NewAuthorizer(st, kube.AuthorizationV1().SubjectAccessReviews(), opts.Auth.AccessCacheTTL.Duration, time.Now)
 	authz.Observe = m.AccessReview
-	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m, kube: kube}
+	writer, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		return nil, fmt.Errorf("creating the API client: %w", err)
+	}
+	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m, kube: kube,
+		writer: writer, upstream: pullthrough.NewUpstream(kube.CoreV1())}
 	if opts.Auth.Tokens.APIAddr != "" {
 		dyn, err := dynamic.NewForConfig(cfg)
 		if err != nil {
@@ -279,7 +290,9 @@ func (s *Server) handler(ctx context.Context, log logr.Logger) (*http.ServeMux, 
 	challenger := auth.Challenger{Service: s.opts.Auth.Realm, Host: s.opts.Host}
 	gate := &handlers.Gate{Authn: s.authn, Authz: s.authz, Store: s.store, Challenger: challenger, Metrics: s.metrics, Next: app, Log: log,
 		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")},
-		Digests: &handlers.Digests{Deps: deps, Log: log.WithName("digests")}}
+		Digests: &handlers.Digests{Deps: deps, Log: log.WithName("digests")},
+		PullThrough: &handlers.PullThrough{Metrics: s.metrics, Log: log.WithName("pullthrough"), Cache: &pullthrough.Cache{
+			Upstream: s.upstream, Rules: store.CacheStore{Reader: s.cache}, Store: s.store, Writer: s.writer, Deps: deps}}}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", gate)
 	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})
@@ -314,7 +327,7 @@ func (s *Server) startCache(ctx, cacheCtx context.Context, log logr.Logger) (<-c
 	syncCtx, cancel := context.WithTimeout(ctx, cacheSyncTimeout)
 	defer cancel()
 	if !s.cache.WaitForCacheSync(syncCtx) {
-		return done, errors.New("the Repository and RepositoryPolicy informers did not sync: check the registry's RBAC (get, list, watch on both kinds)")
+		return done, errors.New("the Repository, RepositoryPolicy, PullThroughCacheRule and RepositoryCreationTemplate informers did not sync: check the registry's RBAC (get, list, watch on the four kinds) and that their CRDs are installed")
 	}
 	return done, nil
 }

@@ -31,7 +31,7 @@ import (
 )
 
 // k8s is the client of the control plane the tests of this package share; a manager with the
-// RepositoryPolicy reconciler runs against it, as in a cluster. (The Repository reconciler
+// RepositoryPolicy and PullThroughCacheRule reconcilers runs against it, as in a cluster. (The Repository reconciler
 // needs the registry: TestRepository runs it on a control plane of its own.)
 var k8s client.Client
 
@@ -41,6 +41,9 @@ const waitFor = kubetest.WaitFor
 func TestMain(m *testing.M) {
 	os.Exit(envtest.Main(m, cache.Options{}, func(ctx context.Context, mgr ctrl.Manager) error {
 		if err := ecr.SetupIndexes(ctx, mgr); err != nil {
+			return err
+		}
+		if err := (&ecr.PullThroughCacheRuleReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("berth-pullthroughcacherule-controller")}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 		return (&ecr.RepositoryPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("berth-repositorypolicy-controller")}).SetupWithManager(mgr)

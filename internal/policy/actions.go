@@ -48,6 +48,13 @@ const (
 	ActionDescribeRepositories = "ecr:DescribeRepositories"
 	// ActionListImageReferrers gates the OCI 1.1 referrers listing.
 	ActionListImageReferrers = "ecr:ListImageReferrers"
+	// ActionBatchImportUpstreamImage gates fetching an image from a pull through cache's
+	// upstream: a pull that the cache cannot answer from storage (a first pull, a tag due for
+	// refresh).
+	ActionBatchImportUpstreamImage = "ecr:BatchImportUpstreamImage"
+	// ActionCreateRepository gates the creation of a Repository by the pull through cache, on
+	// the first pull of an upstream repository.
+	ActionCreateRepository = "ecr:CreateRepository"
 )
 
 // knownActions is the list of ECR actions a RepositoryPolicy may name, in the order of the CEL

@@ -35,6 +35,10 @@ const (
 	VerbPush Verb = "push"
 	// VerbDelete deletes manifests, tags and blobs. Push never implies it.
 	VerbDelete Verb = "delete"
+	// VerbImport lets a pull through the cache reach the upstream: ecr:BatchImportUpstreamImage
+	// and, for an upstream repository not cached yet, ecr:CreateRepository (the Repository the
+	// registry then creates from the namespace's creation template).
+	VerbImport Verb = "import"
 	// VerbList lists repositories (the catalog); the catalog is then filtered to what the
 	// caller may pull.
 	VerbList Verb = "list"
@@ -54,6 +58,18 @@ type Requirement struct {
 	// denied the registry drops the mount and lets the client upload normally, rather than
 	// failing the request (docs/registry-internals.md; containerd aborts a push on 403 here).
 	MountSource bool
+}
+
+// ImportRequirements are what a pull through the cache needs, beyond the pull itself, when the
+// registry must fetch from the upstream repository: ecr:BatchImportUpstreamImage, plus
+// ecr:CreateRepository when the Repository repo does not exist yet (ECR asks the same of a
+// first pull). Both fall back to RBAC verb import.
+func ImportRequirements(repo string, create bool) []Requirement {
+	reqs := []Requirement{{Repository: repo, Action: ActionBatchImportUpstreamImage, Verb: VerbImport}}
+	if create {
+		reqs = append(reqs, Requirement{Repository: repo, Action: ActionCreateRepository, Verb: VerbImport})
+	}
+	return reqs
 }
 
 // ErrUnsupportedRequest reports a method and route pair that the registry does not serve, or a

@@ -168,3 +168,19 @@ func TestRequiredActionsErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestImportRequirements(t *testing.T) {
+	got := ImportRequirements("team-a/hub.nginx", false)
+	if len(got) != 1 || got[0].Action != ActionBatchImportUpstreamImage || got[0].Verb != VerbImport || got[0].Repository != "team-a/hub.nginx" {
+		t.Fatalf("ImportRequirements(existing) = %+v", got)
+	}
+	got = ImportRequirements("team-a/hub.nginx", true)
+	if len(got) != 2 || got[1].Action != ActionCreateRepository || got[1].Verb != VerbImport {
+		t.Fatalf("ImportRequirements(new) = %+v", got)
+	}
+	for _, r := range got {
+		if !IsKnownAction(r.Action) {
+			t.Errorf("%s is not a known action", r.Action)
+		}
+	}
+}

@@ -73,6 +73,8 @@ type Gate struct {
 	// Referrers answers the OCI referrers API, which distribution does not have; nil leaves
 	// it to distribution (404).
 	Referrers *Referrers
+	// PullThrough serves the namespaces' pull through cache rules; nil serves none.
+	PullThrough *PullThrough
 }
 
 // outcome is the Gate's decision about one request.
@@ -90,6 +92,8 @@ type outcome struct {
 	// passThrough hands a request the Gate cannot parse to distribution without a verdict,
 	// where the backstop refuses it if distribution routes it to anything but a 404.
 	passThrough bool
+	// cache is set for a pull through a PullThroughCacheRule.
+	cache *cacheRequest
 }
 
 // ServeHTTP decides the request, then answers a refusal or hands the request on with its
@@ -116,6 +120,9 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			// The manifest middleware adds OCI-Subject when it recorded a subject.
 			req = req.WithContext(middleware.WithResponseHeader(req.Context(), w.Header()))
+		}
+		if o.cache != nil && g.PullThrough.serve(w, req, ep, o.cache, o.verdict.ID, g) {
+			return
 		}
 		switch d, aliasedDigest := aliased(req, ep); {
 		case aliasedDigest && g.Digests != nil:
@@ -148,6 +155,18 @@ func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 	if err != nil {
 		return g.authenticationFailure(r, ep, err)
 	}
+	var cached *cacheRequest
+	if g.PullThrough != nil {
+		var refused *outcome
+		r, ep, cached, refused, err = g.PullThrough.resolve(ctx, r, ep)
+		if err != nil {
+			return g.failure(r, policy.Requirement{Repository: ep.Name, Action: actionOf(r, ep)}, actionOf(r, ep), err)
+		}
+		if refused != nil {
+			refused.action, refused.decision = actionOf(r, ep), metrics.DecisionDeny
+			return *refused
+		}
+	}
 	r, reqs, err := requirements(r, ep)
 	if err != nil {
 		return outcome{fail: func(w http.ResponseWriter) {
@@ -162,7 +181,7 @@ func (g *Gate) check(ctx context.Context, r *http.Request) outcome {
 		}
 		return outcome{verdict: &auth.Verdict{ID: id}, request: r, endpoint: ep, action: metrics.ActionNone, decision: metrics.DecisionAllow}
 	}
-	return g.decideAll(ctx, r, ep, id, reqs)
+	return g.decideAll(ctx, r, ep, id, reqs, cached)
 }
 
 // authenticationFailure answers a request whose credentials could not be checked: 401 with a
@@ -196,7 +215,7 @@ func requirements(r *http.Request, ep policy.Endpoint) (*http.Request, []policy.
 }
 
 // decideAll decides every requirement of a request and builds its verdict.
-func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoint, id *auth.Identity, reqs []policy.Requirement) outcome {
+func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoint, id *auth.Identity, reqs []policy.Requirement, cached *cacheRequest) outcome {
 	v := &auth.Verdict{ID: id}
 	action := reqs[0].Action
 	for _, req := range reqs {
@@ -243,6 +262,19 @@ func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 			if err != nil {
 				return g.failure(r, req, action, err)
 			}
+			if cached != nil && repo == nil {
+				// Not cached yet: PullThrough asks for the import permissions and creates it.
+				cached.create = true
+				v.Allow(r.Method, req.Repository)
+				continue
+			}
+			if cached != nil {
+				if err := cached.checkExisting(repo); err != nil {
+					return outcome{action: action, decision: metrics.DecisionAllow, fail: func(w http.ResponseWriter) {
+						writeError(w, middleware.NameUnknownError(req.Repository, err.Error()))
+					}}
+				}
+			}
 			if repo == nil {
 				return outcome{action: action, decision: metrics.DecisionAllow, fail: func(w http.ResponseWriter) {
 					writeError(w, middleware.NameUnknownError(req.Repository, fmt.Sprintf("create a Repository named %s in namespace %s", name, ns)))
@@ -258,7 +290,7 @@ func (g *Gate) decideAll(ctx context.Context, r *http.Request, ep policy.Endpoin
 			v.Allow(r.Method, req.Repository)
 		}
 	}
-	return outcome{verdict: v, request: r, endpoint: ep, action: action, decision: metrics.DecisionAllow}
+	return outcome{verdict: v, request: r, endpoint: ep, action: action, decision: metrics.DecisionAllow, cache: cached}
 }
 
 // failure answers a decision that could not be made (the API server or the cache failed):

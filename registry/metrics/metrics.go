@@ -60,7 +60,24 @@ type Metrics struct {
 	gcLastSuccess prometheus.Gauge
 	storeBytes    prometheus.Gauge
 	repoBytes     *prometheus.GaugeVec
+
+	// Pull through cache (registry/pullthrough).
+	cacheRequests *prometheus.CounterVec
+	cacheErrors   *prometheus.CounterVec
 }
+
+// Pull through cache results (berth_registry_pull_through_cache_requests_total).
+const (
+	// CacheHit: served from storage without asking the upstream.
+	CacheHit = "hit"
+	// CacheMiss: fetched from the upstream (and stored).
+	CacheMiss = "miss"
+	// CacheRevalidated: a tag due for refresh that the upstream confirmed unchanged (a HEAD).
+	CacheRevalidated = "revalidated"
+	// CacheStale: a tag due for refresh served from storage because the upstream failed or the
+	// caller may not import.
+	CacheStale = "stale"
+)
 
 // GC run results (berth_registry_gc_runs_total).
 const (
@@ -126,7 +143,16 @@ func New() *Metrics {
 		Name: "berth_registry_repository_storage_bytes",
 		Help: "Bytes of the distinct blobs each repository's manifests reference (shared blobs count in each), after the last garbage collection run.",
 	}, []string{"repository"})
+	m.cacheRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "berth_registry_pull_through_cache_requests_total",
+		Help: "Manifest and blob pulls through a PullThroughCacheRule by kind (manifest, blob) and result: hit (served from storage), miss (fetched from the upstream), revalidated (tag confirmed unchanged upstream), stale (served from storage, the upstream failing or the caller not allowed to import).",
+	}, []string{"kind", "result"})
+	m.cacheErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "berth_registry_pull_through_cache_upstream_errors_total",
+		Help: "Failed requests to pull through cache upstreams by failure: not_found, auth (credentials refused), credentials (Secret missing or malformed), throttled (429), unavailable.",
+	}, []string{"failure"})
 	m.registry.MustRegister(
+		m.cacheRequests, m.cacheErrors,
 		m.gcRuns, m.gcDuration, m.gcFreed, m.gcBlobs, m.gcLinks, m.gcCollectable, m.gcLastSuccess, m.storeBytes, m.repoBytes,
 		m.requests, m.authorization, m.reviews,
 		collectors.NewGoCollector(),
@@ -204,4 +230,14 @@ func (m *Metrics) GarbageCollected(r GCRun) {
 	for repo, n := range r.RepositoryStorageBytes {
 		m.repoBytes.WithLabelValues(repo).Set(float64(n))
 	}
+}
+
+// CacheResult counts one pull through the cache of kind (manifest, blob) with result.
+func (m *Metrics) CacheResult(kind, result string) {
+	m.cacheRequests.WithLabelValues(kind, result).Inc()
+}
+
+// CacheUpstreamError counts one failed request to a cache's upstream.
+func (m *Metrics) CacheUpstreamError(failure string) {
+	m.cacheErrors.WithLabelValues(failure).Inc()
 }

@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package store is the registry's read-only view of the API server: Repositories and
-// RepositoryPolicies from an informer cache that serves both kinds and nothing else.
+// Package store is the registry's read-only view of the API server: Repositories,
+// RepositoryPolicies, PullThroughCacheRules and RepositoryCreationTemplates from an informer
+// cache that serves these kinds and nothing else.
 package store
 
 import (
@@ -58,9 +59,9 @@ func NewInformerCache(cfg *rest.Config, scheme *runtime.Scheme) (crcache.Cache, 
 	return c, nil
 }
 
-// StartInformers registers the two informers, so that the cache starts them.
+// StartInformers registers the informers, so that the cache starts them.
 func StartInformers(ctx context.Context, c crcache.Cache) error {
-	for _, obj := range []client.Object{&ecrv1alpha1.Repository{}, &ecrv1alpha1.RepositoryPolicy{}} {
+	for _, obj := range []client.Object{&ecrv1alpha1.Repository{}, &ecrv1alpha1.RepositoryPolicy{}, &ecrv1alpha1.PullThroughCacheRule{}, &ecrv1alpha1.RepositoryCreationTemplate{}} {
 		if _, err := c.GetInformer(ctx, obj); err != nil {
 			return fmt.Errorf("registering the %T informer: %w", obj, err)
 		}
@@ -90,6 +91,40 @@ func (s CacheStore) Policies(ctx context.Context, namespace string) ([]ecrv1alph
 	var l ecrv1alpha1.RepositoryPolicyList
 	if err := s.Reader.List(ctx, &l, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("listing RepositoryPolicies in %s from the cache: %w", namespace, err)
+	}
+	return l.Items, nil
+}
+
+// CacheRules is what the pull through cache reads: the rules and creation templates of a
+// namespace.
+type CacheRules interface {
+	// PullThroughCacheRule returns the rule of namespace for prefix, or nil when there is none.
+	PullThroughCacheRule(ctx context.Context, namespace, prefix string) (*ecrv1alpha1.PullThroughCacheRule, error)
+	// CreationTemplates returns the RepositoryCreationTemplates of namespace.
+	CreationTemplates(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryCreationTemplate, error)
+}
+
+// PullThroughCacheRule returns the cached rule of namespace for prefix (the rule's name is its
+// prefix), or nil when there is none.
+func (s CacheStore) PullThroughCacheRule(ctx context.Context, namespace, prefix string) (*ecrv1alpha1.PullThroughCacheRule, error) {
+	var r ecrv1alpha1.PullThroughCacheRule
+	if err := s.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: prefix}, &r); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading PullThroughCacheRule %s/%s from the cache: %w", namespace, prefix, err)
+	}
+	if r.Spec.EcrRepositoryPrefix != prefix {
+		return nil, nil // the schema forbids it; a rule that got past it claims nothing
+	}
+	return &r, nil
+}
+
+// CreationTemplates returns the cached RepositoryCreationTemplates of namespace.
+func (s CacheStore) CreationTemplates(ctx context.Context, namespace string) ([]ecrv1alpha1.RepositoryCreationTemplate, error) {
+	var l ecrv1alpha1.RepositoryCreationTemplateList
+	if err := s.Reader.List(ctx, &l, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("listing RepositoryCreationTemplates in %s from the cache: %w", namespace, err)
 	}
 	return l.Items, nil
 }

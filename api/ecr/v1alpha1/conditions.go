@@ -50,5 +50,20 @@ const (
 	InvalidStatementReason = "InvalidStatement"
 )
 
+// PullThroughCacheRule reasons (Ready=False), ECR's ValidatePullThroughCacheRule failures.
+const (
+	// SecretNotFoundReason: credentialSecretRef names no Secret in the namespace.
+	SecretNotFoundReason = "SecretNotFound"
+	// InvalidSecretReason: the Secret is not kubernetes.io/basic-auth with a username and a
+	// password.
+	InvalidSecretReason = "InvalidSecret"
+	// UpstreamAuthenticationFailedReason: the upstream refused the credentials (401 or 403).
+	UpstreamAuthenticationFailedReason = "UpstreamAuthenticationFailed"
+	// UpstreamUnreachableReason: the upstream did not answer as an OCI registry.
+	UpstreamUnreachableReason = "UpstreamUnreachable"
+	// UpstreamValidatedReason: the upstream answered and accepted the credentials.
+	UpstreamValidatedReason = "UpstreamValidated"
+)
+
 // Finalizer keeps a Repository until its images are deleted or found absent.
 const Finalizer = "ecr.berth.dev/finalizer"

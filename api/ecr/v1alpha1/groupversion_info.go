@@ -15,7 +15,9 @@ limitations under the License.
 */
 
 // Package v1alpha1 holds the ecr.berth.dev API: Repository (an ECR-style repository in the
-// bundled registry) and RepositoryPolicy (ECR repository policies with Kubernetes principals).
+// bundled registry), RepositoryPolicy (ECR repository policies with Kubernetes principals),
+// PullThroughCacheRule (ECR's pull through cache) and RepositoryCreationTemplate (ECR's
+// repository creation templates).
 //
 // Field names and enum values keep the ECR API's spelling (imageTagMutability, MUTABLE,
 // lifecycle rule vocabulary) so that ECR users recognise every setting; this departs from
@@ -51,6 +53,10 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&RepositoryList{},
 		&RepositoryPolicy{},
 		&RepositoryPolicyList{},
+		&PullThroughCacheRule{},
+		&PullThroughCacheRuleList{},
+		&RepositoryCreationTemplate{},
+		&RepositoryCreationTemplateList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
