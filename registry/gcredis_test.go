@@ -49,7 +49,8 @@ func startRedis(t *testing.T) string {
 		_ = cmd.Wait()
 	})
 	eventually(t, 10*time.Second, func() error {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		d := net.Dialer{Timeout: time.Second}
+		c, err := d.DialContext(t.Context(), "tcp", addr)
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,9 @@ func uploadAcrossReplicas(t *testing.T, addrs []string, repo, token string) {
 	dgst := "sha256:" + hex.EncodeToString(sum[:])
 	chunks := [][]byte{data[:6<<20], data[6<<20:]}
 
-	send := func(addr, method, location string, body []byte, header http.Header) *http.Response {
+	// send sends one request to the replica at addr (location's path and query) and returns
+	// its Location header, failing unless it answers status.
+	send := func(addr, method, location string, body []byte, header http.Header, status int, what string) string {
 		t.Helper()
 		u, err := url.Parse(location)
 		if err != nil {
@@ -131,12 +133,8 @@ func uploadAcrossReplicas(t *testing.T, addrs []string, repo, token string) {
 		req.SetBasicAuth("berth", token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatalf("%s %s to %s: %v", method, u.Path, addr, err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		return resp
-	}
-	expect := func(resp *http.Response, status int, what string) string {
-		t.Helper()
 		b, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
 		if resp.StatusCode != status {
@@ -144,12 +142,12 @@ func uploadAcrossReplicas(t *testing.T, addrs []string, repo, token string) {
 		}
 		return resp.Header.Get("Location")
 	}
-	loc := expect(send(addrs[0], http.MethodPost, "/v2/"+repo+"/blobs/uploads/", nil, nil), http.StatusAccepted, "starting the upload on replica 0")
+	loc := send(addrs[0], http.MethodPost, "/v2/"+repo+"/blobs/uploads/", nil, nil, http.StatusAccepted, "starting the upload on replica 0")
 	offset := 0
 	for i, c := range chunks {
 		h := http.Header{"Content-Type": {"application/octet-stream"},
 			"Content-Range": {fmt.Sprintf("%d-%d", offset, offset+len(c)-1)}}
-		loc = expect(send(addrs[1+i], http.MethodPatch, loc, c, h), http.StatusAccepted, fmt.Sprintf("chunk %d on replica %d", i, 1+i))
+		loc = send(addrs[1+i], http.MethodPatch, loc, c, h, http.StatusAccepted, fmt.Sprintf("chunk %d on replica %d", i, 1+i))
 		offset += len(c)
 	}
 	u, err := url.Parse(loc)
@@ -159,13 +157,11 @@ func uploadAcrossReplicas(t *testing.T, addrs []string, repo, token string) {
 	q := u.Query()
 	q.Set("digest", dgst)
 	u.RawQuery = q.Encode()
-	expect(send(addrs[0], http.MethodPut, u.String(), nil, http.Header{"Content-Length": {"0"}}), http.StatusCreated, "completing the upload on replica 0")
+	send(addrs[0], http.MethodPut, u.String(), nil, http.Header{"Content-Length": {"0"}}, http.StatusCreated, "completing the upload on replica 0")
 	for i, a := range addrs {
-		resp := send(a, http.MethodGet, "/v2/"+repo+"/blobs/"+dgst, nil, nil)
-		got, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(got, data) {
-			t.Errorf("replica %d serves the blob with %d, %d bytes (%v); want 200 and the %d bytes uploaded", i, resp.StatusCode, len(got), err, len(data))
+		r := doAt(t, a, http.MethodGet, "/v2/"+repo+"/blobs/"+dgst, token)
+		if r.status != http.StatusOK || !bytes.Equal(r.body, data) {
+			t.Errorf("replica %d serves the blob with %d, %d bytes; want 200 and the %d bytes uploaded", i, r.status, len(r.body), len(data))
 		}
 	}
 }

@@ -47,7 +47,7 @@ import (
 // in the image and as hack/build-stock-registry.sh builds the reference registry.
 func BuildBerth(dir string) (string, error) {
 	bin := filepath.Join(dir, "berth-registry")
-	build := exec.CommandContext(context.Background(), "go", "build", "-o", bin, "./cmd/registry")
+	build := exec.CommandContext(context.Background(), "go", "build", "-o", bin, "./cmd/registry") //nolint:gosec // the output is the caller's folder
 	build.Dir = envtest.RepoRoot()
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

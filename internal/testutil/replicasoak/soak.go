@@ -269,7 +269,7 @@ func (s *soak) puller(ctx context.Context, w int) {
 				sleep(ctx, time.Duration(attempt)*200*time.Millisecond)
 			}
 			var corrupt bool
-			corrupt, lastErr = s.pull(context.WithoutCancel(ctx), img, s.options(context.WithoutCancel(ctx), tr))
+			corrupt, lastErr = s.pull(img, s.options(context.WithoutCancel(ctx), tr))
 			if corrupt {
 				s.count(func(r *Result) { r.Corrupt = append(r.Corrupt, fmt.Sprintf("%s: %v", img.tag, lastErr)) })
 				break
@@ -294,7 +294,7 @@ func (s *soak) pullBack(ctx context.Context, img pushed) error {
 	var err error
 	for attempt := 0; attempt < s.cfg.Attempts; attempt++ {
 		var corrupt bool
-		if corrupt, err = s.pull(ctx, img, s.options(ctx, tr)); err == nil {
+		if corrupt, err = s.pull(img, s.options(ctx, tr)); err == nil {
 			return nil
 		} else if corrupt {
 			s.res.Corrupt = append(s.res.Corrupt, fmt.Sprintf("%s: %v", img.tag, err))
@@ -309,7 +309,7 @@ func (s *soak) pullBack(ctx context.Context, img pushed) error {
 // hashing what it reads. corrupt is true when the registry served content other than was
 // pushed (a wrong manifest for the tag, a blob whose bytes do not match its digest, a
 // different set of blobs), as opposed to an error of the transport or the registry.
-func (s *soak) pull(ctx context.Context, img pushed, opts []remote.Option) (corrupt bool, err error) {
+func (s *soak) pull(img pushed, opts []remote.Option) (corrupt bool, err error) {
 	ref, err := name.NewTag(s.cfg.Addr+"/"+s.cfg.Repository+":"+img.tag, name.Insecure)
 	if err != nil {
 		return false, err
