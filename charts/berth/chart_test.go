@@ -486,7 +486,8 @@ func assertDefaults(t *testing.T, o objects) {
 		"ClusterRole/berth-controller", "ClusterRole/berth-registry", "ClusterRole/berth-registry-admin",
 		"ClusterRole/berth-registry-login", "ClusterRole/berth-registry-poweruser", "ClusterRole/berth-registry-reader",
 		"ClusterRoleBinding/berth-controller", "ClusterRoleBinding/berth-controller-registry-admin", "ClusterRoleBinding/berth-registry",
-		"CustomResourceDefinition/repositories.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
+		"CustomResourceDefinition/pullthroughcacherules.ecr.berth.dev", "CustomResourceDefinition/repositories.ecr.berth.dev",
+		"CustomResourceDefinition/repositorycreationtemplates.ecr.berth.dev", "CustomResourceDefinition/repositorypolicies.ecr.berth.dev",
 		"CustomResourceDefinition/scheduledtasks.ecs.berth.dev",
 		"CustomResourceDefinition/services.ecs.berth.dev", "CustomResourceDefinition/taskdefinitions.ecs.berth.dev",
 		"CustomResourceDefinition/tasks.ecs.berth.dev",
@@ -512,9 +513,9 @@ func assertDefaults(t *testing.T, o objects) {
 		t.Errorf("the controller's ClusterRole differs from config/rbac/role.yaml (-config +chart); run `make manifests`:\n%s", d)
 	}
 	for role, verbs := range map[string][]any{
-		"berth-registry-reader":    {"pull"},
-		"berth-registry-poweruser": {"pull", "push"},
-		"berth-registry-admin":     {"pull", "push", "delete"},
+		"berth-registry-reader":    {"pull", "import"},
+		"berth-registry-poweruser": {"pull", "push", "import"},
+		"berth-registry-admin":     {"pull", "push", "delete", "import"},
 	} {
 		want := []any{map[string]any{"apiGroups": []any{"ecr.berth.dev"}, "resources": []any{"repositories"}, "verbs": verbs},
 			map[string]any{"apiGroups": []any{"registry.berth.dev"}, "resources": []any{"authorizationtokens"}, "verbs": []any{"create"}}}
