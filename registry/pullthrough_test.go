@@ -20,15 +20,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +29,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"golang.org/x/crypto/bcrypt"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,7 +36,7 @@ import (
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	ipt "github.com/berth-dev/berth/internal/pullthrough"
-	"github.com/berth-dev/berth/internal/testutil/envtest"
+	"github.com/berth-dev/berth/internal/testutil/regproc"
 )
 
 // The pull through cache tests run the stock distribution registry (the same version Berth
@@ -63,118 +54,21 @@ type upstreamRegistry struct {
 	// addr is the stock registry itself (pushes go there, unlogged); proxy the logged front
 	// the rules point at.
 	addr, proxy string
-	mu          sync.Mutex
-	log         []string
+	log         *regproc.RequestLog
 }
 
 // requests returns the logged requests ("GET /v2/.../manifests/latest") and clears the log.
-func (u *upstreamRegistry) requests() []string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	out := u.log
-	u.log = nil
-	return out
-}
+func (u *upstreamRegistry) requests() []string { return u.log.Take() }
 
 // content are the logged requests for manifests or blobs (not the /v2/ pings).
-func content(reqs []string) []string {
-	var out []string
-	for _, r := range reqs {
-		if strings.Contains(r, "/manifests/") || strings.Contains(r, "/blobs/") {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func content(reqs []string) []string { return regproc.Content(reqs) }
 
 func startUpstream(t *testing.T) *upstreamRegistry {
 	t.Helper()
-	script := filepath.Join(envtest.RepoRoot(), "hack", "build-stock-registry.sh")
-	out, err := exec.CommandContext(context.Background(), script).Output() //nolint:gosec // the repository's own script
-	if err != nil {
-		t.Fatalf("hack/build-stock-registry.sh: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	bin := strings.TrimSpace(lines[len(lines)-1])
-
-	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte(upstreamPassword), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	htpasswd := filepath.Join(dir, "htpasswd")
-	if err := os.WriteFile(htpasswd, []byte(upstreamUser+":"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := envtest.FreeLoopbackAddr(t)
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  inmemory: {}
-  delete:
-    enabled: true
-http:
-  addr: %s
-  secret: upstream-test-secret
-auth:
-  htpasswd:
-    realm: upstream
-    path: %s
-`, addr, htpasswd)
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "upstream.log")) //nolint:gosec // the test's own temp dir
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(context.Background(), bin, "serve", cfgPath) //nolint:gosec // built by the repository's script
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		_ = logFile.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile.Name())
-			t.Logf("upstream log:\n%s", b)
-		}
-	})
-	eventually(t, time.Minute, func() error {
-		if got := httpStatusOf("http://" + addr + "/v2/"); got != http.StatusUnauthorized {
-			return fmt.Errorf("upstream /v2/ answers %d, want 401 (htpasswd)", got)
-		}
-		return nil
-	})
-
-	u := &upstreamRegistry{addr: addr}
-	target, _ := url.Parse("http://" + addr)
-	rp := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.mu.Lock()
-		u.log = append(u.log, r.Method+" "+r.URL.Path)
-		u.mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	u.proxy = strings.TrimPrefix(front.URL, "http://")
-	return u
-}
-
-func httpStatusOf(u string) int {
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	p := regproc.StartStock(t, regproc.Stock{Bin: regproc.StockBinary(t), Storage: "  inmemory: {}\n",
+		User: upstreamUser, Password: upstreamPassword})
+	l := regproc.StartRequestLog(t, p.Addr)
+	return &upstreamRegistry{addr: p.Addr, proxy: l.Addr, log: l}
 }
 
 // pushUpstream pushes img to repo:tag of the upstream directly (not through the logged proxy).

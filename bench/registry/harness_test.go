@@ -159,19 +159,6 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// stockRegistryBinary returns the stock distribution registry, building it on first use.
-func stockRegistryBinary(t *testing.T) string {
-	t.Helper()
-	script := filepath.Join(envtest.RepoRoot(), "hack", "build-stock-registry.sh")
-	cmd := exec.CommandContext(context.Background(), script) //nolint:gosec // the repository's own script
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("hack/build-stock-registry.sh: %v", err)
-	}
-	return lastLine(string(out))
-}
-
 // namespace creates a namespace (envtest never deletes them).
 func (s *suite) namespace(t *testing.T, name string) {
 	t.Helper()
@@ -294,60 +281,6 @@ func (s *suite) startBerth(t *testing.T, o berthOptions) *regproc.Process {
 		b.Storage, b.Env = regproc.S3Flags(o.s3, o.storage)
 	}
 	return regproc.StartBerth(t, b)
-}
-
-// fsStorage is the stock registry's storage driver section for a folder.
-func fsStorage(dir string) string {
-	return fmt.Sprintf("  filesystem:\n    rootdirectory: %s\n", dir)
-}
-
-// s3Storage is the stock registry's storage driver section for a bucket of store, under the
-// key prefix root: the parameters berth-registry's s3 flags set.
-func s3Storage(store *s3test.Store, root string) string {
-	return fmt.Sprintf("  s3:\n    bucket: %s\n    region: %s\n    regionendpoint: %s\n    forcepathstyle: true\n    rootdirectory: %s\n    accesskey: %s\n    secretkey: %s\n",
-		store.Bucket, store.Region, store.Endpoint, root, store.AccessKeyID, store.SecretAccessKey)
-}
-
-// startStock runs the stock distribution registry with the same storage driver (the driver
-// section of its configuration: fsStorage or s3Storage), no authentication, and waits until
-// /v2/ answers 200. The configuration is distribution's own minimal one plus what
-// berth-registry also sets (delete enabled, storage health check, validation defaults);
-// access logs are off, as berth-registry has none.
-func startStock(t *testing.T, bin, driver string) *regproc.Process {
-	t.Helper()
-	addr := envtest.FreeLoopbackAddr(t)
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: true
-storage:
-%s  delete:
-    enabled: true
-  maintenance:
-    uploadpurging:
-      enabled: true
-      age: 168h
-      interval: 24h
-      dryrun: false
-http:
-  addr: %s
-  secret: registry-bench-secret
-  headers:
-    X-Content-Type-Options: [nosniff]
-health:
-  storagedriver:
-    enabled: true
-    interval: 10s
-    threshold: 3
-`, driver, addr)
-	path := filepath.Join(t.TempDir(), "config.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := regproc.Start(t, "stock-registry", bin, []string{"serve", path}, addr)
-	p.WaitReady(t, "http://"+addr+"/v2/")
-	return p
 }
 
 // randomImage is an OCI image of layers incompressible layers of layerSize bytes each, from

@@ -59,12 +59,12 @@ func (r p6Run) mibps() float64 {
 // repetition pushes new content, so no blob is skipped as already present.
 func TestP6PushPullThroughput(t *testing.T) {
 	s := needSuite(t)
-	stockBin := stockRegistryBinary(t)
+	stockBin := regproc.StockBinary(t)
 	storage := t.TempDir()
 	const ns = "p6"
 	token := p6Repository(t, s, ns)
 	berth := s.startBerth(t, berthOptions{storage: filepath.Join(storage, "berth")})
-	stock := startStock(t, stockBin, fsStorage(filepath.Join(storage, "stock")))
+	stock := regproc.StartStock(t, regproc.Stock{Bin: stockBin, Storage: regproc.FilesystemStorage(filepath.Join(storage, "stock"))})
 	p6Compare(t, "P6", ns, token, berth, stock, "filesystem storage")
 }
 
@@ -73,12 +73,12 @@ func TestP6PushPullThroughput(t *testing.T) {
 // S3 gateway, filer and volume server on the same machine.
 func TestP6sPushPullThroughputS3(t *testing.T) {
 	s := needSuite(t)
-	stockBin := stockRegistryBinary(t)
+	stockBin := regproc.StockBinary(t)
 	store := s3test.Start(t)
 	const ns = "p6s"
 	token := p6Repository(t, s, ns)
 	berth := s.startBerth(t, berthOptions{storage: "/berth", s3: store})
-	stock := startStock(t, stockBin, s3Storage(store, "/stock"))
+	stock := regproc.StartStock(t, regproc.Stock{Bin: stockBin, Storage: regproc.S3Storage(store, "/stock")})
 	p6Compare(t, "P6s", ns, token, berth, stock, "SeaweedFS storage (one bucket; master, volume, filer, S3 gateway on this machine)")
 }
 

@@ -117,6 +117,12 @@ func Start(t testing.TB, name, bin string, args []string, addr string, env ...st
 // WaitReady polls url until it answers 200, for at most two minutes.
 func (p *Process) WaitReady(t testing.TB, url string) {
 	t.Helper()
+	p.WaitStatus(t, url, http.StatusOK)
+}
+
+// WaitStatus polls url until it answers status, for at most two minutes.
+func (p *Process) WaitStatus(t testing.TB, url string, status int) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		select {
@@ -124,7 +130,7 @@ func (p *Process) WaitReady(t testing.TB, url string) {
 			t.Fatalf("%s ended before it was ready: %v\n%s", p.Name, p.Err, p.LogTail(40))
 		default:
 		}
-		if HTTPStatus(url) == http.StatusOK {
+		if HTTPStatus(url) == status {
 			return
 		}
 		if time.Now().After(deadline) {
