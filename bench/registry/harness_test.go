@@ -317,7 +317,10 @@ func credentials(token string) authn.Authenticator {
 type regClient struct {
 	transport *http.Transport
 	token     string
-	backoff   remote.Backoff
+	// user, when set, is the Basic user name with token as its password (another registry's
+	// htpasswd); otherwise token is a Berth registry token.
+	user    string
+	backoff remote.Backoff
 }
 
 // newClient makes a client that does not retry, unless retries are asked for later.
@@ -329,7 +332,7 @@ func newClient(token string) *regClient {
 
 func (c *regClient) options(ctx context.Context) []remote.Option {
 	return []remote.Option{
-		remote.WithAuth(credentials(c.token)),
+		remote.WithAuth(c.auth()),
 		remote.WithContext(ctx),
 		remote.WithTransport(c.transport),
 		remote.WithRetryBackoff(c.backoff),
@@ -337,6 +340,13 @@ func (c *regClient) options(ctx context.Context) []remote.Option {
 }
 
 func (c *regClient) close() { c.transport.CloseIdleConnections() }
+
+func (c *regClient) auth() authn.Authenticator {
+	if c.user != "" {
+		return &authn.Basic{Username: c.user, Password: c.token}
+	}
+	return credentials(c.token)
+}
 
 // push writes img to ref (host/repo:tag).
 func (c *regClient) push(ctx context.Context, ref string, img v1.Image) error {
@@ -353,6 +363,12 @@ func (c *regClient) push(ctx context.Context, ref string, img v1.Image) error {
 // pull reads the image at ref completely, as `crane pull` does, with every blob checked
 // against its digest, and returns the manifest digest and the bytes of blobs read.
 func (c *regClient) pull(ctx context.Context, ref string) (v1.Hash, int64, error) {
+	return c.pullLayers(ctx, ref, 1)
+}
+
+// pullLayers is pull with jobs layers downloaded at once, as containerd (3 by default) and
+// docker do.
+func (c *regClient) pullLayers(ctx context.Context, ref string, jobs int) (v1.Hash, int64, error) {
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		return v1.Hash{}, 0, err
@@ -370,20 +386,41 @@ func (c *regClient) pull(ctx context.Context, ref string) (v1.Hash, int64, error
 	if err != nil {
 		return v1.Hash{}, 0, err
 	}
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	sem := make(chan struct{}, max(jobs, 1))
+	var wg sync.WaitGroup
 	for _, l := range layers {
-		rc, err := l.Compressed() // verifies the digest at the end of the stream
-		if err != nil {
-			return v1.Hash{}, 0, fmt.Errorf("pulling a layer of %s: %w", ref, err)
-		}
-		m, err := io.Copy(io.Discard, rc)
-		_ = rc.Close()
-		n += m
-		if err != nil {
-			return v1.Hash{}, 0, fmt.Errorf("pulling a layer of %s: %w", ref, err)
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			m, err := readLayer(l)
+			mu.Lock()
+			defer mu.Unlock()
+			n += m
+			if err != nil && first == nil {
+				first = fmt.Errorf("pulling a layer of %s: %w", ref, err)
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return v1.Hash{}, 0, first
 	}
 	d, err := img.Digest()
 	return d, n, err
+}
+
+// readLayer reads a layer's blob to its end, which checks its digest.
+func readLayer(l v1.Layer) (int64, error) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.Copy(io.Discard, rc)
 }
 
 // rawRequest sends one request (authenticated when token is set) and returns the status and

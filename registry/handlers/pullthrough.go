@@ -237,6 +237,7 @@ func (p *PullThrough) blob(w http.ResponseWriter, r *http.Request, ep policy.End
 		return false // distribution answers DIGEST_INVALID
 	}
 	if !cr.create {
+		p.Cache.WaitForImport(ctx, cr.repository, d)
 		has, err := p.Cache.HasBlob(ctx, cr.repository, d)
 		if err != nil {
 			unavailable(w, err.Error())
@@ -264,16 +265,17 @@ func (p *PullThrough) blob(w http.ResponseWriter, r *http.Request, ep policy.End
 	}
 	// The import goes on if the client goes away, so that the next pull finds the blob.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), importTimeout)
-	defer cancel()
 	blob, err := p.Cache.Upstream.GetBlob(ictx, cr.rule, cr.upstream, d)
 	if err != nil {
+		cancel()
 		p.Metrics.CacheUpstreamError(string(pullthrough.FailureOf(err)))
 		p.upstreamError(w, err, errcode.ErrorCodeBlobUnknown)
 		return true
 	}
-	defer func() { _ = blob.Body.Close() }()
 	if cr.create {
 		if err := p.Cache.EnsureRepository(ictx, cr.rule, repositoryName(cr), cr.upstreamRef); err != nil {
+			_ = blob.Body.Close()
+			cancel()
 			p.Log.Error(err, "cannot create a cached Repository", "repository", cr.repository)
 			unavailable(w, err.Error())
 			return true
@@ -282,9 +284,21 @@ func (p *PullThrough) blob(w http.ResponseWriter, r *http.Request, ep policy.End
 	blobHeaders(w, d, blob.Size)
 	w.WriteHeader(http.StatusOK)
 	p.Metrics.CacheResult("blob", metrics.CacheMiss)
-	if _, err := p.Cache.ImportBlob(ictx, cr.repository, d, blob.Body, w); err != nil {
+	commit, err := p.Cache.ImportBlob(ictx, cr.repository, d, blob.Body, w)
+	_ = blob.Body.Close()
+	if err != nil {
+		cancel()
 		p.Log.Error(err, "cannot import a blob from the upstream", "repository", cr.repository, "digest", d.String())
+		return true
 	}
+	// The client has the blob: the commit must not hold its next request (on the same
+	// connection, it waits for this handler).
+	go func() {
+		defer cancel()
+		if err := commit(); err != nil {
+			p.Log.Error(err, "cannot import a blob from the upstream", "repository", cr.repository, "digest", d.String())
+		}
+	}()
 	return true
 }
 

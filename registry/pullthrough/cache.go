@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"sync"
 	"time"
 
 	"github.com/distribution/distribution/v3"
@@ -50,6 +52,11 @@ type Cache struct {
 	Writer client.Writer
 	Deps   *middleware.Deps
 	Now    func() time.Time
+
+	// importing are the blob imports in flight in this process, by repository and digest,
+	// each closed when its import ended (stored or not).
+	mu        sync.Mutex
+	importing map[string]chan struct{}
 }
 
 // repository is the storage repository name ("namespace/name") with Berth's repository
@@ -199,64 +206,111 @@ func (c *Cache) StoreManifest(ctx context.Context, repo string, m *Manifest, tag
 	return nil
 }
 
-// ImportBlob copies blob d from src to dst (the client) and into repo's storage at once. A
-// client that goes away does not stop the import; a storage failure does not stop the
-// client's download. It returns the bytes copied and the storage error, if any.
-func (c *Cache) ImportBlob(ctx context.Context, repo string, d digest.Digest, src io.Reader, dst io.Writer) (int64, error) {
+// ImportBlob copies blob d from src to the client (dst) and, on the way, into storage
+// (repository repo). It returns once the client has every byte, with the commit still to do:
+// the caller runs commit (in the background: the client's next request on its connection
+// waits for the handler), and until it is done WaitForImport makes another request for the
+// same blob wait rather than fetch it from the upstream again. Errors of the client (gone
+// away) are ignored: the import goes on, so that the next pull finds the blob. On an error
+// there is nothing to commit.
+func (c *Cache) ImportBlob(ctx context.Context, repo string, d digest.Digest, src io.Reader, dst io.Writer) (commit func() error, err error) {
+	done := c.startImport(repo, d)
+	defer func() {
+		if err != nil {
+			done()
+		}
+	}()
 	r, err := c.repository(ctx, repo)
 	if err != nil {
 		_, cerr := io.Copy(dst, src)
-		return 0, errors.Join(err, cerr)
+		return nil, errors.Join(err, cerr)
 	}
 	bw, err := r.Blobs(ctx).Create(ctx)
 	if err != nil {
 		_, cerr := io.Copy(dst, src)
-		return 0, errors.Join(fmt.Errorf("starting the import of %s into %s: %w", d, repo, err), cerr)
+		return nil, errors.Join(fmt.Errorf("starting the import of %s into %s: %w", d, repo, err), cerr)
 	}
 	// The blob writer reads the upstream in one ReadFrom (its digest state is kept right only
-	// that way); what it reads goes to the client on the way, but the last chunk only after the
-	// commit, so that a client that has the whole blob finds it stored when it asks again.
-	cw := &heldWriter{dst: dst}
-	n, storeErr := io.Copy(bw, io.TeeReader(src, cw))
-	if storeErr != nil {
+	// that way); what it reads goes to the client on the way.
+	cw := &clientWriter{dst: dst}
+	n, err := io.Copy(bw, io.TeeReader(src, cw))
+	if err != nil {
 		_ = bw.Cancel(ctx)
-		rest, _ := io.Copy(cw, src)
+		_, _ = io.Copy(cw, src)
 		cw.flush()
-		return n + rest, fmt.Errorf("importing %s into %s: %w", d, repo, storeErr)
-	}
-	if _, err := bw.Commit(ctx, v1.Descriptor{Digest: d, Size: n, MediaType: "application/octet-stream"}); err != nil {
-		_ = bw.Cancel(ctx)
-		cw.flush()
-		return n, fmt.Errorf("committing %s in %s: %w", d, repo, err)
+		return nil, fmt.Errorf("importing %s into %s: %w", d, repo, err)
 	}
 	cw.flush()
-	return n, nil
+	return func() error {
+		defer done()
+		if _, err := bw.Commit(ctx, v1.Descriptor{Digest: d, Size: n, MediaType: "application/octet-stream"}); err != nil {
+			_ = bw.Cancel(ctx)
+			return fmt.Errorf("committing %s in %s: %w", d, repo, err)
+		}
+		return nil
+	}, nil
 }
 
-// heldWriter writes to dst one write late: the last write waits for flush. Errors of dst (a
-// client gone) are remembered and stop further writes, never reported: the import goes on.
-type heldWriter struct {
+// startImport notes an import of d into repo; the returned function ends it.
+func (c *Cache) startImport(repo string, d digest.Digest) (done func()) {
+	key := repo + "@" + d.String()
+	ch := make(chan struct{})
+	c.mu.Lock()
+	if c.importing == nil {
+		c.importing = map[string]chan struct{}{}
+	}
+	if _, ok := c.importing[key]; !ok {
+		c.importing[key] = ch
+	}
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		if c.importing[key] == ch {
+			delete(c.importing, key)
+		}
+		c.mu.Unlock()
+		close(ch)
+	}
+}
+
+// WaitForImport waits while this process imports d into repo (until ctx ends): a client that
+// has read a blob's last byte asks again before its commit is done, and must find it stored
+// rather than make the registry fetch it from the upstream a second time.
+func (c *Cache) WaitForImport(ctx context.Context, repo string, d digest.Digest) {
+	c.mu.Lock()
+	ch := c.importing[repo+"@"+d.String()]
+	c.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+// clientWriter writes to the client until the client is gone; its errors stop further writes
+// and are never reported: the import goes on.
+type clientWriter struct {
 	dst  io.Writer
-	held []byte
 	gone bool
 }
 
-func (h *heldWriter) Write(p []byte) (int, error) {
-	h.send()
-	h.held = append(h.held[:0], p...)
-	return len(p), nil
+// flush sends what the HTTP server buffered.
+func (w *clientWriter) flush() {
+	if rw, ok := w.dst.(http.ResponseWriter); ok && !w.gone {
+		_ = http.NewResponseController(rw).Flush()
+	}
 }
 
-func (h *heldWriter) send() {
-	if !h.gone && len(h.held) > 0 {
-		if _, err := h.dst.Write(h.held); err != nil {
-			h.gone = true
+func (w *clientWriter) Write(p []byte) (int, error) {
+	if !w.gone {
+		if _, err := w.dst.Write(p); err != nil {
+			w.gone = true
 		}
 	}
-	h.held = h.held[:0]
+	return len(p), nil
 }
-
-func (h *heldWriter) flush() { h.send() }
 
 // EnsureRepository creates the Repository namespace/name for upstream under rule, from the
 // namespace's creation template for PULL_THROUGH_CACHE (and the template's RepositoryPolicy),
