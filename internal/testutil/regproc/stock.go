@@ -19,6 +19,7 @@ package regproc
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -31,6 +32,7 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/s3test"
@@ -140,11 +142,25 @@ type RequestLog struct {
 // StartRequestLog starts a logging proxy in front of the registry at target (host:port).
 func StartRequestLog(t testing.TB, target string) *RequestLog {
 	t.Helper()
+	return StartShapedRequestLog(t, target, 0)
+}
+
+// StartShapedRequestLog is StartRequestLog with the responses' bodies paced to bytesPerSecond
+// in all (0: as fast as loopback goes), as a network link to a remote registry would.
+func StartShapedRequestLog(t testing.TB, target string, bytesPerSecond int) *RequestLog {
+	t.Helper()
 	u, err := url.Parse("http://" + target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	if bytesPerSecond > 0 {
+		link := rate.NewLimiter(rate.Limit(bytesPerSecond), linkBurst)
+		rp.ModifyResponse = func(resp *http.Response) error {
+			resp.Body = &pacedBody{ReadCloser: resp.Body, link: link}
+			return nil
+		}
+	}
 	l := &RequestLog{}
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l.mu.Lock()
@@ -176,3 +192,26 @@ func Content(reqs []string) []string {
 	}
 	return out
 }
+
+// linkBurst is how many bytes a shaped link sends at once.
+const linkBurst = 256 << 10
+
+// pacedBody reads no faster than its link allows.
+type pacedBody struct {
+	io.ReadCloser
+	link *rate.Limiter
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	if len(p) > linkBurst {
+		p = p[:linkBurst]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		if werr := b.link.WaitN(context.Background(), n); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return n, err
+}
+
