@@ -328,6 +328,15 @@ var chartCases = []chartCase{
 		o.get(t, "Deployment", "berth-registry")
 	}},
 	{name: "s3 storage", flags: valuesFile("s3-values.yaml"), assert: assertS3},
+	{name: "no pull-through cache", flags: []string{"--set", "registry.pullThroughCache.enabled=false"}, assert: func(t *testing.T, o objects) {
+		t.Helper()
+		role := o.get(t, "ClusterRole", "berth-registry")
+		for _, r := range *into[[]map[string]any](t, role.Object["rules"]) {
+			if res, _ := r["resources"].([]any); slices.Contains(res, any("secrets")) || slices.Contains(r["verbs"].([]any), any("create")) && slices.Contains(res, any("repositories")) {
+				t.Errorf("registry.pullThroughCache.enabled=false still grants %v", r)
+			}
+		}
+	}},
 	{name: "TLS from a Secret", flags: valuesFile("tls-secret-values.yaml"), assert: func(t *testing.T, o objects) {
 		t.Helper()
 		assertTLS(t, o, "registry-tls", "registry.example.com")
