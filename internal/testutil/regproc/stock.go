@@ -214,4 +214,3 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
