@@ -71,6 +71,11 @@ type expectedTask struct {
 	at             time.Time
 	// node and zone are the task's pin (DAEMON node, rebalancing zone).
 	node, zone string
+	// deleted: the API server confirmed the Pod's deletion (or that it was gone) before the
+	// cache showed it. It is no task any more; the entry stays until the Pod shows in the
+	// cache or the TTL lapses only so that its deleting entry is kept meanwhile, and a late
+	// view of the Pod is STOPPING, not live (reconcileTasks).
+	deleted bool
 }
 
 func newServiceMemories() *serviceMemories {

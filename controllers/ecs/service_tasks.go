@@ -117,8 +117,9 @@ func (r *ServiceReconciler) currentTemplate(ctx context.Context, s *serviceScope
 
 // reconcileTasks observes the service's task Pods and turns them into planner tasks,
 // correcting the cache with the controller's expectations: a Pod it created and the cache
-// does not show yet is PROVISIONING, and one whose deletion it requested is STOPPING, so a
-// lagging cache never makes it start, stop or count a task twice.
+// does not show yet is PROVISIONING (no task once its deletion was confirmed:
+// endDeletedExpectations), and one whose deletion it requested is STOPPING, so a lagging cache
+// never makes it start, stop or count a task twice.
 func (r *ServiceReconciler) reconcileTasks(ctx context.Context, s *serviceScope) error {
 	list := &corev1.PodList{}
 	if err := r.List(ctx, list, client.InNamespace(s.svc.Namespace),
@@ -164,6 +165,9 @@ func (r *ServiceReconciler) reconcileTasks(ctx context.Context, s *serviceScope)
 	}
 	mem.expire(s.now)
 	for name, e := range mem.creating {
+		if e.deleted {
+			continue
+		}
 		s.tasks = append(s.tasks, observedTask{uid: e.uid, pinned: e.node, rebalanceZone: e.zone, task: rollout.Task{
 			Name: name, Deployment: e.deployment, TaskDefinition: e.taskDefinition,
 			State: rollout.TaskProvisioning, CreatedAt: e.at,
@@ -261,19 +265,45 @@ func (r *ServiceReconciler) reconcileStops(ctx context.Context, s *serviceScope)
 			}
 		}
 	}
+	confirmed := make([]bool, len(names))
 	errs := parallel(ctx, r.taskWorkers(), len(names), func(ctx context.Context, i int) error {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: s.svc.Namespace, Name: names[i]}}
 		var opts []client.DeleteOption
 		if uids[i] != "" {
 			opts = append(opts, client.Preconditions{UID: &uids[i]})
 		}
-		if err := r.Delete(ctx, pod, opts...); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		err := r.Delete(ctx, pod, opts...)
+		switch {
+		case err == nil || apierrors.IsNotFound(err):
+			confirmed[i] = true
+		case apierrors.IsConflict(err):
+			// Another Pod holds the name: not ours to delete, and ours is not known gone.
+		default:
 			return fmt.Errorf("deleting task %s: %w", names[i], err)
 		}
 		return nil
 	})
+	s.endDeletedExpectations(names, confirmed)
 	s.requeue(s.now.Add(deleteRetry))
 	return errors.Join(errs...)
+}
+
+// endDeletedExpectations ends the tasks the pass deleted while they were only expectations
+// (created, not yet in the cache), once the API server confirmed the deletion: the Pod is
+// gone or has its deletion timestamp, so it is no live task whatever the cache shows later —
+// a view of it without the deletion is STOPPING by its deleting entry, as any Pod whose
+// deletion was requested. Without this, a Pod deleted before the cache ever showed it (never
+// scheduled, so deleted at once; its ADDED and DELETED collapsed) stayed a PROVISIONING task,
+// pending and counted live, until createExpectationTTL (issue 19's "pending 3"). A deletion
+// not confirmed (an error, or another Pod under the name) keeps the task live: the Pod may
+// still run, and the planner stops it again.
+func (s *serviceScope) endDeletedExpectations(names []string, confirmed []bool) {
+	for i, name := range names {
+		if e, ok := s.mem.creating[name]; ok && confirmed[i] {
+			e.deleted = true
+			s.mem.creating[name] = e
+		}
+	}
 }
 
 // errIsolationMissing: tasks that must have no network are not started without their
@@ -320,6 +350,9 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 	taken := map[string]bool{}
 	for _, t := range s.tasks {
 		taken[t.task.Name] = true
+	}
+	for name := range s.mem.creating { // a deleted expectation is no task, but its Pod may exist
+		taken[name] = true
 	}
 	pods := make([]*corev1.Pod, len(pins))
 	for i, pin := range pins {
