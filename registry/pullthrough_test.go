@@ -51,24 +51,18 @@ const (
 
 // upstreamRegistry is the stock registry and its logging proxy.
 type upstreamRegistry struct {
-	// addr is the stock registry itself (pushes go there, unlogged); proxy the logged front
-	// the rules point at.
-	addr, proxy string
-	log         *regproc.RequestLog
+	// addr is the stock registry itself (pushes go there, unlogged); log the logged front the
+	// rules point at.
+	addr string
+	log  *regproc.RequestLog
 }
-
-// requests returns the logged requests ("GET /v2/.../manifests/latest") and clears the log.
-func (u *upstreamRegistry) requests() []string { return u.log.Take() }
-
-// content are the logged requests for manifests or blobs (not the /v2/ pings).
-func content(reqs []string) []string { return regproc.Content(reqs) }
 
 func startUpstream(t *testing.T) *upstreamRegistry {
 	t.Helper()
 	p := regproc.StartStock(t, regproc.Stock{Bin: regproc.StockBinary(t), Storage: "  inmemory: {}\n",
 		User: upstreamUser, Password: upstreamPassword})
 	l := regproc.StartRequestLog(t, p.Addr)
-	return &upstreamRegistry{addr: p.Addr, proxy: l.Addr, log: l}
+	return &upstreamRegistry{addr: p.Addr, log: l}
 }
 
 // pushUpstream pushes img to repo:tag of the upstream directly (not through the logged proxy).
@@ -148,7 +142,7 @@ func TestPullThroughCache(t *testing.T) {
 	if err := s.c.Create(ctx, tmpl); err != nil {
 		t.Fatal(err)
 	}
-	s.cacheRule(t, ns, "hub", up.proxy, upstreamPassword, 2*time.Second)
+	s.cacheRule(t, ns, "hub", up.log.Addr, upstreamPassword, 2*time.Second)
 	reader := s.serviceAccount(t, ns, "puller", "berth-registry-reader")
 
 	img, err := random.Image(64<<10, 3)
@@ -167,7 +161,7 @@ func TestPullThroughCache(t *testing.T) {
 	if got != want {
 		t.Fatalf("first pull: digest %s, want the upstream's %s", got, want)
 	}
-	first := content(up.requests())
+	first := regproc.Content(up.log.Take())
 	if n := countMatching(first, "GET", "/blobs/"); n != 4 {
 		t.Fatalf("first pull: %d blob GETs at the upstream, want 4 (config + 3 layers): %v", n, first)
 	}
@@ -183,7 +177,7 @@ func TestPullThroughCache(t *testing.T) {
 	}
 	if repo.Spec.ImageTagMutability != ecrv1alpha1.ImmutableWithExclusion || repo.Spec.LifecyclePolicy == nil ||
 		repo.Spec.LifecyclePolicy.Rules[0].Selection.CountNumber != 5 || repo.Labels["team"] != "platform" ||
-		repo.Annotations[ipt.UpstreamAnnotation] != "http://"+up.proxy+"/library/app" || repo.Annotations[ipt.TemplateAnnotation] != "hub" {
+		repo.Annotations[ipt.UpstreamAnnotation] != "http://"+up.log.Addr+"/library/app" || repo.Annotations[ipt.TemplateAnnotation] != "hub" {
 		t.Fatalf("the cached Repository does not carry the template: %+v", repo)
 	}
 	var pol ecrv1alpha1.RepositoryPolicy
@@ -198,7 +192,7 @@ func TestPullThroughCache(t *testing.T) {
 	if _, err := pull(cacheRef, ci.token); err != nil {
 		t.Fatalf("pull allowed by the template's RepositoryPolicy: %v", err)
 	}
-	_ = up.requests()
+	_ = up.log.Take()
 
 	// Second pull: served from storage, the upstream untouched; the Repository's own name too.
 	if got, err := pull(cacheRef, reader.token); err != nil || got != want {
@@ -207,7 +201,7 @@ func TestPullThroughCache(t *testing.T) {
 	if got, err := pull(s.ref(ns+"/hub.library.app", "latest"), reader.token); err != nil || got != want {
 		t.Fatalf("pull by the Repository's name: %s, %v", got, err)
 	}
-	if reqs := up.requests(); len(reqs) != 0 {
+	if reqs := up.log.Take(); len(reqs) != 0 {
 		t.Fatalf("second pull reached the upstream: %v", reqs)
 	}
 
@@ -220,14 +214,14 @@ func TestPullThroughCache(t *testing.T) {
 	if got, err := pull(cacheRef, reader.token); err != nil || got != want {
 		t.Fatalf("pull within the refresh interval: %s, %v; want the cached %s", got, err, want)
 	}
-	if reqs := content(up.requests()); len(reqs) != 0 {
+	if reqs := regproc.Content(up.log.Take()); len(reqs) != 0 {
 		t.Fatalf("a pull within the refresh interval reached the upstream: %v", reqs)
 	}
 	time.Sleep(2100 * time.Millisecond)
 	if got, err := pull(cacheRef, reader.token); err != nil || got != want2 {
 		t.Fatalf("pull after the refresh interval: %s, %v; want the upstream's new %s", got, err, want2)
 	}
-	if reqs := content(up.requests()); countMatching(reqs, "GET", "/manifests/latest") != 1 {
+	if reqs := regproc.Content(up.log.Take()); countMatching(reqs, "GET", "/manifests/latest") != 1 {
 		t.Fatalf("refresh: want one manifest GET of latest at the upstream: %v", reqs)
 	}
 	// After the interval again, an unchanged tag costs one HEAD only.
@@ -235,7 +229,7 @@ func TestPullThroughCache(t *testing.T) {
 	if got, err := pull(cacheRef, reader.token); err != nil || got != want2 {
 		t.Fatalf("revalidated pull: %s, %v", got, err)
 	}
-	if reqs := content(up.requests()); len(reqs) != 1 || !strings.HasPrefix(reqs[0], "HEAD ") {
+	if reqs := regproc.Content(up.log.Take()); len(reqs) != 1 || !strings.HasPrefix(reqs[0], "HEAD ") {
 		t.Fatalf("revalidation: want one manifest HEAD at the upstream: %v", reqs)
 	}
 
@@ -254,8 +248,8 @@ func TestPullThroughCacheRefusals(t *testing.T) {
 	ctx := context.Background()
 	const ns = "ptc-b"
 	s.namespaces(t, ns)
-	s.cacheRule(t, ns, "hub", up.proxy, upstreamPassword, time.Hour)
-	s.cacheRule(t, ns, "wrong", up.proxy, "not-the-password", time.Hour)
+	s.cacheRule(t, ns, "hub", up.log.Addr, upstreamPassword, time.Hour)
+	s.cacheRule(t, ns, "wrong", up.log.Addr, "not-the-password", time.Hour)
 	img, err := random.Image(1024, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +265,7 @@ func TestPullThroughCacheRefusals(t *testing.T) {
 	pullOnly := s.serviceAccount(t, ns, "pull-only", role.Name)
 	nobody := s.serviceAccount(t, ns, "nobody")
 	reader := s.serviceAccount(t, ns, "reader", "berth-registry-reader")
-	_ = up.requests()
+	_ = up.log.Take()
 
 	_, err = pull(s.ref(ns+"/hub/library/app", "v1"), pullOnly.token)
 	wantRefused(t, "first pull without import", err, http.StatusForbidden, "DENIED")
@@ -282,7 +276,7 @@ func TestPullThroughCacheRefusals(t *testing.T) {
 	wantRefused(t, "first pull without any permission", err, http.StatusForbidden, "DENIED")
 	_, err = pull(s.ref(ns+"/hub/library/app", "v1"), "")
 	wantRefused(t, "anonymous first pull", err, http.StatusUnauthorized, "UNAUTHORIZED")
-	if reqs := up.requests(); len(reqs) != 0 {
+	if reqs := up.log.Take(); len(reqs) != 0 {
 		t.Fatalf("refused pulls reached the upstream: %v", reqs)
 	}
 	var repo ecrv1alpha1.Repository

@@ -37,7 +37,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	authnv1 "k8s.io/api/authentication/v1"
-	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -262,48 +261,13 @@ func (s *testSuite) bind(t testing.TB, ns, clusterRole, saNS, saName string) {
 	s.waitForBinding(t, ns, clusterRole, rb.Subjects[0])
 }
 
-// waitForBinding waits until the API server's RBAC authorizer, which reads bindings from its
-// own informers, grants subject the first rule of clusterRole in ns ("" for a
-// ClusterRoleBinding): a registry request sent earlier would be denied, and the registry
-// would cache that answer for its access cache TTL.
+// waitForBinding waits until the API server grants subject its new binding to clusterRole
+// in ns (envtest.WaitForBinding).
 func (s *testSuite) waitForBinding(t testing.TB, ns, clusterRole string, subject rbacv1.Subject) {
 	t.Helper()
-	ctx := context.Background()
-	role := &rbacv1.ClusterRole{}
-	if err := s.c.Get(ctx, client.ObjectKey{Name: clusterRole}, role); err != nil {
+	if err := envtest.WaitForBinding(context.Background(), s.c, s.kube, ns, clusterRole, subject, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if len(role.Rules) == 0 || len(role.Rules[0].Verbs) == 0 || len(role.Rules[0].Resources) == 0 {
-		t.Fatalf("ClusterRole %s has no resource rule to check a binding with", clusterRole)
-	}
-	rule := role.Rules[0]
-	attrs := &authzv1.ResourceAttributes{Namespace: ns, Verb: rule.Verbs[0], Resource: rule.Resources[0]}
-	if len(rule.APIGroups) > 0 {
-		attrs.Group = rule.APIGroups[0]
-	}
-	if len(rule.ResourceNames) > 0 {
-		attrs.Name = rule.ResourceNames[0]
-	}
-	review := authzv1.SubjectAccessReviewSpec{ResourceAttributes: attrs}
-	switch subject.Kind {
-	case rbacv1.UserKind:
-		review.User = subject.Name
-	case rbacv1.GroupKind:
-		review.User, review.Groups = "berth-test-member-of-"+subject.Name, []string{subject.Name}
-	case rbacv1.ServiceAccountKind:
-		review.User = "system:serviceaccount:" + subject.Namespace + ":" + subject.Name
-		review.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + subject.Namespace}
-	}
-	eventually(t, 10*time.Second, func() error {
-		sar, err := s.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authzv1.SubjectAccessReview{Spec: review}, metav1.CreateOptions{})
-		if err != nil {
-			return err
-		}
-		if !sar.Status.Allowed {
-			return fmt.Errorf("the API server does not grant %s %s the binding to %s yet", subject.Kind, subject.Name, clusterRole)
-		}
-		return nil
-	})
 }
 
 // token requests a token for the ServiceAccount, like `kubectl create token --audience`, and

@@ -184,6 +184,9 @@ func (s *suite) serviceAccount(t *testing.T, ns, saName string, clusterRoles ...
 		if err := s.c.Create(ctx, rb); err != nil {
 			t.Fatal(err)
 		}
+		if err := envtest.WaitForBinding(ctx, s.c, s.kube, ns, role, rb.Subjects[0], 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tr, err := s.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, saName, &authnv1.TokenRequest{
 		Spec: authnv1.TokenRequestSpec{Audiences: []string{"berth-registry"}, ExpirationSeconds: ptr.To[int64](3600)},

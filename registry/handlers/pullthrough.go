@@ -265,30 +265,9 @@ func (p *PullThrough) blob(w http.ResponseWriter, r *http.Request, ep policy.End
 	}
 	// The import goes on if the client goes away, so that the next pull finds the blob.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), importTimeout)
-	blob, err := p.Cache.Upstream.GetBlob(ictx, cr.rule, cr.upstream, d)
-	if err != nil {
+	commit := p.streamBlob(ictx, w, cr, d)
+	if commit == nil {
 		cancel()
-		p.Metrics.CacheUpstreamError(string(pullthrough.FailureOf(err)))
-		p.upstreamError(w, err, errcode.ErrorCodeBlobUnknown)
-		return true
-	}
-	if cr.create {
-		if err := p.Cache.EnsureRepository(ictx, cr.rule, repositoryName(cr), cr.upstreamRef); err != nil {
-			_ = blob.Body.Close()
-			cancel()
-			p.Log.Error(err, "cannot create a cached Repository", "repository", cr.repository)
-			unavailable(w, err.Error())
-			return true
-		}
-	}
-	blobHeaders(w, d, blob.Size)
-	w.WriteHeader(http.StatusOK)
-	p.Metrics.CacheResult("blob", metrics.CacheMiss)
-	commit, err := p.Cache.ImportBlob(ictx, cr.repository, d, blob.Body, w)
-	_ = blob.Body.Close()
-	if err != nil {
-		cancel()
-		p.Log.Error(err, "cannot import a blob from the upstream", "repository", cr.repository, "digest", d.String())
 		return true
 	}
 	// The client has the blob: the commit must not hold its next request (on the same
@@ -300,6 +279,35 @@ func (p *PullThrough) blob(w http.ResponseWriter, r *http.Request, ep policy.End
 		}
 	}()
 	return true
+}
+
+// streamBlob fetches blob d from the upstream and sends it to the client while storing it,
+// creating the cached Repository first when it does not exist. It returns the import's commit,
+// or nil when there is nothing to commit (it answered or logged the failure).
+func (p *PullThrough) streamBlob(ctx context.Context, w http.ResponseWriter, cr *cacheRequest, d digest.Digest) (commit func() error) {
+	blob, err := p.Cache.Upstream.GetBlob(ctx, cr.rule, cr.upstream, d)
+	if err != nil {
+		p.Metrics.CacheUpstreamError(string(pullthrough.FailureOf(err)))
+		p.upstreamError(w, err, errcode.ErrorCodeBlobUnknown)
+		return nil
+	}
+	defer func() { _ = blob.Body.Close() }()
+	if cr.create {
+		if err := p.Cache.EnsureRepository(ctx, cr.rule, repositoryName(cr), cr.upstreamRef); err != nil {
+			p.Log.Error(err, "cannot create a cached Repository", "repository", cr.repository)
+			unavailable(w, err.Error())
+			return nil
+		}
+	}
+	blobHeaders(w, d, blob.Size)
+	w.WriteHeader(http.StatusOK)
+	p.Metrics.CacheResult("blob", metrics.CacheMiss)
+	commit, err = p.Cache.ImportBlob(ctx, cr.repository, d, blob.Body, w)
+	if err != nil {
+		p.Log.Error(err, "cannot import a blob from the upstream", "repository", cr.repository, "digest", d.String())
+		return nil
+	}
+	return commit
 }
 
 func blobHeaders(w http.ResponseWriter, d digest.Digest, size int64) {

@@ -253,7 +253,7 @@ func (c *Cache) ImportBlob(ctx context.Context, repo string, d digest.Digest, sr
 
 // startImport notes an import of d into repo; the returned function ends it.
 func (c *Cache) startImport(repo string, d digest.Digest) (done func()) {
-	key := repo + "@" + d.String()
+	key := importKey(repo, d)
 	ch := make(chan struct{})
 	c.mu.Lock()
 	if c.importing == nil {
@@ -273,12 +273,15 @@ func (c *Cache) startImport(repo string, d digest.Digest) (done func()) {
 	}
 }
 
+// importKey names an import of d into repo.
+func importKey(repo string, d digest.Digest) string { return repo + "@" + d.String() }
+
 // WaitForImport waits while this process imports d into repo (until ctx ends): a client that
 // has read a blob's last byte asks again before its commit is done, and must find it stored
 // rather than make the registry fetch it from the upstream a second time.
 func (c *Cache) WaitForImport(ctx context.Context, repo string, d digest.Digest) {
 	c.mu.Lock()
-	ch := c.importing[repo+"@"+d.String()]
+	ch := c.importing[importKey(repo, d)]
 	c.mu.Unlock()
 	if ch == nil {
 		return

@@ -153,10 +153,3 @@ func pipe(a, b net.Conn) {
 	_ = b.Close()
 	<-done
 }
-
-// newTransport is one client's connection pool.
-func newTransport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 4
-	return tr
-}
