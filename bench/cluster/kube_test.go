@@ -389,6 +389,25 @@ func taskPodSpec(t testing.TB, ns, service string) corev1.PodSpec {
 	return podTemplateOf(t, ns, client.MatchingLabels{ecsv1alpha1.ServiceLabel: service})
 }
 
+// taskPodMeta reads the labels and annotations Berth gave one of the Service's task Pods,
+// without the Service's label (so Berth's cache does not take the floor's Pods for tasks)
+// and the topology labels the API server copies from the node at binding, for the floor
+// references, which create the same Pods.
+func taskPodMeta(t testing.TB, ns, service string) (labels, annotations map[string]string) {
+	t.Helper()
+	pods := &corev1.PodList{}
+	if err := sb.c.List(context.Background(), pods, client.InNamespace(ns), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil || len(pods.Items) == 0 {
+		t.Fatalf("reading a task Pod in %s: %v (%d pods)", ns, err, len(pods.Items))
+	}
+	labels = map[string]string{}
+	for k, v := range pods.Items[0].Labels {
+		if k != ecsv1alpha1.ServiceLabel && !strings.HasPrefix(k, "topology.kubernetes.io/") {
+			labels[k] = v
+		}
+	}
+	return labels, maps.Clone(pods.Items[0].Annotations)
+}
+
 // podTemplateOf reads the spec of one Pod in ns that sel selects, with what the API server
 // filled in for that Pod (node, service account token volume) removed; it must have a
 // topology spread.
@@ -456,6 +475,11 @@ func purgeNamespace(t testing.TB, ns string) {
 			t.Fatalf("deleting %T in %s: %v", obj, ns, err)
 		}
 	}
+	before := &metav1.PartialObjectMetadataList{}
+	before.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
+	if err := sb.c.List(ctx, before, client.InNamespace(ns)); err != nil {
+		t.Fatalf("listing the Pods in %s: %v", ns, err)
+	}
 	kubetest.Eventually(t, 2*time.Minute, func() error {
 		if err := sb.c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.GracePeriodSeconds(0)); err != nil {
 			return err
@@ -474,11 +498,18 @@ func purgeNamespace(t testing.TB, ns string) {
 	}
 	// kwok and the control plane still work through the deleted Pods and the namespace for a
 	// while; the pause keeps that work out of the next contender's measurement.
-	time.Sleep(purgeSettle)
+	time.Sleep(settleAfter(len(before.Items)))
 }
 
-// purgeSettle is the pause after purgeNamespace.
+// purgeSettle is the pause after purgeNamespace removed 3,000 Pods or more; it is shorter
+// for fewer (settleAfter).
 const purgeSettle = 10 * time.Second
+
+// settleAfter is the pause after purging n Pods: a second, and purgeSettle's share for n of
+// 3,000, at most purgeSettle.
+func settleAfter(n int) time.Duration {
+	return min(purgeSettle, time.Second+time.Duration(n)*purgeSettle/3000)
+}
 
 // createAtOnce creates the objects newObj(i) returns for i in [0, n) with floorWorkers
 // creators sharing one client with the controller's limits.

@@ -131,7 +131,8 @@ func (c *podCacheLag) createdPods() []*corev1.Pod {
 
 // TestServiceStoppedExpectationIsNotPending reproduces, deterministically, issue 19's
 // "running 3000 pending 3": an ambiguous create (the API server stored the Pod, the client
-// timed out) is followed by a pass that starts a replacement, still not seeing the first Pod;
+// timed out) is kept as an expectation, and once it lapses with the cache still not showing
+// the Pod, a pass starts a replacement;
 // when the first Pod shows up, the planner stops the replacement, which is still only an
 // expectation (created, not in the cache), and the API server deletes it at once (it was never
 // scheduled), so the cache never shows it. The Service must then be steady with 1 running and
@@ -191,14 +192,24 @@ func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
 	}
 	service := func() *ecsv1alpha1.Service { return ecstest.GetService(t, c, ns, "web") }
 
-	// 1. The first task's create is ambiguous: the Pod exists, the controller holds no
-	// expectation for it, and the cache does not show it yet.
+	// 1. The first task's create is ambiguous: the Pod exists, the cache does not show it
+	// yet, and the controller keeps its expectation (createOutcomeUnknown), so the next pass
+	// starts no replacement and counts the task pending.
 	lag.set(func(l *podCacheLag) { l.hideCreates, l.ambiguous = true, true })
 	if err := pass(); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("pass with an ambiguous create: %v, want its timeout", err)
 	}
-	// 2. The next pass starts a replacement, which the cache does not show either.
 	lag.set(func(l *podCacheLag) { l.ambiguous = false })
+	if err := pass(); err != nil {
+		t.Fatal(err)
+	}
+	if n, svc := len(lag.createdPods()), service(); n != 1 || svc.Status.PendingCount != 1 {
+		t.Fatalf("the pass after an ambiguous create: %d task Pods created, pending %d; want no replacement and the task pending",
+			n, svc.Status.PendingCount)
+	}
+	// 2. The cache still does not show the Pod when the expectation lapses: the next pass
+	// starts a replacement, which the cache does not show either.
+	now = now.Add(createExpectationTTL)
 	if err := pass(); err != nil {
 		t.Fatal(err)
 	}

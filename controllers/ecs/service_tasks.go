@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -312,7 +313,7 @@ var errIsolationMissing = errors.New("the tasks' network isolation is not in for
 
 // reconcileStarts creates the tasks the planner starts, from the PRIMARY deployment's stored
 // template: DAEMON tasks pinned to the eligible nodes that lack one, and the extra task of a
-// rebalancing pinned to the emptiest zone. Creations go out in slow-start batches
+// rebalancing pinned to the emptiest zone. Creations go out with a slow start
 // (createTasks); the started tasks are reported in one service event per pass.
 func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope) error {
 	primary, ok := s.plan.Primary()
@@ -372,25 +373,27 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 	return err
 }
 
-// createTasks creates the task Pods in slow-start batches (internal/slowstart: 1, 2, 4, …,
-// each batch issued concurrently, at most TaskWorkers at a time) and stops at the first batch
-// with a failure, as the ReplicaSet controller does: a quota or an admission webhook that
+// createTasks creates the task Pods with a slow start (internal/slowstart: one at first, two
+// more for each that succeeds, at most TaskWorkers at a time) and sends none after the first
+// failure, as the ReplicaSet controller's slow start: a quota or an admission webhook that
 // refuses every Pod then costs one request per pass, not one per task. The expectations of
-// the Pods that failed or were not attempted are dropped. It returns the started tasks' names,
-// sorted.
+// the Pods that were refused or not attempted are dropped; a create whose outcome is unknown
+// (createOutcomeUnknown) keeps its expectation, as the Job and ReplicaSet controllers keep
+// theirs on a timeout: the Pod may exist, and a replacement started now could run beside it
+// once the cache shows both. It returns the started tasks' names, sorted.
 func (r *ServiceReconciler) createTasks(ctx context.Context, s *serviceScope, pods []*corev1.Pod) ([]string, error) {
-	res := slowstart.Run(len(pods), slowstart.InitialBatch, func(first, count int) []error {
-		return parallel(ctx, r.taskWorkers(), count, func(ctx context.Context, j int) error {
-			if err := r.Create(ctx, pods[first+j]); err != nil {
-				return fmt.Errorf("creating task %s: %w", pods[first+j].Name, err)
-			}
-			return nil
-		})
+	res := slowstart.Run(len(pods), slowstart.Initial, r.taskWorkers(), func(i int) error {
+		if err := r.Create(ctx, pods[i]); err != nil {
+			return fmt.Errorf("creating task %s: %w", pods[i].Name, err)
+		}
+		return nil
 	})
 	var started []string
 	for i, pod := range pods {
 		if i >= res.Attempted() || res.Errs[i] != nil {
-			delete(s.mem.creating, pod.Name)
+			if i >= res.Attempted() || !createOutcomeUnknown(res.Errs[i]) {
+				delete(s.mem.creating, pod.Name)
+			}
 			continue
 		}
 		started = append(started, pod.Name)
@@ -404,6 +407,25 @@ func (r *ServiceReconciler) createTasks(ctx context.Context, s *serviceScope, po
 		return started, fmt.Errorf("starting %d tasks: %w", len(pods), err)
 	}
 	return started, nil
+}
+
+// createOutcomeUnknown reports whether a failed create may still have stored the Pod: the
+// API server answered that it timed out (the write may complete), or the client gave up
+// waiting for the answer. A refusal (any other status) or a request that never reached the
+// API server (connection refused) created nothing.
+func createOutcomeUnknown(err error) bool {
+	if apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	netErr, ok := errors.AsType[net.Error](err)
+	return ok && netErr.Timeout()
 }
 
 // nodesLackingTask lists the eligible nodes without a live task of the deployment that this

@@ -13,47 +13,31 @@ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
 */
-// Package slowstart decides how many of a pass's task creations to send, and when to stop:
-// the slow start of kube-controller-manager's ReplicaSet controller. Creations go out in
-// batches of 1, 2, 4, … (each batch double the last, the last one what remains), and a
-// batch with any failure ends the run, so a create the API server refuses (an exhausted
-// ResourceQuota, an admission webhook that is down or rejects) costs one request per pass,
-// not one per task. On the healthy path it costs one round trip per doubling (12 for 3,000
-// tasks) and nothing else: the client's rate limit paces the large batches anyway.
+// Package slowstart sends a pass's task creations and decides when to stop sending them: the
+// slow start of kube-controller-manager's ReplicaSet controller without its batches. At first
+// one creation is in flight; each that succeeds lets two more go, so the number in flight
+// doubles every round trip (1, 2, 4, … as the ReplicaSet's batches) up to the caller's workers;
+// after the first failure none is sent and those in flight finish. A create the API server
+// refuses (an exhausted ResourceQuota, an admission webhook that is down or rejects) thus
+// costs one request per pass, not one per task, and a quota that runs out midway costs at most
+// one refused request per worker (the ReplicaSet's batch in flight may hold hundreds). Unlike
+// batches, the healthy path never waits for a batch's slowest create before the next goes.
 //
-// It is pure: the caller sends a batch however it likes (concurrently, bounded by its
-// workers) and reports one error per creation.
+// It knows nothing of Kubernetes: the caller's do sends one operation and reports its error.
 package slowstart
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
-// InitialBatch is the size of the first batch, as the ReplicaSet controller's
-// SlowStartInitialBatchSize.
-const InitialBatch = 1
-
-// Sizes lists the batch sizes of a slow start of n operations: initial, then each double the
-// last, the last one what remains. An initial below 1 is 1.
-func Sizes(n, initial int) []int {
-	var out []int
-	size := max(initial, 1)
-	for remaining := n; remaining > 0; remaining -= size {
-		if len(out) > 0 {
-			size *= 2
-		}
-		size = min(size, remaining)
-		out = append(out, size)
-	}
-	return out
-}
+// Initial is how many operations may be in flight before any succeeded, as the ReplicaSet
+// controller's SlowStartInitialBatchSize.
+const Initial = 1
 
 // Result is what a slow start did.
 type Result struct {
 	// Errs holds one entry per operation attempted, in index order: nil for a success.
+	// Operations are attempted in index order, so these are operations 0..len(Errs)-1.
 	Errs []error
-	// Skipped is how many operations were not attempted because a batch failed.
+	// Skipped is how many operations were not attempted because one failed.
 	Skipped int
 }
 
@@ -87,7 +71,7 @@ func (r Result) Err() error {
 	return &Error{Failed: r.Failed(), Attempted: r.Attempted(), Skipped: r.Skipped, First: first}
 }
 
-// Error reports a slow start that stopped at a failed batch.
+// Error reports a slow start that stopped at a failure.
 type Error struct {
 	Failed, Attempted, Skipped int
 	// First is the first failure, in index order.
@@ -97,7 +81,7 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("%d of %d attempted failed", e.Failed, e.Attempted)
 	if e.Skipped > 0 {
-		msg += fmt.Sprintf(", %d not attempted (slow start stopped at the first failed batch)", e.Skipped)
+		msg += fmt.Sprintf(", %d not attempted (slow start stopped at the first failure)", e.Skipped)
 	}
 	return msg + ": " + e.First.Error()
 }
@@ -105,34 +89,34 @@ func (e *Error) Error() string {
 // Unwrap returns the first failure, so errors.Is and errors.As see through.
 func (e *Error) Unwrap() error { return e.First }
 
-// ErrNoBatchResult is returned when send reports a different number of results than the
-// batch it was given.
-var ErrNoBatchResult = errors.New("slowstart: send returned the wrong number of results")
-
-// Run sends operations 0..n-1 in the batches of Sizes(n, initial): send(first, count) sends
-// operations first..first+count-1 and returns one error per operation (nil for success).
-// Run stops after the first batch with a failure; the operations after it are Skipped.
-func Run(n, initial int, send func(first, count int) []error) Result {
-	var r Result
-	first := 0
-	for _, size := range Sizes(n, initial) {
-		errs := send(first, size)
-		if len(errs) != size {
-			errs = make([]error, size)
-			for i := range errs {
-				errs[i] = ErrNoBatchResult
-			}
+// Run performs operations 0..n-1, each by do(i) in a goroutine of its own, in index order:
+// at most initial may be in flight before any succeeded, each success allows two more, and
+// never more than workers are in flight at once (initial and workers below 1 are 1). After
+// the first failure no operation is started; Run returns once those in flight finished.
+func Run(n, initial, workers int, do func(i int) error) Result {
+	type done struct {
+		i   int
+		err error
+	}
+	initial, workers = max(initial, 1), max(workers, 1)
+	finished := make(chan done)
+	errs := make([]error, n)
+	started, inFlight, succeeded, failed := 0, 0, 0, false
+	for {
+		for !failed && started < n && inFlight < workers && started < initial+2*succeeded {
+			go func(i int) { finished <- done{i, do(i)} }(started)
+			started++
+			inFlight++
 		}
-		r.Errs = append(r.Errs, errs...)
-		first += size
-		failed := false
-		for _, err := range errs {
-			failed = failed || err != nil
+		if inFlight == 0 {
+			return Result{Errs: errs[:started], Skipped: n - started}
 		}
-		if failed {
-			r.Skipped = n - first
-			return r
+		d := <-finished
+		inFlight--
+		if errs[d.i] = d.err; d.err != nil {
+			failed = true
+		} else {
+			succeeded++
 		}
 	}
-	return r
 }
