@@ -26,7 +26,7 @@ trap 'rm -f "$out"' EXIT
 start=$(date +%s)
 status=0
 # -p 1: one package at a time, so a benchmark never shares the machine with another.
-go test -tags "$kind" -p 1 -count=1 -timeout 25m -run "$run" -v "$@" ./bench/... 2>&1 | tee "$out" || status=$?
+go test -tags "$kind" -p 1 -count=1 -timeout 40m -run "$run" -v "$@" ./bench/... 2>&1 | tee "$out" || status=$?
 
 echo
 echo "== $kind figures ($(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go env GOVERSION), $(( $(date +%s) - start ))s)"
