@@ -434,7 +434,7 @@ func podTemplateOf(t testing.TB, ns string, sel client.ListOption) corev1.PodSpe
 func withSelector(spec corev1.PodSpec, labels map[string]string) corev1.PodSpec {
 	out := *spec.DeepCopy()
 	for i := range out.TopologySpreadConstraints {
-		out.TopologySpreadConstraints[i].LabelSelector = &metav1.LabelSelector{MatchLabels: labels}
+		out.TopologySpreadConstraints[i].LabelSelector = &metav1.LabelSelector{MatchLabels: maps.Clone(labels)}
 	}
 	return out
 }

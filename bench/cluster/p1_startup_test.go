@@ -299,8 +299,8 @@ func deploymentStartup(t *testing.T, ns string, spec corev1.PodSpec) (time.Durat
 // the scheduler, kwok and the garbage collector handle, Pods of the tasks' size and shape.
 func floorStartup(t *testing.T, ns string, spec corev1.PodSpec, taskLabels, annotations map[string]string) time.Duration {
 	t.Helper()
+	spec = withSelector(spec, map[string]string{"app": "floor"})
 	labels := map[string]string{"app": "floor"}
-	spec = withSelector(spec, labels)
 	maps.Copy(labels, taskLabels)
 	owner := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "floor"}}
 	if err := sb.c.Create(context.Background(), owner); err != nil {
