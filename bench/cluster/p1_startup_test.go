@@ -70,13 +70,14 @@ func reps() int {
 }
 
 // p1bExtraPairs is how many more Berth and floor starts P1b measures after P1's repetitions
-// (BERTH_BENCH_P1B_PAIRS; by default enough for 3 of each): at 3,000 tasks one start of
-// either varies by ±10% on a 2-core machine, and one pair could not tell 1.05× from 1.15×.
+// (BERTH_BENCH_P1B_PAIRS; by default enough for 2 of each): at 3,000 tasks one start of
+// either varies by ±10% on a 2-core machine. Three of each would be better still, but cost
+// two more minutes than make bench's 25 (each pair about 125 s with its purges).
 func p1bExtraPairs(reps int) int {
 	if n, err := strconv.Atoi(os.Getenv("BERTH_BENCH_P1B_PAIRS")); err == nil && n >= 0 {
 		return n
 	}
-	return max(0, 3-reps)
+	return max(0, 2-reps)
 }
 
 // TestP1StartupTime measures P1 (Service 0 → 3,000 RUNNING against a Deployment), P1b
