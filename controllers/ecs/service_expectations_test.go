@@ -316,3 +316,113 @@ func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
 		t.Fatalf("%d task Pods created, want 3", n)
 	}
 }
+
+// slowCreates is a podCacheLag whose Pod creates each take a while on the reconciler's
+// clock: advance runs after every create.
+type slowCreates struct {
+	*podCacheLag
+	advance func()
+}
+
+func (c *slowCreates) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	err := c.podCacheLag.Create(ctx, obj, opts...)
+	if _, ok := obj.(*corev1.Pod); ok {
+		c.advance()
+	}
+	return err
+}
+
+// TestServiceLongStartKeepsExpectations reproduces a 3,000-task start on a slow machine (P1 at
+// 3,000 tasks once took 62 s, and created 15 tasks too many): a pass whose creates take
+// longer than createExpectationTTL, and a cache that, when the next pass starts, does not
+// show the last task created yet. That task's expectation counts from its create's answer,
+// so it is still pending: the next pass starts no replacement.
+func TestServiceLongStartKeepsExpectations(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is unset")
+	}
+	env, err := envtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	defer startTaskDefinitionManager(t, env, func(context.Context, ctrl.Manager) error { return nil })()
+	c := env.Client
+	ctx := context.Background()
+
+	const ns, tasks = "long-start", 4
+	for _, obj := range []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}},
+		&ecsv1alpha1.TaskDefinition{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"}, Spec: ecsv1alpha1.TaskDefinitionSpec{
+			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{Name: "web", Image: "nginx:1.26"}}}},
+	} {
+		if err := c.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kubetest.CreateNodes(t, c, map[string]string{"node-a": "zone-a"}, nil)
+	kubetest.Eventually(t, kubetest.WaitFor, func() error {
+		td := &ecsv1alpha1.TaskDefinition{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, td); err != nil {
+			return err
+		}
+		if td.Status.Revision != 1 {
+			return fmt.Errorf("revision %d, want 1", td.Status.Revision)
+		}
+		return nil
+	})
+	if err := c.Create(ctx, &ecsv1alpha1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec: ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To[int32](tasks)}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each create takes half the TTL: the first pass takes twice the TTL.
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	tick := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(d)
+	}
+	lag := &podCacheLag{Client: c, hidden: map[string]bool{}, hideCreates: true}
+	r := &ServiceReconciler{Client: &slowCreates{podCacheLag: lag, advance: func() { tick(createExpectationTTL / 2) }},
+		APIReader: c, Scheme: c.Scheme(), Recorder: &events.FakeRecorder{},
+		Now: clock, memories: newServiceMemories(), templates: &templateCache{}}
+	pass := func() error {
+		tick(2 * time.Second)
+		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "web"}})
+		return err
+	}
+
+	if err := pass(); err != nil {
+		t.Fatal(err)
+	}
+	created := lag.createdPods()
+	if len(created) != tasks {
+		t.Fatalf("the first pass created %d task Pods, want %d", len(created), tasks)
+	}
+	// The cache catches up on all but the task created last.
+	last := created[len(created)-1]
+	lag.set(func(l *podCacheLag) {
+		l.hideCreates = false
+		for _, p := range created[:len(created)-1] {
+			delete(l.hidden, p.Name)
+		}
+	})
+	if err := pass(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(lag.createdPods()); n != tasks {
+		t.Fatalf("the pass after a start that outlasted the expectation TTL created %d more task Pods, want none: "+
+			"%s exists, the cache is only behind", n-tasks, last.Name)
+	}
+	if svc := ecstest.GetService(t, c, ns, "web"); svc.Status.PendingCount != tasks {
+		t.Fatalf("pending %d, want %d (three seen, not yet scheduled, and one expected)", svc.Status.PendingCount, tasks)
+	}
+}

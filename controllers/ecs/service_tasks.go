@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -368,6 +369,7 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 	started, err := r.createTasks(ctx, s, pods)
 	s.events = append(s.events, rollout.TasksStartedEvents(s.svc.Name, started)...)
 	if len(started) > 0 {
+		// Reconcile's requeue counts from its return, after the last create was answered.
 		s.requeue(s.now.Add(createExpectationTTL))
 	}
 	return err
@@ -381,25 +383,34 @@ func (r *ServiceReconciler) reconcileStarts(ctx context.Context, s *serviceScope
 // (createOutcomeUnknown) keeps its expectation, as the Job and ReplicaSet controllers keep
 // theirs on a timeout: the Pod may exist, and a replacement started now could run beside it
 // once the cache shows both. It returns the started tasks' names, sorted.
+//
+// An expectation's lifetime starts when its create is answered, not when the pass began: a
+// pass that creates thousands of tasks at the client's QPS may take longer than
+// createExpectationTTL, and the cache is a moment behind the last creates when the next pass
+// starts; dated from the pass, their expectations would lapse at once and the next pass would
+// start replacements for tasks that exist.
 func (r *ServiceReconciler) createTasks(ctx context.Context, s *serviceScope, pods []*corev1.Pod) ([]string, error) {
+	answered := make([]time.Time, len(pods))
 	res := slowstart.Run(len(pods), slowstart.Initial, r.taskWorkers(), func(i int) error {
-		if err := r.Create(ctx, pods[i]); err != nil {
+		err := r.Create(ctx, pods[i])
+		answered[i] = r.now()
+		if err != nil {
 			return fmt.Errorf("creating task %s: %w", pods[i].Name, err)
 		}
 		return nil
 	})
 	var started []string
 	for i, pod := range pods {
-		if i >= res.Attempted() || res.Errs[i] != nil {
-			if i >= res.Attempted() || !createOutcomeUnknown(res.Errs[i]) {
-				delete(s.mem.creating, pod.Name)
-			}
+		if i >= res.Attempted() || (res.Errs[i] != nil && !createOutcomeUnknown(res.Errs[i])) {
+			delete(s.mem.creating, pod.Name)
 			continue
 		}
-		started = append(started, pod.Name)
 		if e, ok := s.mem.creating[pod.Name]; ok {
-			e.uid = pod.UID
+			e.uid, e.at = pod.UID, answered[i]
 			s.mem.creating[pod.Name] = e
+		}
+		if res.Errs[i] == nil {
+			started = append(started, pod.Name)
 		}
 	}
 	slices.Sort(started)
