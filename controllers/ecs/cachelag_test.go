@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -163,5 +164,29 @@ func TestPullCredentialsKeptWhenTheCacheMissesTheirService(t *testing.T) {
 	}
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "default"}, &corev1.ServiceAccount{}); err != nil {
 		t.Fatalf("execution ServiceAccount: %v", err)
+	}
+}
+
+// TestTaskDefinitionInNamespaceBeingDeleted: when a namespace is deleted, its revisions may go
+// before its TaskDefinitions, and re-registering one is refused (the namespace is
+// terminating). A pass then ends without an error (it would be retried, and logged, until
+// the TaskDefinition goes too) and registers nothing.
+func TestTaskDefinitionInNamespaceBeingDeleted(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	if err := k8s.Create(ctx, newTaskDefinition(ns, "web", "app:1")); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(t, ns, "web", 1)
+	// No namespace controller runs here: the namespace stays terminating.
+	if err := k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(ctx, &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	lagReconcile(t, ns, "web", laggingCache{revisions: true, services: true})
+	if got := revisionNumbers(t, ns, "web"); len(got) != 0 {
+		t.Fatalf("revisions %v in a namespace being deleted, want none", got)
 	}
 }

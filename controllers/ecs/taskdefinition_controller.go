@@ -27,6 +27,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
@@ -244,6 +245,12 @@ func (r *TaskDefinitionReconciler) reconcileRegister(ctx context.Context, s *tas
 		return fmt.Errorf("owning revision: %w", err)
 	}
 	if err := r.Create(ctx, cr); err != nil {
+		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			// The namespace is being deleted, its revisions first: the TaskDefinition goes
+			// with it, and retrying would only fill the log until it does.
+			ctrl.LoggerFrom(ctx).V(1).Info("not registering a revision in a namespace being deleted", "revision", n)
+			return nil
+		}
 		return fmt.Errorf("registering revision %d: %w", n, err)
 	}
 	s.revisions = append(s.revisions, *cr)
