@@ -50,6 +50,28 @@ const (
 	startupCPUProfile = 25 * time.Second
 )
 
+// apiServerProfile starts a CPU profile of the sandbox's API server (its /debug/pprof) for d
+// and returns a func that waits for it and writes it to name.
+func apiServerProfile(t *testing.T, name string, d time.Duration) func() {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").
+				Param("seconds", strconv.Itoa(int(d.Seconds()))).DoRaw(context.Background())
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(name, body, 0o600)
+		}()
+	}()
+	return func() {
+		if err := <-done; err != nil {
+			t.Errorf("profiling the API server: %v", err)
+		}
+	}
+}
+
 // cpuProfile starts a CPU profile of the controller (served at pprofAddr) for d and returns a
 // func that waits for it and writes it to name.
 func cpuProfile(t *testing.T, name string, d time.Duration) func() {
@@ -191,7 +213,9 @@ func p1bExtraPairs(reps int) int {
 // namespace is emptied before the next measurement so each starts on an idle cluster.
 //
 // With BERTH_BENCH_PROFILE_DIR set, the controller serves net/http/pprof and its CPU profile
-// over the first Berth start is kept there as p1-berth-cpu.pb.gz (go tool pprof -top).
+// over the first Berth start is kept there as p1-berth-cpu.pb.gz (go tool pprof -top), with
+// the API server's over the first Berth and floor starts (p1-berth-apiserver-cpu.pb.gz,
+// p1-floor-apiserver-cpu.pb.gz).
 func TestP1StartupTime(t *testing.T) {
 	profileDir := os.Getenv("BERTH_BENCH_PROFILE_DIR")
 	if profileDir != "" {
@@ -208,7 +232,14 @@ func TestP1StartupTime(t *testing.T) {
 	var w writeCount
 	runFloor := func() {
 		fns := newNamespace(t, "p1-floor-")
+		var profiled func()
+		if profileDir != "" && len(floor) == 0 {
+			profiled = apiServerProfile(t, filepath.Join(profileDir, "p1-floor-apiserver-cpu.pb.gz"), startupCPUProfile)
+		}
 		floor = append(floor, floorStartup(t, fns, spec, taskLabels, taskAnnotations).Seconds())
+		if profiled != nil {
+			profiled()
+		}
 		purgeNamespace(t, fns)
 	}
 	for rep := range n {
@@ -217,7 +248,9 @@ func TestP1StartupTime(t *testing.T) {
 			ns := newNamespace(t, "p1-berth-")
 			var profiled func()
 			if profileDir != "" && len(berth) == 0 {
-				profiled = cpuProfile(t, filepath.Join(profileDir, "p1-berth-cpu.pb.gz"), startupCPUProfile)
+				controllerDone := cpuProfile(t, filepath.Join(profileDir, "p1-berth-cpu.pb.gz"), startupCPUProfile)
+				serverDone := apiServerProfile(t, filepath.Join(profileDir, "p1-berth-apiserver-cpu.pb.gz"), startupCPUProfile)
+				profiled = func() { controllerDone(); serverDone() }
 			}
 			took, tr := berthStartup(t, ns, "Berth")
 			if profiled != nil {
