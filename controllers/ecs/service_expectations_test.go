@@ -129,31 +129,20 @@ func (c *podCacheLag) createdPods() []*corev1.Pod {
 	return append([]*corev1.Pod(nil), c.created...)
 }
 
-// TestServiceStoppedExpectationIsNotPending reproduces, deterministically, issue 19's
-// "running 3000 pending 3": an ambiguous create (the API server stored the Pod, the client
-// timed out) is kept as an expectation, and once it lapses with the cache still not showing
-// the Pod, a pass starts a replacement;
-// when the first Pod shows up, the planner stops the replacement, which is still only an
-// expectation (created, not in the cache), and the API server deletes it at once (it was never
-// scheduled), so the cache never shows it. The Service must then be steady with 1 running and
-// none pending at once, not keep the stopped task PROVISIONING until its expectation lapses
-// (createExpectationTTL); and if a stale view of the stopped Pod shows up later, it is
-// STOPPING, not a live task. One reconciler driven pass by pass, on a control plane of the
-// test's own (no Service controller runs there), reading the API server through podCacheLag.
-func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is unset")
-	}
+// startServiceWithoutController starts a control plane of the test's own with a
+// TaskDefinition controller and no Service controller, one Node, and Service "web" of
+// desired tasks in namespace ns, whose TaskDefinition "web" is at revision 1: a test then
+// drives a ServiceReconciler pass by pass.
+func startServiceWithoutController(t *testing.T, ns string, desired int32) client.Client {
+	t.Helper()
 	env, err := envtest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	defer startTaskDefinitionManager(t, env, func(context.Context, ctrl.Manager) error { return nil })()
+	t.Cleanup(startTaskDefinitionManager(t, env, func(context.Context, ctrl.Manager) error { return nil }))
 	c := env.Client
 	ctx := context.Background()
-
-	const ns = "expectations"
 	for _, obj := range []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}},
@@ -176,9 +165,30 @@ func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
 		return nil
 	})
 	if err := c.Create(ctx, &ecsv1alpha1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-		Spec: ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To[int32](1)}}); err != nil {
+		Spec: ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To(desired)}}); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestServiceStoppedExpectationIsNotPending reproduces, deterministically, issue 19's
+// "running 3000 pending 3": an ambiguous create (the API server stored the Pod, the client
+// timed out) is kept as an expectation, and once it lapses with the cache still not showing
+// the Pod, a pass starts a replacement;
+// when the first Pod shows up, the planner stops the replacement, which is still only an
+// expectation (created, not in the cache), and the API server deletes it at once (it was never
+// scheduled), so the cache never shows it. The Service must then be steady with 1 running and
+// none pending at once, not keep the stopped task PROVISIONING until its expectation lapses
+// (createExpectationTTL); and if a stale view of the stopped Pod shows up later, it is
+// STOPPING, not a live task. One reconciler driven pass by pass, on a control plane of the
+// test's own (no Service controller runs there), reading the API server through podCacheLag.
+func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Skip("KUBEBUILDER_ASSETS is unset")
+	}
+	const ns = "expectations"
+	c := startServiceWithoutController(t, ns, 1)
+	ctx := context.Background()
 
 	lag := &podCacheLag{Client: c, hidden: map[string]bool{}}
 	// The clock moves 2 s a pass, so no counts-only status write waits for the next pass.
@@ -341,41 +351,9 @@ func TestServiceLongStartKeepsExpectations(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Skip("KUBEBUILDER_ASSETS is unset")
 	}
-	env, err := envtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	defer startTaskDefinitionManager(t, env, func(context.Context, ctrl.Manager) error { return nil })()
-	c := env.Client
-	ctx := context.Background()
-
 	const ns, tasks = "long-start", 4
-	for _, obj := range []client.Object{
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}},
-		&ecsv1alpha1.TaskDefinition{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"}, Spec: ecsv1alpha1.TaskDefinitionSpec{
-			ContainerDefinitions: []ecsv1alpha1.ContainerDefinition{{Name: "web", Image: "nginx:1.26"}}}},
-	} {
-		if err := c.Create(ctx, obj); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kubetest.CreateNodes(t, c, map[string]string{"node-a": "zone-a"}, nil)
-	kubetest.Eventually(t, kubetest.WaitFor, func() error {
-		td := &ecsv1alpha1.TaskDefinition{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, td); err != nil {
-			return err
-		}
-		if td.Status.Revision != 1 {
-			return fmt.Errorf("revision %d, want 1", td.Status.Revision)
-		}
-		return nil
-	})
-	if err := c.Create(ctx, &ecsv1alpha1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-		Spec: ecsv1alpha1.ServiceSpec{TaskDefinition: "web", DesiredCount: ptr.To[int32](tasks)}}); err != nil {
-		t.Fatal(err)
-	}
+	c := startServiceWithoutController(t, ns, tasks)
+	ctx := context.Background()
 
 	// Each create takes half the TTL: the first pass takes twice the TTL.
 	var mu sync.Mutex
