@@ -50,33 +50,39 @@ const (
 	startupCPUProfile = 25 * time.Second
 )
 
-// apiServerProfile starts a CPU profile of the sandbox's API server (its /debug/pprof) for d
-// and returns a func that waits for it and writes it to name.
-func apiServerProfile(t *testing.T, name string, d time.Duration) func() {
+// keepProfile runs fetch (a CPU profile, which returns once its time is up) in the background
+// and returns a func that waits for it and writes what it returned to name.
+func keepProfile(t *testing.T, name string, fetch func() ([]byte, error)) func() {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {
-		done <- func() error {
-			body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").
-				Param("seconds", strconv.Itoa(int(d.Seconds()))).DoRaw(context.Background())
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(name, body, 0o600)
-		}()
+		body, err := fetch()
+		if err == nil {
+			err = os.WriteFile(name, body, 0o600)
+		}
+		done <- err
 	}()
 	return func() {
 		if err := <-done; err != nil {
-			t.Errorf("profiling the API server: %v", err)
+			t.Errorf("keeping profile %s: %v", name, err)
 		}
 	}
 }
 
-// cpuProfile starts a CPU profile of the controller (served at pprofAddr) for d and returns a
-// func that waits for it and writes it to name.
+// apiServerProfile starts a CPU profile of the sandbox's API server (its /debug/pprof) for d;
+// the returned func waits for it and writes it to name.
+func apiServerProfile(t *testing.T, name string, d time.Duration) func() {
+	t.Helper()
+	return keepProfile(t, name, func() ([]byte, error) {
+		return sb.cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").
+			Param("seconds", strconv.Itoa(int(d.Seconds()))).DoRaw(context.Background())
+	})
+}
+
+// cpuProfile starts a CPU profile of the controller (served at pprofAddr) for d; the returned
+// func waits for it and writes it to name.
 func cpuProfile(t *testing.T, name string, d time.Duration) func() {
 	t.Helper()
-	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, int(d.Seconds()))
 	// The manager may serve its caches and controllers before its pprof listener.
 	kubetest.Eventually(t, time.Minute, func() error {
 		resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/cmdline") //nolint:noctx // a local probe
@@ -85,33 +91,23 @@ func cpuProfile(t *testing.T, name string, d time.Duration) func() {
 		}
 		return resp.Body.Close()
 	})
-	done := make(chan error, 1)
-	go func() {
-		done <- func() error {
-			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
-			if err != nil {
-				return err
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				return err
-			}
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("CPU profile: %s: %s", resp.Status, body)
-			}
-			return os.WriteFile(name, body, 0o600)
-		}()
-	}()
-	return func() {
-		if err := <-done; err != nil {
-			t.Errorf("profiling the controller: %v", err)
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, int(d.Seconds()))
+	return keepProfile(t, name, func() ([]byte, error) {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
 		}
-	}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s: %s", resp.Status, body)
+		}
+		return body, err
+	})
 }
 
 // boundAfter holds, per contender, how long until the last of the Pods was bound to a
@@ -129,11 +125,7 @@ var createAtServer = map[string][]float64{}
 // creates (POST pods, not the binding subresource).
 func podCreateTotals(t *testing.T) (sum, count float64) {
 	t.Helper()
-	body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
-	if err != nil {
-		t.Fatalf("reading the API server's metrics: %v", err)
-	}
-	for line := range strings.SplitSeq(string(body), "\n") {
+	for line := range strings.SplitSeq(apiServerMetrics(t), "\n") {
 		name, rest, ok := strings.Cut(line, "{")
 		if !ok || (name != "apiserver_request_duration_seconds_sum" && name != "apiserver_request_duration_seconds_count") ||
 			!strings.Contains(rest, `resource="pods"`) || !strings.Contains(rest, `subresource=""`) || !strings.Contains(rest, `verb="POST"`) {
@@ -153,6 +145,16 @@ func podCreateTotals(t *testing.T) (sum, count float64) {
 	return sum, count
 }
 
+// apiServerMetrics reads the sandbox API server's /metrics (Prometheus text format).
+func apiServerMetrics(t *testing.T) string {
+	t.Helper()
+	body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("reading the API server's metrics: %v", err)
+	}
+	return string(body)
+}
+
 // serverClock measures createAtServer for one start: call it when the start begins and the
 // returned func when it ends.
 func serverClock(t *testing.T, who string) func() {
@@ -168,12 +170,9 @@ func serverClock(t *testing.T, who string) func() {
 
 // boundDetail summarises boundAfter for a figure's Detail.
 func boundDetail() string {
-	parts := make([]string, 0, 3)
+	parts, server := make([]string, 0, 3), make([]string, 0, 3)
 	for _, k := range []string{"Berth", "Deployment", "floor"} {
 		parts = append(parts, fmt.Sprintf("%s %.1fs", k, report.Median(boundAfter[k])))
-	}
-	server := make([]string, 0, 3)
-	for _, k := range []string{"Berth", "Deployment", "floor"} {
 		server = append(server, fmt.Sprintf("%s %.1fms", k, report.Median(createAtServer[k])))
 	}
 	return "all bound to nodes after (median): " + strings.Join(parts, ", ") +
@@ -218,11 +217,11 @@ func p1bExtraPairs(reps int) int {
 // p1-floor-apiserver-cpu.pb.gz).
 func TestP1StartupTime(t *testing.T) {
 	profileDir := os.Getenv("BERTH_BENCH_PROFILE_DIR")
+	var ctlFlags []string
 	if profileDir != "" {
-		startController(t, "--pprof-bind-address="+pprofAddr)
-	} else {
-		startController(t)
+		ctlFlags = append(ctlFlags, "--pprof-bind-address="+pprofAddr)
 	}
+	startController(t, ctlFlags...)
 	var berth, deploy, floor, perTask []float64
 	var lastWrites writeCount
 	var spec corev1.PodSpec
@@ -390,12 +389,8 @@ func TestP1cRaisedQPS(t *testing.T) {
 // are exempt.)
 func apfSeats(t *testing.T) string {
 	t.Helper()
-	body, err := sb.cs.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
-	if err != nil {
-		t.Fatalf("reading the API server's metrics: %v", err)
-	}
 	var out []string
-	for line := range strings.SplitSeq(string(body), "\n") {
+	for line := range strings.SplitSeq(apiServerMetrics(t), "\n") {
 		if rest, ok := strings.CutPrefix(line, `apiserver_flowcontrol_nominal_limit_seats{priority_level="`); ok {
 			level, value, _ := strings.Cut(rest, `"} `)
 			out = append(out, level+"="+value)
