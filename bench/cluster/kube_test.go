@@ -24,7 +24,9 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -498,17 +500,80 @@ func purgeNamespace(t testing.TB, ns string) {
 	}
 	// kwok and the control plane still work through the deleted Pods and the namespace for a
 	// while; the pause keeps that work out of the next contender's measurement.
-	time.Sleep(settleAfter(len(before.Items)))
+	settle(len(before.Items))
 }
 
-// purgeSettle is the pause after purgeNamespace removed 3,000 Pods or more; it is shorter
-// for fewer (settleAfter).
+// purgeSettle is the longest pause after purgeNamespace removed 3,000 Pods or more; it is
+// shorter for fewer (settleAfter).
 const purgeSettle = 10 * time.Second
 
-// settleAfter is the pause after purging n Pods: a second, and purgeSettle's share for n of
-// 3,000, at most purgeSettle.
+// settledIdle is the share of the machine's CPU time that must be idle over settleSample
+// for the machine to count as settled after a purge: at rest the sandbox leaves about 90%
+// idle (node leases, the controllers' resyncs); kwok, the scheduler and the garbage
+// collector working through deleted Pods leave 30% or less.
+const settledIdle, settleSample = 0.75, 500 * time.Millisecond
+
+// settleAfter is the longest pause after purging n Pods: a second, and purgeSettle's share
+// for n of 3,000, at most purgeSettle.
 func settleAfter(n int) time.Duration {
 	return min(purgeSettle, time.Second+time.Duration(n)*purgeSettle/3000)
+}
+
+// settle pauses after a purge of n Pods until the machine is idle again (settledIdle), at
+// least a second and at most settleAfter(n): the control plane is usually done with 3,000
+// deleted Pods in two or three seconds, and a fixed pause spent the rest of ten idle.
+func settle(n int) {
+	deadline := time.Now().Add(settleAfter(n))
+	time.Sleep(time.Second)
+	for time.Now().Before(deadline) {
+		idle, err := idleShare(settleSample)
+		if err != nil || idle >= settledIdle {
+			return
+		}
+	}
+}
+
+// idleShare is the share of the machine's CPU time spent idle over d (/proc/stat: all
+// CPUs; time waiting for I/O is not idle).
+func idleShare(d time.Duration) (float64, error) {
+	idle0, total0, err := cpuTimes()
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(d)
+	idle1, total1, err := cpuTimes()
+	if err != nil {
+		return 0, err
+	}
+	if total1 <= total0 {
+		return 0, fmt.Errorf("/proc/stat did not advance in %s", d)
+	}
+	return float64(idle1-idle0) / float64(total1-total0), nil
+}
+
+// cpuTimes reads the idle and total CPU time (in clock ticks) of all CPUs from /proc/stat's
+// first line: user nice system idle iowait irq softirq steal (guest time is counted in user).
+func cpuTimes() (idle, total uint64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	for i, f := range fields[1:9] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat field %d of %q: %w", i+1, line, err)
+		}
+		total += v
+		if i == 3 {
+			idle = v
+		}
+	}
+	return idle, total, nil
 }
 
 // createAtOnce creates the objects newObj(i) returns for i in [0, n) with floorWorkers
