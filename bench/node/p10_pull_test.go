@@ -31,9 +31,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/berth-dev/berth/bench/internal/report"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
@@ -57,6 +59,9 @@ func TestP10ImagePull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("P10 runs a real node (kubelet, containerd): run make bench as root")
 	}
+	// The sandbox's client logs nothing here; without a logger controller-runtime prints a
+	// warning with a stack trace into the figures' output.
+	crlog.SetLogger(logr.Discard())
 	sb, err := realnode.Start()
 	if err != nil {
 		t.Fatal(err)
