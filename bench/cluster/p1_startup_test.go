@@ -19,6 +19,7 @@ limitations under the License.
 package clusterbench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -209,10 +210,11 @@ func processCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name, in parentheses, may hold spaces; the fields follow the last ')'.
-	_, after, ok := strings.Cut(string(b), ") ")
-	fields := strings.Fields(after)
-	if !ok || len(fields) < 13 {
+	// The command name, in parentheses, may hold spaces and parentheses; the fields follow
+	// the last ')'.
+	end := bytes.LastIndexByte(b, ')')
+	fields := strings.Fields(string(b[end+1:]))
+	if end < 0 || len(fields) < 13 {
 		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
 	}
 	var ticks int64
