@@ -46,7 +46,8 @@ var (
 // fuzzServer is the registry's whole request chain (the production handler: gate,
 // distribution's App, Berth's middleware, inmemory storage) with fake API answers: token
 // "admin-token" is a user RBAC allows everything, other tokens are rejected; Repositories
-// fz/app and fz/other exist.
+// fz/app and fz/other exist; there is no pull through cache rule, so a cache path is an
+// ordinary repository name.
 func fuzzServer() (http.Handler, error) {
 	fuzzOnce.Do(func() {
 		tokens := &authtest.TokenReviews{Users: map[string]string{"admin-token": "admin"}}
@@ -70,6 +71,7 @@ func fuzzServer() (http.Handler, error) {
 			opts:       o,
 			httpSecret: o.HTTPSecret,
 			store:      st,
+			rules:      st,
 			authn:      auth.NewTokenAuthenticator(cs.AuthenticationV1().TokenReviews(), o.Auth.Audiences, time.Minute, time.Now),
 			authz:      auth.NewAuthorizer(st, cs.AuthorizationV1().SubjectAccessReviews(), time.Minute, time.Now),
 			metrics:    metrics.New(),

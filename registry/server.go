@@ -58,11 +58,13 @@ type Server struct {
 	httpSecret string
 	cache      crcache.Cache
 	store      store.Store
-	authn      *auth.TokenAuthenticator
-	authz      *auth.Authorizer
-	metrics    *metrics.Metrics
-	ready      atomic.Bool
-	started    atomic.Bool
+	// rules are the pull through cache's rules and creation templates (from cache).
+	rules   store.CacheRules
+	authn   *auth.TokenAuthenticator
+	authz   *auth.Authorizer
+	metrics *metrics.Metrics
+	ready   atomic.Bool
+	started atomic.Bool
 	// leases lock protected tags across replicas; nil without a lease namespace.
 	leases *middleware.TagLeases
 	// kube is the API client (events).
@@ -118,7 +120,7 @@ func New(opts options.Options, restConfig *rest.Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the API client: %w", err)
 	}
-	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, authn: authn, authz: authz, metrics: m, kube: kube,
+	srv := &Server{opts: opts, httpSecret: secret, cache: c, store: st, rules: store.CacheStore{Reader: c}, authn: authn, authz: authz, metrics: m, kube: kube,
 		writer: writer, upstream: pullthrough.NewUpstream(kube.CoreV1())}
 	if opts.Auth.Tokens.APIAddr != "" {
 		dyn, err := dynamic.NewForConfig(cfg)
@@ -292,7 +294,7 @@ func (s *Server) handler(ctx context.Context, log logr.Logger) (*http.ServeMux, 
 		Pulls: handlers.NewPullRecorder(deps, log.WithName("pulls")), Referrers: &handlers.Referrers{Deps: deps, Log: log.WithName("referrers")},
 		Digests: &handlers.Digests{Deps: deps, Log: log.WithName("digests")},
 		PullThrough: &handlers.PullThrough{Metrics: s.metrics, Log: log.WithName("pullthrough"), Cache: &pullthrough.Cache{
-			Upstream: s.upstream, Rules: store.CacheStore{Reader: s.cache}, Store: s.store, Writer: s.writer, Deps: deps}}}
+			Upstream: s.upstream, Rules: s.rules, Store: s.store, Writer: s.writer, Deps: deps}}}
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", gate)
 	mux.Handle(imageapi.PathPrefix, &handlers.Images{Gate: gate, Deps: deps})

@@ -89,7 +89,8 @@ func ServiceAccount(ns, name string) ecrv1alpha1.Principal {
 	return ecrv1alpha1.Principal{Kind: ecrv1alpha1.PrincipalServiceAccount, Namespace: ns, Name: name}
 }
 
-// Store is a registry store (registry/store.Store) over fixed objects.
+// Store is a registry store (registry/store.Store, and store.CacheRules without any rule)
+// over fixed objects.
 type Store struct {
 	// Repos are the Repositories, as "namespace/name".
 	Repos []string
@@ -102,6 +103,16 @@ func (s Store) Repository(_ context.Context, namespace, name string) (*ecrv1alph
 	if slices.Contains(s.Repos, namespace+"/"+name) {
 		return &ecrv1alpha1.Repository{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}, nil
 	}
+	return nil, nil
+}
+
+// PullThroughCacheRule returns nil: the store holds no pull through cache rule.
+func (s Store) PullThroughCacheRule(context.Context, string, string) (*ecrv1alpha1.PullThroughCacheRule, error) {
+	return nil, nil
+}
+
+// CreationTemplates returns none: the store holds no RepositoryCreationTemplate.
+func (s Store) CreationTemplates(context.Context, string) ([]ecrv1alpha1.RepositoryCreationTemplate, error) {
 	return nil, nil
 }
 
