@@ -308,8 +308,8 @@ func TestP1StartupTime(t *testing.T) {
 	n := reps()
 	var w writeCount
 	// A start nobody is measured on, first: the first full-size start on a fresh sandbox was
-	// the slowest Berth start in three of four runs (by 8–16%), and it was always Berth's,
-	// in P1b's first pair; it also gives the references Berth's task template.
+	// the slowest Berth start of its run in four of five runs (docs/decisions.md), and it was
+	// always Berth's, in P1b's first pair; it also gives the references Berth's task template.
 	warm := newNamespace(t, "p1-warm-")
 	_, warmTracker := berthStartup(t, warm, "warm-up")
 	spec = taskPodSpec(t, warm, "web")
