@@ -19,7 +19,6 @@ limitations under the License.
 package clusterbench
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -40,6 +39,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 
+	"github.com/berth-dev/berth/bench/internal/procstat"
 	"github.com/berth-dev/berth/bench/internal/report"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
@@ -203,40 +203,15 @@ func serverClock(t *testing.T, who string) func() {
 	}
 }
 
-// processCPU is the CPU time (user and system) process pid has used so far, from
-// /proc/<pid>/stat (in clock ticks of 1/100 s, Linux's USER_HZ).
-func processCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name, in parentheses, may hold spaces and parentheses; the fields follow
-	// the last ')'.
-	end := bytes.LastIndexByte(b, ')')
-	fields := strings.Fields(string(b[end+1:]))
-	if end < 0 || len(fields) < 13 {
-		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
-	}
-	var ticks int64
-	for _, f := range fields[11:13] { // utime and stime: the 14th and 15th fields
-		v, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-		ticks += v
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
-}
-
 // cpuClock measures the CPU time process pid uses from now until the returned func is called.
 func cpuClock(t *testing.T, pid int) func() time.Duration {
 	t.Helper()
-	before, err := processCPU(pid)
+	before, err := procstat.Process(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return func() time.Duration {
-		after, err := processCPU(pid)
+		after, err := procstat.Process(pid)
 		if err != nil {
 			t.Fatal(err)
 		}

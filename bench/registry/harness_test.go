@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -53,6 +54,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
@@ -72,6 +74,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// envtest logs through controller-runtime's logger, which warns with a stack trace when
+	// it was never set.
+	crlog.SetLogger(logr.Discard())
 	code := m.Run()
 	if suiteVal != nil {
 		suiteVal.stop()

@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/bench/internal/procstat"
 	"github.com/berth-dev/berth/bench/internal/report"
 	"github.com/berth-dev/berth/internal/testutil/regproc"
 	"github.com/berth-dev/berth/internal/testutil/replicasoak"
@@ -197,50 +198,24 @@ func seaweedPIDs(t *testing.T, store *s3test.Store) []int {
 	return pids
 }
 
-// clockTicks is Linux's USER_HZ, the unit of /proc's CPU times (100 on every architecture
-// Go supports there).
-const clockTicks = 100
-
 // cpuSeconds is the user and system CPU time the processes used so far (0 for one gone).
 func cpuSeconds(pids []int) float64 {
-	var ticks float64
+	var sum time.Duration
 	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
+		if d, err := procstat.Process(pid); err == nil {
+			sum += d
 		}
-		// Fields after the command, which is in parentheses and may hold spaces: state is
-		// field 3, utime 14, stime 15.
-		rest := string(b)
-		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-			rest = rest[i+1:]
-		}
-		f := strings.Fields(rest)
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseFloat(f[11], 64)
-		st, _ := strconv.ParseFloat(f[12], 64)
-		ticks += u + st
 	}
-	return ticks / clockTicks
+	return sum.Seconds()
 }
 
-// machineCPU is the machine's busy and total CPU time so far, in core-seconds (/proc/stat).
+// machineCPU is the machine's busy and total CPU time so far, in core-seconds; time waiting
+// for I/O is not busy.
 func machineCPU(t *testing.T) (busy, total float64) {
 	t.Helper()
-	b, err := os.ReadFile("/proc/stat")
+	c, err := procstat.Machine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	for i, v := range f[1:min(len(f), 9)] { // guest and guest_nice are in user and nice already
-		x, _ := strconv.ParseFloat(v, 64)
-		total += x
-		if i != 3 && i != 4 { // idle and iowait
-			busy += x
-		}
-	}
-	return busy / clockTicks, total / clockTicks
+	return c.Busy().Seconds(), c.Total.Seconds()
 }
