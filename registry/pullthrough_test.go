@@ -242,6 +242,76 @@ func TestPullThroughCache(t *testing.T) {
 	}
 }
 
+// TestPullThroughCacheIndex pulls a multi-platform image through the cache the way docker and
+// containerd do: the index by tag, then a platform's manifest by digest, then its blobs. The
+// cache stores the index, every manifest and every blob it served, so a second round, by the
+// cache path or by the Repository's own name, never reaches the upstream.
+func TestPullThroughCacheIndex(t *testing.T) {
+	s := needSuite(t)
+	up := startUpstream(t)
+	const ns = "ptc-index"
+	s.namespaces(t, ns)
+	s.cacheRule(t, ns, "hub", up.log.Addr, upstreamPassword, time.Hour)
+	reader := s.serviceAccount(t, ns, "puller", "berth-registry-reader")
+
+	idx, err := random.Index(16<<10, 2, 2) // two platform images of two layers each
+	if err != nil {
+		t.Fatal(err)
+	}
+	upRef, err := name.ParseReference(up.addr+"/library/multi:v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(upRef, idx, remote.WithAuth(&authn.Basic{Username: upstreamUser, Password: upstreamPassword})); err != nil {
+		t.Fatalf("pushing the index to the upstream: %v", err)
+	}
+	want, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// round pulls the index by tag and each platform image by digest from repo, and returns
+	// what reached the upstream.
+	round := func(what, repo string) []string {
+		t.Helper()
+		r, err := name.ParseReference(s.ref(repo, "v1"), name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := remote.Index(r, remoteOptions(reader.token)...)
+		if err != nil {
+			t.Fatalf("%s: the index: %v", what, err)
+		}
+		if d, err := got.Digest(); err != nil || d != want {
+			t.Fatalf("%s: index digest %s (%v), want the upstream's %s", what, d, err, want)
+		}
+		for _, m := range manifest.Manifests {
+			if d, err := pull(s.ref(repo, m.Digest.String()), reader.token); err != nil || d != m.Digest {
+				t.Fatalf("%s: platform image %s: %s, %v", what, m.Digest, d, err)
+			}
+		}
+		return regproc.Content(up.log.Take())
+	}
+
+	first := round("first pull", ns+"/hub/library/multi")
+	if n := countMatching(first, "GET", "/manifests/sha256:"); n != len(manifest.Manifests) {
+		t.Errorf("first pull: %d manifest GETs by digest at the upstream, want %d (one per platform): %v", n, len(manifest.Manifests), first)
+	}
+	if n := countMatching(first, "GET", "/blobs/"); n != 6 {
+		t.Errorf("first pull: %d blob GETs at the upstream, want 6 (2 configs + 4 layers): %v", n, first)
+	}
+	if reqs := round("second pull", ns+"/hub/library/multi"); len(reqs) != 0 {
+		t.Errorf("second pull reached the upstream: %v", reqs)
+	}
+	if reqs := round("pull by the Repository's name", ns+"/hub.library.multi"); len(reqs) != 0 {
+		t.Errorf("pull by the Repository's name reached the upstream: %v", reqs)
+	}
+}
+
 func TestPullThroughCacheRefusals(t *testing.T) {
 	s := needSuite(t)
 	up := startUpstream(t)

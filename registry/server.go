@@ -24,6 +24,7 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -218,7 +219,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	servers := []*http.Server{srv}
-	errc := make(chan error, 3)
+	errc := make(chan error, 4) // registry, tokens, metrics, pprof
 	if s.tokens != nil {
 		tsrv, tln, err := s.tokens.start(ctx, log.WithName("tokens"), s.opts.Host)
 		if err != nil {
@@ -231,19 +232,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	go func() { errc <- serve(srv, ln) }()
-	if s.opts.MetricsAddr != "" && s.opts.MetricsAddr != "0" {
+	// Beside the registry port, which is usually public: metrics and, when asked for, pprof.
+	for _, aside := range []struct {
+		what, addr string
+		handler    http.Handler
+	}{
+		{"metrics", s.opts.MetricsAddr, s.metrics.Handler()},
+		{"pprof", s.opts.PprofAddr, pprofHandler()},
+	} {
+		if aside.addr == "" || aside.addr == "0" {
+			continue
+		}
 		var lc net.ListenConfig
-		mln, err := lc.Listen(ctx, "tcp", s.opts.MetricsAddr)
+		aln, err := lc.Listen(ctx, "tcp", aside.addr)
 		if err != nil {
-			err = fmt.Errorf("listening for metrics on %s: %w", s.opts.MetricsAddr, err)
+			err = fmt.Errorf("listening for %s on %s: %w", aside.what, aside.addr, err)
 			return errors.Join(err, s.shutdown(log, servers, app))
 		}
-		msrv := &http.Server{Handler: s.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		servers = append(servers, msrv)
-		go func() { errc <- serve(msrv, mln) }()
+		asrv := &http.Server{Handler: aside.handler, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, asrv)
+		go func() { errc <- serve(asrv, aln) }()
 	}
 	s.ready.Store(true)
-	log.Info("serving the registry", "address", ln.Addr().String(), "storage", s.opts.Storage.Driver, "metrics", s.opts.MetricsAddr)
+	log.Info("serving the registry", "address", ln.Addr().String(), "storage", s.opts.Storage.Driver, "metrics", s.opts.MetricsAddr,
+		"pprof", s.opts.PprofAddr)
 
 	select {
 	case <-ctx.Done():
@@ -251,6 +263,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return errors.Join(fmt.Errorf("serving: %w", err), s.shutdown(log, servers, app))
 	}
+}
+
+// pprofHandler serves net/http/pprof's endpoints (/debug/pprof/: heap, goroutine, CPU
+// profile, trace) for --pprof-bind-address.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // handler builds the request chain and distribution's App. The chain, outermost first:

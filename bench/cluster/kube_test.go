@@ -20,10 +20,13 @@ package clusterbench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +39,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
@@ -464,9 +468,10 @@ func createDeployment(t testing.TB, ns, name string, spec corev1.PodSpec, labels
 }
 
 // purgeNamespace removes everything a measurement left in ns at once, so the next
-// measurement starts on an idle cluster (after a pause): the owners are deleted orphaning their Pods (no
-// controller recreates them, no garbage collector has to work through them), the Pods are
-// deleted without grace, then the namespace.
+// measurement starts on an idle cluster (after a pause): the owners are deleted orphaning
+// their Pods (no controller recreates them, no garbage collector has to work through them),
+// the Pods are deleted without grace, then the namespace's Events, then the namespace, and
+// the purge waits until the namespace is gone.
 func purgeNamespace(t testing.TB, ns string) {
 	t.Helper()
 	ctx := context.Background()
@@ -477,44 +482,108 @@ func purgeNamespace(t testing.TB, ns string) {
 			t.Fatalf("deleting %T in %s: %v", obj, ns, err)
 		}
 	}
-	before := &metav1.PartialObjectMetadataList{}
-	before.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
-	if err := sb.c.List(ctx, before, client.InNamespace(ns)); err != nil {
-		t.Fatalf("listing the Pods in %s: %v", ns, err)
-	}
-	// One delete per Pod from floorWorkers goroutines: the API server's delete collection
-	// removes them one at a time (--delete-collection-workers is 1), which took 29 s for
-	// 3,000 Pods, longer than starting them.
-	atOnce(t, len(before.Items), "berth-bench-purge", purgeQPS, func(ctx context.Context, c client.Client, i int) error {
-		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: before.Items[i].Name}}
-		if err := c.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil && !apierrors.IsNotFound(err) {
-			return err
-		}
-		return nil
-	})
+	pods := deleteEach(t, ns, corev1.SchemeGroupVersion.WithKind("Pod"), client.GracePeriodSeconds(0))
 	kubetest.Eventually(t, 2*time.Minute, func() error {
 		if err := sb.c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.GracePeriodSeconds(0)); err != nil {
 			return err
 		}
-		pods := &metav1.PartialObjectMetadataList{}
-		pods.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
-		if err := sb.c.List(ctx, pods, client.InNamespace(ns)); err != nil {
-			return err
-		}
-		if len(pods.Items) > 0 {
-			return fmt.Errorf("%d pods left in %s", len(pods.Items), ns)
+		if left := listNames(t, ns, corev1.SchemeGroupVersion.WithKind("Pod")); len(left) > 0 {
+			return fmt.Errorf("%d pods left in %s", len(left), ns)
 		}
 		return nil
 	})
+	// The Events too (one from the scheduler per Pod, the controllers'): the namespace
+	// controller deletes what a namespace holds with one delete collection each, which kept
+	// the API server and etcd busy for about 10 s after 3,000 Pods, into the next contender's
+	// measurement.
+	events := deleteEach(t, ns, corev1.SchemeGroupVersion.WithKind("Event"))
 	if err := sb.c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
 	}
+	kubetest.Eventually(t, 2*time.Minute, func() error {
+		err := sb.c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("namespace %s not gone yet (%v)", ns, err)
+	})
+	compactEtcd(t)
 	deleted := time.Now()
-	// kwok and the control plane still work through the deleted Pods and the namespace for a
-	// while; the pause keeps that work out of the next contender's measurement.
-	settle(len(before.Items))
-	t.Logf("purged %s: %d Pods deleted in %s, then %s until idle", ns, len(before.Items),
+	// kwok and the control plane still work through the deleted Pods for a while; the pause
+	// keeps that work out of the next contender's measurement.
+	settle(pods)
+	t.Logf("purged %s: %d Pods and %d Events deleted and the namespace gone in %s, then %s until idle", ns, pods, events,
 		deleted.Sub(start).Round(10*time.Millisecond), time.Since(deleted).Round(10*time.Millisecond))
+}
+
+// compactEtcd compacts the sandbox's etcd to its current revision and defragments it, so
+// every measurement starts on a store of the same size. Without it each start of 3,000
+// Pods left about 38 MB more history in etcd (the API server compacts every 5 minutes, to
+// the revision of 5 minutes before), and the same floor start slowed from 24.7 s to 26–29 s
+// over six starts in a row, its Pod creates waiting on etcd 51 ms at first, 57–65 ms later.
+// It uses etcd's JSON gateway (/v3/...), which takes int64s as strings.
+func compactEtcd(t testing.TB) {
+	t.Helper()
+	call := func(path, body string) []byte {
+		t.Helper()
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, sb.etcdURL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("etcd %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		out, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("etcd %s: %s %s (%v)", path, resp.Status, out, err)
+		}
+		return out
+	}
+	var status struct {
+		Header struct {
+			Revision string `json:"revision"`
+		} `json:"header"`
+	}
+	if err := json.Unmarshal(call("/v3/maintenance/status", "{}"), &status); err != nil || status.Header.Revision == "" {
+		t.Fatalf("etcd's revision: %+v (%v)", status, err)
+	}
+	call("/v3/kv/compaction", fmt.Sprintf(`{"revision":%q,"physical":true}`, status.Header.Revision))
+	call("/v3/maintenance/defragment", "{}")
+}
+
+// listNames lists the names of the objects of kind gvk in ns.
+func listNames(t testing.TB, ns string, gvk schema.GroupVersionKind) []string {
+	t.Helper()
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := sb.c.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+		t.Fatalf("listing the %ss in %s: %v", gvk.Kind, ns, err)
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, o := range list.Items {
+		names = append(names, o.Name)
+	}
+	return names
+}
+
+// deleteEach deletes every object of kind gvk in ns with one request each, from floorWorkers
+// goroutines, and returns how many there were. The API server's delete collection removes
+// them one at a time (--delete-collection-workers is 1): 3,000 Pods took 29 s, longer than
+// starting them.
+func deleteEach(t testing.TB, ns string, gvk schema.GroupVersionKind, opts ...client.DeleteOption) int {
+	t.Helper()
+	names := listNames(t, ns, gvk)
+	atOnce(t, len(names), "berth-bench-purge", purgeQPS, func(ctx context.Context, c client.Client, i int) error {
+		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: names[i]}}
+		obj.SetGroupVersionKind(gvk)
+		if err := c.Delete(ctx, obj, opts...); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	return len(names)
 }
 
 // purgeQPS is the client QPS of a purge's deletes: at the controller's 200 they were bound by it.

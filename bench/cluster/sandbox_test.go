@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -88,6 +89,8 @@ options:
 
 // sandbox is the cluster every test of the package shares, and the controller binary.
 type sandbox struct {
+	// etcdURL is the sandbox etcd's client URL (plain HTTP on loopback).
+	etcdURL    string
 	root       string
 	dir        string
 	name       string
@@ -159,6 +162,9 @@ func newSandbox() (*sandbox, func(), error) {
 	if _, err := os.Stat(s.auditLog); err != nil {
 		return nil, cleanup, fmt.Errorf("audit log of the sandbox: %w", err)
 	}
+	if s.etcdURL, err = etcdURL(filepath.Join(kwokWorkdir(), "clusters", s.name, "kwok.yaml")); err != nil {
+		return nil, cleanup, err
+	}
 
 	// BERTH_BENCH_MANAGER runs a controller built elsewhere (another commit, for a before and
 	// after figure); by default cmd/manager of this tree is built.
@@ -193,6 +199,20 @@ func newSandbox() (*sandbox, func(), error) {
 		return nil, cleanup, fmt.Errorf("clientset: %w", err)
 	}
 	return s, cleanup, nil
+}
+
+// etcdURL reads the port of the sandbox's etcd from the configuration kwokctl saved for the
+// cluster (options.etcdPort).
+func etcdURL(kwokctlConfig string) (string, error) {
+	b, err := os.ReadFile(kwokctlConfig)
+	if err != nil {
+		return "", fmt.Errorf("the sandbox's kwokctl configuration: %w", err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*etcdPort:\s*(\d+)\s*$`).FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("no etcdPort in %s", kwokctlConfig)
+	}
+	return "http://127.0.0.1:" + string(m[1]), nil
 }
 
 // kwokWorkdir is where kwokctl keeps the sandbox's clusters, as hack/sandbox.sh chooses it.

@@ -77,6 +77,10 @@ type Options struct {
 	// MetricsAddr is where Prometheus metrics are served; "0" disables them. They are kept
 	// off the registry port, which is usually public.
 	MetricsAddr string `json:"metricsAddr,omitempty"`
+	// PprofAddr is where net/http/pprof's /debug/pprof endpoints are served (CPU and heap
+	// profiles); empty or "0" (the default) disables them. Like the metrics, never on the
+	// registry port.
+	PprofAddr string `json:"pprofAddr,omitempty"`
 
 	// Storage selects and configures the storage driver.
 	Storage StorageOptions `json:"storage,omitzero"`
@@ -309,6 +313,7 @@ func BindFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.TLS.KeyFile, "tls-key-file", o.TLS.KeyFile, "PEM private key of --tls-cert-file.")
 	fs.StringVar(&o.Host, "host", o.Host, "External URL of the registry, used in Location headers and notifications (default: the request's Host).")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", o.PprofAddr, "Address net/http/pprof's /debug/pprof endpoints bind to (CPU and heap profiles); empty or 0 disables them.")
 	fs.StringVar(&o.Storage.Driver, "storage-driver", o.Storage.Driver, "Storage driver: filesystem, s3 or inmemory.")
 	fs.StringVar(&o.Storage.RootDirectory, "storage-root", o.Storage.RootDirectory, "Directory of the filesystem driver, or key prefix in the S3 bucket.")
 	fs.StringVar(&o.Storage.S3.Bucket, "storage-s3-bucket", o.Storage.S3.Bucket, "S3 bucket.")

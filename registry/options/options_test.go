@@ -67,6 +67,7 @@ func TestLoadConfigFileFlagsWin(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "registry.yaml")
 	yaml := `
 addr: ":6000"
+pprofAddr: "127.0.0.1:6060"
 storage:
   driver: inmemory
 auth:
@@ -93,6 +94,7 @@ gc:
 	want := DefaultOptions()
 	want.ConfigFile = file
 	want.Addr = ":7000"                  // flag over file
+	want.PprofAddr = "127.0.0.1:6060"    // file over default (off)
 	want.Storage.Driver = DriverInMemory // file over default
 	want.Auth.Audiences = []string{"only-this"}
 	want.Auth.AccessCacheTTL = metav1.Duration{Duration: 3 * time.Second}

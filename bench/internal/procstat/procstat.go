@@ -74,17 +74,21 @@ type CPU struct {
 	Idle time.Duration
 	// IOWait is the time idle while a disk read or write was outstanding.
 	IOWait time.Duration
+	// Steal is the time a virtual CPU was ready to run but the host ran something else: on a
+	// shared virtual machine, how much of a slow minute was the neighbours'.
+	Steal time.Duration
 	// Total is all of it: user, nice, system, idle, iowait, irq, softirq and steal (guest time
 	// is counted in user and nice already).
 	Total time.Duration
 }
 
-// Busy is the time the CPUs ran something: all but Idle and IOWait.
+// Busy is the time the CPUs ran something, or were kept from it (Steal): all but Idle and
+// IOWait.
 func (c CPU) Busy() time.Duration { return c.Total - c.Idle - c.IOWait }
 
 // Sub is the time spent between an earlier reading and c.
 func (c CPU) Sub(earlier CPU) CPU {
-	return CPU{Idle: c.Idle - earlier.Idle, IOWait: c.IOWait - earlier.IOWait, Total: c.Total - earlier.Total}
+	return CPU{Idle: c.Idle - earlier.Idle, IOWait: c.IOWait - earlier.IOWait, Steal: c.Steal - earlier.Steal, Total: c.Total - earlier.Total}
 }
 
 // Machine reads the CPU time of all CPUs so far from /proc/stat.
@@ -121,6 +125,8 @@ func parseMachine(line string) (CPU, error) {
 			c.Idle = d
 		case 4:
 			c.IOWait = d
+		case 7:
+			c.Steal = d
 		}
 	}
 	return c, nil
