@@ -22,7 +22,7 @@ import (
 	"time"
 )
 
-func TestParseProcess(t *testing.T) {
+func TestReadProcessStat(t *testing.T) {
 	for _, tc := range []struct {
 		name, stat string
 		want       time.Duration
@@ -54,7 +54,7 @@ func TestParseProcess(t *testing.T) {
 	}
 }
 
-func TestParseMachine(t *testing.T) {
+func TestReadMachineStat(t *testing.T) {
 	got, err := parseMachine("cpu  100 5 50 800 20 3 2 1 40 0")
 	if err != nil {
 		t.Fatal(err)
