@@ -65,14 +65,23 @@ func startUpstream(t *testing.T) *upstreamRegistry {
 	return &upstreamRegistry{addr: p.Addr, log: l}
 }
 
-// pushUpstream pushes img to repo:tag of the upstream directly (not through the logged proxy).
-func (u *upstreamRegistry) push(t *testing.T, repo, tag string, img v1.Image) v1.Hash {
+// ref is repo:tag at the upstream itself (not the logged proxy), for pushes.
+func (u *upstreamRegistry) ref(t *testing.T, repo, tag string) name.Reference {
 	t.Helper()
 	ref, err := name.ParseReference(u.addr+"/"+repo+":"+tag, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: upstreamUser, Password: upstreamPassword})); err != nil {
+	return ref
+}
+
+// upstreamAuth is the upstream's htpasswd user, for pushes.
+var upstreamAuth = remote.WithAuth(&authn.Basic{Username: upstreamUser, Password: upstreamPassword})
+
+// push pushes img to repo:tag of the upstream directly (not through the logged proxy).
+func (u *upstreamRegistry) push(t *testing.T, repo, tag string, img v1.Image) v1.Hash {
+	t.Helper()
+	if err := remote.Write(u.ref(t, repo, tag), img, upstreamAuth); err != nil {
 		t.Fatalf("pushing to the upstream: %v", err)
 	}
 	d, err := img.Digest()
@@ -258,11 +267,7 @@ func TestPullThroughCacheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upRef, err := name.ParseReference(up.addr+"/library/multi:v1", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(upRef, idx, remote.WithAuth(&authn.Basic{Username: upstreamUser, Password: upstreamPassword})); err != nil {
+	if err := remote.WriteIndex(up.ref(t, "library/multi", "v1"), idx, upstreamAuth); err != nil {
 		t.Fatalf("pushing the index to the upstream: %v", err)
 	}
 	want, err := idx.Digest()
