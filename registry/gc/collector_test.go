@@ -22,6 +22,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,6 +46,7 @@ import (
 type store struct {
 	t      *testing.T
 	ctx    context.Context
+	root   string
 	driver storagedriver.StorageDriver
 	ns     distribution.Namespace
 }
@@ -50,12 +54,13 @@ type store struct {
 func newStore(t *testing.T) *store {
 	t.Helper()
 	ctx := context.Background()
-	d := filesystem.New(filesystem.DriverParameters{RootDirectory: t.TempDir(), MaxThreads: 100})
+	root := t.TempDir()
+	d := filesystem.New(filesystem.DriverParameters{RootDirectory: root, MaxThreads: 100})
 	ns, err := storage.NewRegistry(ctx, d, storage.EnableDelete)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &store{t: t, ctx: ctx, driver: d, ns: ns}
+	return &store{t: t, ctx: ctx, root: root, driver: d, ns: ns}
 }
 
 func (s *store) repo(name string) distribution.Repository {
@@ -166,11 +171,29 @@ func (s *store) collect(c *Collector) Report {
 
 func content(s string) []byte { return bytes.Repeat([]byte(s), 100) }
 
-// age lets the grace period pass.
-func age(grace time.Duration) { time.Sleep(grace + 50*time.Millisecond) }
+// grace is the tests' grace period: long enough that nothing written during a test gets
+// past it on a loaded machine (a 300 ms grace did in CI: a write-log entry aged past it
+// between Record and the mark), so age moves what is stored back in time instead of sleeping.
+const grace = time.Hour
+
+// age makes everything stored so far older than the grace period: it sets the modification
+// time of each file in the store (blobs, links, write-log entries) twice the grace period back,
+// the times the collector reads.
+func (s *store) age() {
+	s.t.Helper()
+	past := time.Now().Add(-2 * grace)
+	err := filepath.WalkDir(s.root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		return os.Chtimes(path, past, past)
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
 
 func TestCollectorRemovesOnlyUnreferencedBlobs(t *testing.T) {
-	const grace = 300 * time.Millisecond
 	s := newStore(t)
 	cfg := s.pushBlob("ns/a", content("config"))
 	shared := s.pushBlob("ns/a", content("shared"))
@@ -193,7 +216,7 @@ func TestCollectorRemovesOnlyUnreferencedBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.deleteManifest("ns/a", gone)
-	age(grace)
+	s.age()
 
 	dry := s.collect(&Collector{Grace: grace, DryRun: true})
 	if dry.BlobsRemoved != 2 || !s.stored(only.Digest) || !s.stored(gone) {
@@ -236,7 +259,6 @@ func manifestSize(t *testing.T, s *store, d digest.Digest) int64 {
 }
 
 func TestCollectorDropsLinksOfDeletedImagesInEachRepository(t *testing.T) {
-	const grace = 300 * time.Millisecond
 	s := newStore(t)
 	cfg := s.pushBlob("ns/a", content("config"))
 	layer := s.pushBlob("ns/a", content("layer"))
@@ -254,7 +276,7 @@ func TestCollectorDropsLinksOfDeletedImagesInEachRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.deleteManifest("ns/b", other) // ns/b's image is deleted; ns/a still has the blobs
-	age(grace)
+	s.age()
 	rep := s.collect(&Collector{Grace: grace})
 	if s.has("ns/b", layer.Digest) || !s.has("ns/a", layer.Digest) || !s.stored(layer.Digest) {
 		t.Errorf("after the run: ns/b serves the layer %v (want false), ns/a %v (want true)", s.has("ns/b", layer.Digest), s.has("ns/a", layer.Digest))
@@ -265,7 +287,6 @@ func TestCollectorDropsLinksOfDeletedImagesInEachRepository(t *testing.T) {
 }
 
 func TestCollectorKeepsRecentWrites(t *testing.T) {
-	const grace = 2 * time.Second
 	s := newStore(t)
 	paused := s.pushBlob("ns/a", content("paused")) // the manifest comes later
 	rep := s.collect(&Collector{Grace: grace})
@@ -283,7 +304,6 @@ func TestCollectorKeepsRecentWrites(t *testing.T) {
 }
 
 func TestCollectorSeesManifestsPushedDuringTheSweep(t *testing.T) {
-	const grace = 300 * time.Millisecond
 	s := newStore(t)
 	cfg := s.pushBlob("ns/a", content("config"))
 	layer := s.pushBlob("ns/a", content("layer"))
@@ -292,7 +312,7 @@ func TestCollectorSeesManifestsPushedDuringTheSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.deleteManifest("ns/a", first) // lifecycle expiry: the blobs are unreferenced and old
-	age(grace)
+	s.age()
 	var pushed digest.Digest
 	c := &Collector{Grace: grace, BeforeSweep: func() {
 		// After the mark, before the sweep: the same blobs are pushed again in a new image.
@@ -375,10 +395,9 @@ func TestParseRepositoryPath(t *testing.T) {
 }
 
 func TestCollectorReadsTheWriteLog(t *testing.T) {
-	const grace = 300 * time.Millisecond
 	s := newStore(t)
 	old := s.pushBlob("ns/a", content("old"))
-	age(grace)
+	s.age()
 	// A writer journals the old blob (a manifest push referencing it is under way): the
 	// mark's read of the write log keeps it, before any sweep batch is needed.
 	if err := Record(s.ctx, s.driver, old.Digest); err != nil {
@@ -388,7 +407,7 @@ func TestCollectorReadsTheWriteLog(t *testing.T) {
 	if !s.has("ns/a", old.Digest) || rep.KeptRecent != 1 || rep.KeptJournaled != 0 {
 		t.Fatalf("a blob journaled before the mark: kept %v, kept recent %d, kept by the sweep's check %d", s.has("ns/a", old.Digest), rep.KeptRecent, rep.KeptJournaled)
 	}
-	age(grace)
+	s.age()
 	if rep := s.collect(&Collector{Grace: grace}); rep.BlobsRemoved != 1 || s.stored(old.Digest) {
 		t.Fatalf("once its journal entry is past the grace period the blob goes (removed %d)", rep.BlobsRemoved)
 	}
