@@ -20,6 +20,7 @@ package clusterbench
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -472,9 +473,9 @@ func createDeployment(t testing.TB, ns, name string, spec corev1.PodSpec, labels
 // Deployments, ReplicaSets) are deleted first but held by a finalizer of the
 // benchmark's (holdOwners): an owner being deleted makes its controller start nothing, and
 // the garbage collector leaves the dependents of an owner that still exists alone. The Pods
-// are deleted without grace, then the namespace's Events, then the owners are let go (their
-// Pods are gone, so the garbage collector has nothing to do), then the namespace (what is
-// left for the namespace controller is a few small objects), and etcd is compacted.
+// and the namespace's Events are then removed from etcd (deleteInEtcd), the owners let go
+// (their Pods are gone, so the garbage collector has nothing to do), the namespace deleted
+// (what is left for the namespace controller is a few small objects), and etcd compacted.
 func purgeNamespace(t testing.TB, ns string) {
 	t.Helper()
 	ctx := context.Background()
@@ -483,21 +484,25 @@ func purgeNamespace(t testing.TB, ns string) {
 	if err := sb.c.DeleteAllOf(ctx, &batchv1.Job{}, client.InNamespace(ns), client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil && !apierrors.IsNotFound(err) {
 		t.Fatalf("deleting the Jobs in %s: %v", ns, err)
 	}
-	pods := deleteEach(t, ns, corev1.SchemeGroupVersion.WithKind("Pod"), client.GracePeriodSeconds(0))
-	kubetest.Eventually(t, 2*time.Minute, func() error {
-		if err := sb.c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.GracePeriodSeconds(0)); err != nil {
-			return err
-		}
-		if left := listNames(t, ns, corev1.SchemeGroupVersion.WithKind("Pod")); len(left) > 0 {
-			return fmt.Errorf("%d pods left in %s", len(left), ns)
-		}
-		return nil
-	})
+	waitEventsWritten(t, ns)
+	pods := deleteInEtcd(t, "pods", ns)
 	// The Events too (one from the scheduler per Pod, the controllers'): the namespace
 	// controller deletes what a namespace holds with one delete collection each, which kept
 	// the API server and etcd busy for about 10 s after 3,000 Pods, into the next contender's
 	// measurement.
-	events := deleteEach(t, ns, corev1.SchemeGroupVersion.WithKind("Event"))
+	events := deleteInEtcd(t, "events", ns)
+	// A Pod created after the listing in etcd (by a controller that had not seen its owner's
+	// deletion yet) goes through the API.
+	kubetest.Eventually(t, 2*time.Minute, func() error {
+		left := listNames(t, ns, corev1.SchemeGroupVersion.WithKind("Pod"))
+		if len(left) == 0 {
+			return nil
+		}
+		if err := sb.c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.GracePeriodSeconds(0)); err != nil {
+			return err
+		}
+		return fmt.Errorf("%d pods left in %s", len(left), ns)
+	})
 	release()
 	if err := sb.c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
@@ -507,8 +512,26 @@ func purgeNamespace(t testing.TB, ns string) {
 	// kwok and the control plane still work through the deleted Pods for a while; the pause
 	// keeps that work out of the next contender's measurement.
 	settle(pods)
-	t.Logf("purged %s: %d Pods and %d Events deleted in %s, then %s until idle", ns, pods, events,
+	t.Logf("purged %s: %d Pods and %d Events removed in %s, then %s until idle", ns, pods, events,
 		deleted.Sub(start).Round(10*time.Millisecond), time.Since(deleted).Round(10*time.Millisecond))
+}
+
+// waitEventsWritten waits until the count of Events in ns has stopped growing (unchanged
+// for a second, at most a minute): the scheduler writes its Events (one per Pod bound) some
+// time after the binding, and with a purge of a few seconds a 3,000-Pod start's last 2,000
+// still came after it, into the next measurement (the old purge, 20–29 s, outlasted them).
+func waitEventsWritten(t testing.TB, ns string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	last := -1
+	for time.Now().Before(deadline) {
+		n := len(listNames(t, ns, corev1.SchemeGroupVersion.WithKind("Event")))
+		if n == last {
+			return
+		}
+		last = n
+		time.Sleep(time.Second)
+	}
 }
 
 // compactEtcd compacts the sandbox's etcd to its current revision and defragments it, so
@@ -516,36 +539,108 @@ func purgeNamespace(t testing.TB, ns string) {
 // Pods left about 38 MB more history in etcd (the API server compacts every 5 minutes, to
 // the revision of 5 minutes before), and the same floor start slowed from 24.7 s to 26–29 s
 // over six starts in a row, its Pod creates waiting on etcd 51 ms at first, 57–65 ms later.
-// It uses etcd's JSON gateway (/v3/...), which takes int64s as strings.
 func compactEtcd(t testing.TB) {
 	t.Helper()
-	call := func(path, body string) []byte {
-		t.Helper()
-		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, sb.etcdURL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("etcd %s: %v", path, err)
-		}
-		defer resp.Body.Close()
-		out, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("etcd %s: %s %s (%v)", path, resp.Status, out, err)
-		}
-		return out
-	}
 	var status struct {
 		Header struct {
 			Revision string `json:"revision"`
 		} `json:"header"`
 	}
-	if err := json.Unmarshal(call("/v3/maintenance/status", "{}"), &status); err != nil || status.Header.Revision == "" {
+	if err := json.Unmarshal(etcdCall(t, "/v3/maintenance/status", "{}"), &status); err != nil || status.Header.Revision == "" {
 		t.Fatalf("etcd's revision: %+v (%v)", status, err)
 	}
-	call("/v3/kv/compaction", fmt.Sprintf(`{"revision":%q,"physical":true}`, status.Header.Revision))
-	call("/v3/maintenance/defragment", "{}")
+	etcdCall(t, "/v3/kv/compaction", fmt.Sprintf(`{"revision":%q,"physical":true}`, status.Header.Revision))
+	etcdCall(t, "/v3/maintenance/defragment", "{}")
+}
+
+// etcdRegistryPrefix is where the sandbox's API server keeps objects in etcd (its default
+// --etcd-prefix): a namespaced object of resource r is /registry/r/<namespace>/<name>.
+const etcdRegistryPrefix = "/registry/"
+
+// deleteInEtcd removes every object of resource (the API server's storage name: "pods",
+// "events") in ns from etcd, one delete per key from floorWorkers goroutines, and returns how
+// many there were. The API server learns of each through its etcd watch, as of a delete by
+// another API server, and sends every watcher (the scheduler, kwok, kube-controller-manager,
+// the controller) a DELETED event; what it skips is the API request per object: 3,000 Pods
+// deleted through the API, one request each from 16 clients, took 14–29 s on these machines.
+// (One range delete would be quicker still, but gives thousands of events one revision, which
+// the API server never does itself.)
+func deleteInEtcd(t testing.TB, resource, ns string) int {
+	t.Helper()
+	prefix := etcdRegistryPrefix + resource + "/" + ns + "/"
+	// The prefix's range ends before the prefix with its last byte raised.
+	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	var keys struct {
+		Kvs []struct {
+			Key string `json:"key"`
+		} `json:"kvs"`
+	}
+	if err := json.Unmarshal(etcdCall(t, "/v3/kv/range", fmt.Sprintf(`{"key":%q,"range_end":%q,"keys_only":true}`, b64(prefix), b64(end))), &keys); err != nil {
+		t.Fatalf("listing %s in etcd: %v", prefix, err)
+	}
+	work := make(chan string)
+	errs := make(chan error, floorWorkers)
+	var wg sync.WaitGroup
+	for range floorWorkers {
+		wg.Go(func() {
+			var first error
+			for key := range work {
+				if _, err := etcdPost("/v3/kv/deleterange", fmt.Sprintf(`{"key":%q}`, key)); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		})
+	}
+	for _, kv := range keys.Kvs {
+		work <- kv.Key // base64 already, as the gateway gave it
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("deleting %s in etcd: %v", prefix, err)
+		}
+	}
+	return len(keys.Kvs)
+}
+
+// etcdCall posts body to path of the sandbox etcd's JSON gateway and returns the answer
+// (etcdPost), failing the test on an error.
+func etcdCall(t testing.TB, path, body string) []byte {
+	t.Helper()
+	out, err := etcdPost(path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// etcdClient keeps a connection per deleteInEtcd worker.
+var etcdClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: floorWorkers}, Timeout: time.Minute}
+
+// etcdPost posts body to path of the sandbox etcd's JSON gateway (/v3/..., which takes
+// int64s as strings and bytes as base64) and returns the answer.
+func etcdPost(path, body string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, sb.etcdURL+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := etcdClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("etcd %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("etcd %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("etcd %s: %s %s", path, resp.Status, out)
+	}
+	return out, nil
 }
 
 // purgeFinalizer holds an owner that purgeNamespace deletes until its Pods are gone.
@@ -620,29 +715,6 @@ func listNames(t testing.TB, ns string, gvk schema.GroupVersionKind) []string {
 	}
 	return names
 }
-
-// deleteEach deletes every object of kind gvk in ns with one request each, from floorWorkers
-// goroutines, and returns how many there were. The API server's delete collection removes
-// them one at a time (--delete-collection-workers is 1): 3,000 Pods took 29 s, longer than
-// starting them.
-func deleteEach(t testing.TB, ns string, gvk schema.GroupVersionKind, opts ...client.DeleteOption) int {
-	t.Helper()
-	names := listNames(t, ns, gvk)
-	atOnce(t, len(names), "berth-bench-purge", purgeQPS, func(ctx context.Context, c client.Client, i int) error {
-		obj := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: names[i]}}
-		obj.SetGroupVersionKind(gvk)
-		if err := c.Delete(ctx, obj, opts...); err != nil && !apierrors.IsNotFound(err) {
-			return err
-		}
-		return nil
-	})
-	return len(names)
-}
-
-// purgeQPS is the client QPS of a purge's deletes, above what 16 clients reach on these
-// machines, so the client's limit never bounds a purge (1,000 and the controller's 200
-// measured alike: the machine is the limit).
-const purgeQPS = 1000
 
 // purgeSettle is the longest pause after purgeNamespace removed 3,000 Pods or more; it is
 // shorter for fewer (settleAfter).

@@ -23,9 +23,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -35,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -71,6 +74,23 @@ const (
 	unknownRepositoryRetry    = time.Second
 	unknownRepositoryMaxRetry = time.Minute
 )
+
+// registryRetryMax bounds the back-off after a failed pass (the registry unavailable, most
+// often): controller-runtime's default doubles from 5 ms to 1,000 s, so a registry that came
+// up 30 s after a Repository was created left it not Ready for another 30–60 s, and one down
+// for ten minutes for up to twenty more. Thirty seconds keeps a thousand Repositories to about
+// 33 retries a second against a registry that is down.
+const registryRetryMax = 30 * time.Second
+
+// registryRateLimiter is the Repository controller's workqueue rate limiter: per Repository,
+// exponential from 5 ms to registryRetryMax; over all, controller-runtime's 10 a second with
+// a burst of 100.
+func registryRateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, registryRetryMax),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+}
 
 // RepositoryReconciler keeps Repository status in step with the bundled registry: it reads
 // the image list through the registry's API (as the controller's ServiceAccount, an admin of
@@ -299,7 +319,7 @@ func (r *RepositoryReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("repository").
 		// Status writes (lastEvaluatedAt moves every pass) must not bring another pass.
 		For(&ecrv1alpha1.Repository{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.Concurrency)})
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.Concurrency), RateLimiter: registryRateLimiter()})
 	if r.EventsAddr != "" && r.EventsAddr != "0" {
 		events := make(chan event.TypedGenericEvent[*ecrv1alpha1.Repository], eventQueueSize)
 		if err := mgr.Add(&registryEventReceiver{addr: r.EventsAddr, token: r.EventsToken, out: events, log: mgr.GetLogger().WithName("registry-events")}); err != nil {

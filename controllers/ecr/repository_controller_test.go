@@ -39,10 +39,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/controllers/internal/registrytest"
@@ -496,4 +498,26 @@ func sameDigests(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestRegistryRateLimiterIsBounded: after any number of failed passes (a registry that has been
+// down for a long time) the next one comes within registryRetryMax, not after
+// controller-runtime's default of up to 1,000 s; the first retries stay quick.
+func TestRegistryRateLimiterIsBounded(t *testing.T) {
+	rl := registryRateLimiter()
+	req := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "team", Name: "app"}}
+	if d := rl.When(req); d > 10*time.Millisecond {
+		t.Errorf("first retry after %s, want a few milliseconds", d)
+	}
+	var last time.Duration
+	for range 40 {
+		last = rl.When(req)
+	}
+	if last != registryRetryMax {
+		t.Errorf("retry after 40 failures: %s, want %s", last, registryRetryMax)
+	}
+	rl.Forget(req)
+	if d := rl.When(req); d > 10*time.Millisecond {
+		t.Errorf("after a successful pass the next retry came after %s", d)
+	}
 }

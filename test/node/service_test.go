@@ -73,7 +73,18 @@ metadata: {name: builder-poweruser}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: `+poweruser+`}
 subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 `)
-	kubectl(t, "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=60s")
+	// Deleted while the controller that owns the Repository's finalizer still runs (cleanups
+	// run last first): a Repository left behind by a failed test kept an uninstall's CRD
+	// terminating, and every later test failed with it. A no-op after a test deleted it.
+	t.Cleanup(func() {
+		_, _ = command(2*time.Minute, nil, tool("kubectl"), "delete", "namespace", u.ns, "--wait=true", "--timeout=90s", "--ignore-not-found")
+	})
+	if out, err := command(2*time.Minute, nil, tool("kubectl"), "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=90s"); err != nil {
+		t.Fatalf("%v\n%s\nRepository: %s\nregistry's API: %s\ncontroller Pods: %s", err, out,
+			kubectlOut("get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.conditions}"),
+			kubectlOut("get", "apiservices", "-o", "custom-columns=NAME:.metadata.name,AVAILABLE:.status.conditions[0].status,MESSAGE:.status.conditions[0].message"),
+			kubectlOut("get", "pods", "-A", "-l", "app.kubernetes.io/name in (berth-controller,berth-registry)", "-o", "wide"))
+	}
 	return u
 }
 
