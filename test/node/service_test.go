@@ -80,10 +80,12 @@ subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 		_, _ = command(2*time.Minute, nil, tool("kubectl"), "delete", "namespace", u.ns, "--wait=true", "--timeout=90s", "--ignore-not-found")
 	})
 	if out, err := command(2*time.Minute, nil, tool("kubectl"), "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=90s"); err != nil {
-		t.Fatalf("%v\n%s\nRepository: %s\nregistry's API: %s\ncontroller Pods: %s", err, out,
+		t.Fatalf("%v\n%s\nRepository: %s\nregistry's API: %s\ncontroller Pods: %s\nregistry's log (berth-system): %s\ncontroller's log (berth-system): %s", err, out,
 			kubectlOut("get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.conditions}"),
 			kubectlOut("get", "apiservices", "-o", "custom-columns=NAME:.metadata.name,AVAILABLE:.status.conditions[0].status,MESSAGE:.status.conditions[0].message"),
-			kubectlOut("get", "pods", "-A", "-l", "app.kubernetes.io/name in (berth-controller,berth-registry)", "-o", "wide"))
+			kubectlOut("get", "pods", "-A", "-l", "app.kubernetes.io/name in (berth-controller,berth-registry)", "-o", "wide"),
+			kubectlOut("logs", "-n", "berth-system", "-l", "app.kubernetes.io/name=berth-registry", "--tail=30"),
+			kubectlOut("logs", "-n", "berth-system", "-l", "app.kubernetes.io/name=berth-controller", "--tail=30"))
 	}
 	return u
 }
