@@ -135,8 +135,8 @@ type repositoryScope struct {
 	registryErr error
 	// notEmpty is set when a delete waits for forceDelete.
 	notEmpty bool
-	// unknown is set when the registry does not know the Repository yet.
-	unknown bool
+	// unknown is the registry's answer when it does not know the Repository yet.
+	unknown error
 }
 
 // +kubebuilder:rbac:groups=ecr.berth.dev,resources=repositories,verbs=get;list;watch;update;patch
@@ -173,7 +173,7 @@ func (r *RepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	switch {
 	case errors.Is(err, regclient.ErrRepositoryUnknown):
-		s.unknown = true
+		s.unknown = err
 		return ctrl.Result{RequeueAfter: unknownRepositoryDelay(repo, s.now)}, nil
 	case err != nil:
 		// regclient.ErrUnavailable among them: the workqueue's backoff retries.

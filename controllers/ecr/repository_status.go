@@ -67,10 +67,11 @@ func computeRepositoryStatus(s *repositoryScope, host string) {
 		stalled = ecrv1alpha1.RepositoryNotEmptyReason
 		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, stalled,
 			fmt.Sprintf("deletion is waiting: the repository holds %d images; set spec.forceDelete: true to delete them with the Repository, or delete the images first", len(s.images)))
-	case s.unknown:
+	case s.unknown != nil:
+		// The registry's answer says which server answered (its NAME_UNKNOWN, or another's 404).
 		reconciling = ecrv1alpha1.RegistryPendingReason
 		conditions.False(&st.Conditions, gen, ecrv1alpha1.ReadyCondition, reconciling,
-			"the registry has not seen this Repository yet; retrying")
+			conditions.Truncate(fmt.Sprintf("the registry has not seen this Repository yet; retrying: %v", s.unknown), 1024))
 	case !s.listed:
 		// Nothing was read and nothing failed (a delete whose finalizer is already gone).
 	case !s.repo.DeletionTimestamp.IsZero():

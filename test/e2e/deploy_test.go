@@ -218,12 +218,15 @@ func watchSelector(t *testing.T, ns, name string) *recorder {
 	return r
 }
 
-// watchAllReady records, per deployment, when n of its task Pods were first Ready at once.
-func watchAllReady(t *testing.T, ns string, n int) func(dep string) time.Time {
+// watchAllReady records, per deployment, when n of its task Pods were first Ready at once:
+// the time the watch saw it, and the resourceVersion of the Pod write that made it so. Only
+// the resourceVersion orders it against writes seen by another watch: two watches deliver
+// their events independently, microseconds either way.
+func watchAllReady(t *testing.T, ns string, n int) func(dep string) observation {
 	t.Helper()
 	var mu sync.Mutex
 	pods := map[types.UID]*corev1.Pod{}
-	at := map[string]time.Time{}
+	at := map[string]observation{}
 	watchObjects(t, ns, &corev1.PodList{}, func(typ watch.EventType, o client.Object) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -245,10 +248,10 @@ func watchAllReady(t *testing.T, ns string, n int) func(dep string) time.Time {
 		}
 		_, ready := kubetest.LiveAndReady(of)
 		if ready >= n {
-			at[dep] = time.Now()
+			at[dep] = observation{at: time.Now(), value: dep, rv: revision(p)}
 		}
 	}, client.MatchingLabels{ecsv1alpha1.ServiceLabel: "web"})
-	return func(dep string) time.Time {
+	return func(dep string) observation {
 		mu.Lock()
 		defer mu.Unlock()
 		return at[dep]
@@ -304,11 +307,12 @@ func TestServiceStagedDeployments(t *testing.T) {
 		if got := test.values(); len(got) < 2 || got[0] != blue || got[1] != green {
 			t.Errorf("test Service selected %v, want blue, then green", got)
 		}
-		ready, switched := allReady(green), production.firstAt(green)
-		if ready.IsZero() || switched.Before(ready) {
-			t.Errorf("production switched to green at %s, before green was all Ready (%s)", switched.Format(time.StampMicro), ready.Format(time.StampMicro))
+		// The switch must be a later write than the Pod status that made green all Ready.
+		ready, switched := allReady(green), production.first(green)
+		if ready.rv == 0 || switched.rv <= ready.rv {
+			t.Errorf("production switched to green at resourceVersion %d, not after green was all Ready (%d)", switched.rv, ready.rv)
 		}
-		t.Logf("green all Ready to production selecting green: %s (watch to watch)", switched.Sub(ready).Round(time.Millisecond))
+		t.Logf("green all Ready to production selecting green: %s (watch to watch)", switched.at.Sub(ready.at).Round(time.Millisecond))
 		if d.Strategy != ecsv1alpha1.DeploymentStrategyBlueGreen || d.SourceDeployment != blue || d.TrafficControl != ecsv1alpha1.TrafficServiceSelector {
 			t.Errorf("history entry %+v", d)
 		}

@@ -255,7 +255,7 @@ func check(t *testing.T, in installation) {
 	}
 
 	// A team pushes through the node proxy's address and deploys from it.
-	u := newUserOf(t, in.poweruser)
+	u := newUserOf(t, in.poweruser, in.ns)
 	if uri := strings.TrimSpace(kubectl(t, "get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.repositoryUri}")); uri != in.host+"/"+u.ns+"/hello" {
 		t.Errorf("repositoryUri %q, want %s/%s/hello", uri, in.host, u.ns)
 	}

@@ -48,13 +48,15 @@ type user struct {
 
 func newUser(t *testing.T) *user {
 	t.Helper()
-	return newUserOf(t, "berth-registry-poweruser")
+	return newUserOf(t, "berth-registry-poweruser", "")
 }
 
 // newUserOf is newUser with the push role of an installation of another name (release ecs:
-// ecs-berth-registry-poweruser). The Repository has forceDelete, so deleting the namespace
-// deletes it with its images (ECR keeps a repository that holds images otherwise).
-func newUserOf(t *testing.T, poweruser string) *user {
+// ecs-berth-registry-poweruser) whose components run as Pods in componentsNS ("": the suite's
+// own, processes on this machine, whose logs the suite prints when a test fails). The
+// Repository has forceDelete, so deleting the namespace deletes it with its images (ECR keeps
+// a repository that holds images otherwise).
+func newUserOf(t *testing.T, poweruser, componentsNS string) *user {
 	t.Helper()
 	u := &user{ns: kubetest.NewNamespace(t, k8s, "node-"), layout: filepath.Join(t.TempDir(), "image")}
 	apply(t, u.ns, `
@@ -80,12 +82,17 @@ subjects: [{kind: ServiceAccount, name: builder, namespace: `+u.ns+`}]
 		_, _ = command(2*time.Minute, nil, tool("kubectl"), "delete", "namespace", u.ns, "--wait=true", "--timeout=90s", "--ignore-not-found")
 	})
 	if out, err := command(2*time.Minute, nil, tool("kubectl"), "wait", "--for=condition=Ready", "-n", u.ns, "repositories.ecr.berth.dev/hello", "--timeout=90s"); err != nil {
-		t.Fatalf("%v\n%s\nRepository: %s\nregistry's API: %s\ncontroller Pods: %s\nregistry's log (berth-system): %s\ncontroller's log (berth-system): %s", err, out,
+		logs := "(the suite's own components: their logs follow the test output)"
+		if componentsNS != "" {
+			logs = fmt.Sprintf("registry's log (%s): %s\ncontroller's log (%s): %s",
+				componentsNS, kubectlOut("logs", "-n", componentsNS, "-l", "app.kubernetes.io/name=berth-registry", "--tail=40"),
+				componentsNS, kubectlOut("logs", "-n", componentsNS, "-l", "app.kubernetes.io/name=berth-controller", "--tail=40"))
+		}
+		t.Fatalf("%v\n%s\nRepository: %s\nregistry's API: %s\nBerth's Pods and Services: %s\n%s", err, out,
 			kubectlOut("get", "-n", u.ns, "repositories.ecr.berth.dev/hello", "-o", "jsonpath={.status.conditions}"),
 			kubectlOut("get", "apiservices", "-o", "custom-columns=NAME:.metadata.name,AVAILABLE:.status.conditions[0].status,MESSAGE:.status.conditions[0].message"),
-			kubectlOut("get", "pods", "-A", "-l", "app.kubernetes.io/name in (berth-controller,berth-registry)", "-o", "wide"),
-			kubectlOut("logs", "-n", "berth-system", "-l", "app.kubernetes.io/name=berth-registry", "--tail=30"),
-			kubectlOut("logs", "-n", "berth-system", "-l", "app.kubernetes.io/name=berth-controller", "--tail=30"))
+			kubectlOut("get", "pods,services,endpointslices", "-A", "-l", "app.kubernetes.io/part-of=berth", "-o", "wide"),
+			logs)
 	}
 	return u
 }
