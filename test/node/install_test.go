@@ -173,6 +173,9 @@ images:
 	start := time.Now()
 	kubectl(t, "apply", "-k", overlay)
 	t.Cleanup(func() {
+		if t.Failed() {
+			releaseLeftovers(t)
+		}
 		if out, err := command(5*time.Minute, nil, tool("kubectl"), "delete", "-k", overlay, "--wait=true", "--timeout=3m", "--ignore-not-found"); err != nil {
 			t.Errorf("%v\n%s", err, out)
 		}
@@ -187,6 +190,24 @@ images:
 	kubectl(t, "rollout", "status", "-n", "kube-system", "daemonset/berth-node-proxy", "--timeout=3m")
 	t.Logf("kubectl apply -k, rolled out: %s", time.Since(start).Round(time.Second))
 	check(t, installation{ns: "berth-system", host: "localhost:5001", own: own, digest: digest, poweruser: "berth-registry-poweruser"})
+}
+
+// releaseLeftovers removes the finalizers of the Berth objects a failed test left behind
+// (a Repository its controller could not release, say): the uninstall removes the CRDs, which
+// would otherwise stay terminating, and every later test would fail on them.
+func releaseLeftovers(t *testing.T) {
+	t.Helper()
+	out := kubectlOut("get", "berth", "-A", "-o",
+		`jsonpath={range .items[?(@.metadata.finalizers)]}{.metadata.namespace} {.kind} {.apiVersion} {.metadata.name}{"\n"}{end}`)
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 {
+			continue
+		}
+		group, _, _ := strings.Cut(f[2], "/")
+		t.Logf("releasing %s %s/%s, left by the failed test: %s", f[1], f[0], f[3],
+			kubectlOut("patch", "-n", f[0], strings.ToLower(f[1])+"."+group, f[3], "--type=merge", "-p", `{"metadata":{"finalizers":null}}`))
+	}
 }
 
 // checkNodeProxyGone fails the test when node proxy Pods are left after an uninstall.
