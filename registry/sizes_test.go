@@ -34,7 +34,9 @@ import (
 // TestDescriptorSizesChecked: a manifest whose descriptors give a size other than that of
 // the stored blob or manifest they point at (wrong, -1, 0 for content that is not empty) is
 // refused with 400 MANIFEST_INVALID naming the descriptor, in image manifests (OCI and
-// Docker), indexes and an artifact's subject; distribution v3 checks only that they exist.
+// Docker), indexes and an artifact's subject; distribution v3 checks only that they exist. So
+// is a descriptor whose digest is malformed or of an algorithm other than sha256 and sha512
+// (distribution answers those with 500).
 // A subject not pushed yet may be named with any size (the spec lets artifacts come first).
 func TestDescriptorSizesChecked(t *testing.T) {
 	s := needSuite(t)
@@ -74,6 +76,14 @@ func TestDescriptorSizesChecked(t *testing.T) {
 		})
 	}
 	withSize := func(d ocispecv1.Descriptor, size int64) ocispecv1.Descriptor { d.Size = size; return d }
+	withDigest := func(d ocispecv1.Descriptor, dg string) ocispecv1.Descriptor { d.Digest = digest.Digest(dg); return d }
+	badDigests := func(configDigest, layerDigest string) []byte {
+		return mustJSON(t, ocispecv1.Manifest{Versioned: ocispec.Versioned{SchemaVersion: 2}, MediaType: ocispecv1.MediaTypeImageManifest,
+			Config: withDigest(blob(ocispecv1.MediaTypeImageConfig, config), configDigest), Layers: []ocispecv1.Descriptor{withDigest(blob(ocispecv1.MediaTypeImageLayerGzip, layer), layerDigest)}})
+	}
+	indexOf := func(d ocispecv1.Descriptor) []byte {
+		return mustJSON(t, ocispecv1.Index{Versioned: ocispec.Versioned{SchemaVersion: 2}, MediaType: ocispecv1.MediaTypeImageIndex, Manifests: []ocispecv1.Descriptor{d}})
+	}
 	const (
 		dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 		dockerConfig   = "application/vnd.docker.container.image.v1+json"
@@ -101,6 +111,13 @@ func TestDescriptorSizesChecked(t *testing.T) {
 		{"subject size", ocispecv1.MediaTypeImageManifest, artifact(withSize(goodDesc, goodDesc.Size-1)), http.StatusBadRequest, "subject"},
 		{"subject size -1", ocispecv1.MediaTypeImageManifest, artifact(withSize(goodDesc, -1)), http.StatusBadRequest, "subject"},
 		{"subject, right size", ocispecv1.MediaTypeImageManifest, artifact(goodDesc), http.StatusCreated, ""},
+		// Digests distribution cannot parse or verify: 400 naming the field, not 500 UNKNOWN
+		// (found by FuzzHTTP: a config digest "0:0").
+		{"config digest of no known algorithm", ocispecv1.MediaTypeImageManifest, badDigests("0:0", digest.FromBytes(layer).String()), http.StatusBadRequest, "config.digest"},
+		{"config digest md5", ocispecv1.MediaTypeImageManifest, badDigests("md5:"+hex64[:32], digest.FromBytes(layer).String()), http.StatusBadRequest, "config.digest"},
+		{"layer digest malformed", ocispecv1.MediaTypeImageManifest, badDigests(digest.FromBytes(config).String(), "sha256:not-hex"), http.StatusBadRequest, "layers[0].digest"},
+		{"index entry digest malformed", ocispecv1.MediaTypeImageIndex, indexOf(withDigest(goodDesc, "sha256")), http.StatusBadRequest, "manifests[0].digest"},
+		{"subject digest malformed", ocispecv1.MediaTypeImageManifest, artifact(withDigest(goodDesc, "nope")), http.StatusBadRequest, "subject.digest"},
 		{"subject not pushed yet", ocispecv1.MediaTypeImageManifest, artifact(ocispecv1.Descriptor{MediaType: ocispecv1.MediaTypeImageManifest, Digest: "sha256:" + hex64, Size: 1234}), http.StatusCreated, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -93,8 +93,9 @@ func unsupportedDigest(s string) *errcode.Error {
 const maxManifestSize = 4 << 20
 
 // checkManifestBody reads a manifest PUT's body and refuses what distribution would answer
-// with 500 (a body that is not a JSON object, a schemaVersion other than 2) as 400
-// MANIFEST_INVALID; the body is put back for distribution.
+// with 500 (a body that is not a JSON object, a schemaVersion other than 2, a descriptor
+// whose digest is malformed or of an algorithm it cannot verify) as 400 MANIFEST_INVALID;
+// the body is put back for distribution.
 func checkManifestBody(r *http.Request) *errcode.Error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxManifestSize+1))
 	_ = r.Body.Close()
@@ -118,5 +119,56 @@ func checkManifestBody(r *http.Request) *errcode.Error {
 		e := errcode.ErrorCodeManifestInvalid.WithMessage(fmt.Sprintf("schemaVersion %d is not supported: OCI and Docker v2 manifests have schemaVersion 2", head.SchemaVersion))
 		return &e
 	}
+	return checkDescriptors(b)
+}
+
+// checkDescriptors refuses a manifest whose descriptors distribution cannot decode, or whose
+// digests are malformed or of another algorithm than sha256 and sha512, naming the field.
+func checkDescriptors(b []byte) *errcode.Error {
+	// Decoded as distribution decodes it (encoding/json: keys match case-insensitively).
+	var m struct {
+		Config    *descriptorRef  `json:"config"`
+		Subject   *descriptorRef  `json:"subject"`
+		Layers    []descriptorRef `json:"layers"`
+		Manifests []descriptorRef `json:"manifests"`
+		Blobs     []descriptorRef `json:"blobs"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		e := errcode.ErrorCodeManifestInvalid.WithMessage("the manifest's descriptors cannot be read: " + err.Error())
+		return &e
+	}
+	type field struct {
+		name string
+		d    *descriptorRef
+	}
+	var fields []field
+	if m.Config != nil {
+		fields = append(fields, field{"config", m.Config})
+	}
+	if m.Subject != nil {
+		fields = append(fields, field{"subject", m.Subject})
+	}
+	for _, list := range []struct {
+		name string
+		ds   []descriptorRef
+	}{{"layers", m.Layers}, {"manifests", m.Manifests}, {"blobs", m.Blobs}} {
+		for i := range list.ds {
+			fields = append(fields, field{fmt.Sprintf("%s[%d]", list.name, i), &list.ds[i]})
+		}
+	}
+	for _, f := range fields {
+		if f.d.Digest == "" {
+			continue // distribution answers a descriptor without a digest itself (4xx)
+		}
+		if bad := unsupportedDigest(f.d.Digest); bad != nil {
+			e := errcode.ErrorCodeManifestInvalid.WithMessage(f.name + ".digest: " + bad.Message)
+			return &e
+		}
+	}
 	return nil
+}
+
+// descriptorRef is the part of an OCI descriptor the body check reads.
+type descriptorRef struct {
+	Digest string `json:"digest"`
 }
