@@ -30,6 +30,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/conditions"
 	"github.com/berth-dev/berth/internal/policy"
+	"github.com/berth-dev/berth/registry/middleware"
 )
 
 // Request checks the gate makes before distribution sees a request, for input distribution
@@ -122,53 +123,23 @@ func checkManifestBody(r *http.Request) *errcode.Error {
 	return checkDescriptors(b)
 }
 
-// checkDescriptors refuses a manifest whose descriptors distribution cannot decode, or whose
-// digests are malformed or of another algorithm than sha256 and sha512, naming the field.
+// checkDescriptors refuses a manifest whose descriptors (middleware.Descriptors: config,
+// layers, manifests, subject) cannot be decoded, or whose digests are malformed or of another
+// algorithm than sha256 and sha512, naming the field.
 func checkDescriptors(b []byte) *errcode.Error {
-	// Decoded as distribution decodes it (encoding/json: keys match case-insensitively).
-	var m struct {
-		Config    *descriptorRef  `json:"config"`
-		Subject   *descriptorRef  `json:"subject"`
-		Layers    []descriptorRef `json:"layers"`
-		Manifests []descriptorRef `json:"manifests"`
-		Blobs     []descriptorRef `json:"blobs"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		e := errcode.ErrorCodeManifestInvalid.WithMessage("the manifest's descriptors cannot be read: " + err.Error())
+	descs, err := middleware.Descriptors(b)
+	if err != nil {
+		e := errcode.ErrorCodeManifestInvalid.WithMessage(err.Error())
 		return &e
 	}
-	type field struct {
-		name string
-		d    *descriptorRef
-	}
-	var fields []field
-	if m.Config != nil {
-		fields = append(fields, field{"config", m.Config})
-	}
-	if m.Subject != nil {
-		fields = append(fields, field{"subject", m.Subject})
-	}
-	for _, list := range []struct {
-		name string
-		ds   []descriptorRef
-	}{{"layers", m.Layers}, {"manifests", m.Manifests}, {"blobs", m.Blobs}} {
-		for i := range list.ds {
-			fields = append(fields, field{fmt.Sprintf("%s[%d]", list.name, i), &list.ds[i]})
-		}
-	}
-	for _, f := range fields {
-		if f.d.Digest == "" {
+	for _, d := range descs {
+		if d.Digest == "" {
 			continue // distribution answers a descriptor without a digest itself (4xx)
 		}
-		if bad := unsupportedDigest(f.d.Digest); bad != nil {
-			e := errcode.ErrorCodeManifestInvalid.WithMessage(f.name + ".digest: " + bad.Message)
+		if bad := unsupportedDigest(d.Digest.String()); bad != nil {
+			e := errcode.ErrorCodeManifestInvalid.WithMessage(d.Field + ".digest: " + bad.Message)
 			return &e
 		}
 	}
 	return nil
-}
-
-// descriptorRef is the part of an OCI descriptor the body check reads.
-type descriptorRef struct {
-	Digest string `json:"digest"`
 }
