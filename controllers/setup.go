@@ -71,8 +71,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return fmt.Errorf("setting up the RepositoryPolicy controller: %w", err)
 	}
 	if err := (&ecr.PullThroughCacheRuleReconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("berth-pullthroughcacherule-controller"),
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("berth-pullthroughcacherule-controller"),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the PullThroughCacheRule controller: %w", err)
 	}

@@ -18,8 +18,12 @@ package registry
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +41,7 @@ import (
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	ipt "github.com/berth-dev/berth/internal/pullthrough"
 	"github.com/berth-dev/berth/internal/testutil/regproc"
+	"github.com/berth-dev/berth/registry/pullthrough"
 )
 
 // The pull through cache tests run the stock distribution registry (the same version Berth
@@ -94,6 +99,14 @@ func (u *upstreamRegistry) push(t *testing.T, repo, tag string, img v1.Image) v1
 // cacheRule creates a credentials Secret (password) and a PullThroughCacheRule prefix → upstream.
 func (s *testSuite) cacheRule(t *testing.T, ns, prefix, upstream, password string, refresh time.Duration) {
 	t.Helper()
+	s.cacheRuleWith(t, ns, prefix, password, ecrv1alpha1.PullThroughCacheRuleSpec{
+		UpstreamRegistryURL: "http://" + upstream, TagRefreshInterval: &metav1.Duration{Duration: refresh}})
+}
+
+// cacheRuleWith creates a credentials Secret (password) and a PullThroughCacheRule of spec
+// for prefix.
+func (s *testSuite) cacheRuleWith(t *testing.T, ns, prefix, password string, spec ecrv1alpha1.PullThroughCacheRuleSpec) {
+	t.Helper()
 	ctx := context.Background()
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pull-through-cache-" + prefix},
@@ -103,14 +116,9 @@ func (s *testSuite) cacheRule(t *testing.T, ns, prefix, upstream, password strin
 	if err := s.c.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	rule := &ecrv1alpha1.PullThroughCacheRule{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: prefix},
-		Spec: ecrv1alpha1.PullThroughCacheRuleSpec{
-			EcrRepositoryPrefix: prefix, UpstreamRegistryURL: "http://" + upstream,
-			CredentialSecretRef: &ecrv1alpha1.SecretReference{Name: secret.Name},
-			TagRefreshInterval:  &metav1.Duration{Duration: refresh},
-		},
-	}
+	spec.EcrRepositoryPrefix = prefix
+	spec.CredentialSecretRef = &ecrv1alpha1.SecretReference{Name: secret.Name}
+	rule := &ecrv1alpha1.PullThroughCacheRule{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: prefix}, Spec: spec}
 	if err := s.c.Create(ctx, rule); err != nil {
 		t.Fatal(err)
 	}
@@ -380,6 +388,83 @@ func TestPullThroughCacheRefusals(t *testing.T) {
 	wantRefused(t, "a path without a rule", err, http.StatusNotFound, "NAME_UNKNOWN")
 	if n := cacheErrors(t, s, "auth"); n < 1 {
 		t.Fatalf("upstream auth errors counted: %v", n)
+	}
+}
+
+// startTLSFront serves target (a registry on http) over HTTPS with a certificate for
+// 127.0.0.1 that no system root signed, as an in-house registry with a private CA; it returns
+// the front's URL and its certificate in PEM, the CA a rule's ConfigMap holds.
+func startTLSFront(t *testing.T, target string) (string, string) {
+	t.Helper()
+	u, err := url.Parse("http://" + target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(u))
+	t.Cleanup(front.Close)
+	return front.URL, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}))
+}
+
+// TestPullThroughCachePrivateCA: an upstream whose HTTPS certificate a private CA signed is
+// pulled through once the rule's caCertificateRef ConfigMap holds that CA; before, the pull
+// is 502 UNAVAILABLE saying what is wrong (the system's roots do not know the CA, the
+// ConfigMap is missing, it holds no certificate), and nothing reaches the upstream.
+func TestPullThroughCachePrivateCA(t *testing.T) {
+	s := needSuite(t)
+	up := startUpstream(t)
+	frontURL, caPEM := startTLSFront(t, up.log.Addr)
+	ctx := context.Background()
+	const ns = "ptc-ca"
+	s.namespaces(t, ns)
+	s.cacheRuleWith(t, ns, "roots", upstreamPassword, ecrv1alpha1.PullThroughCacheRuleSpec{UpstreamRegistryURL: frontURL})
+	s.cacheRuleWith(t, ns, "inhouse", upstreamPassword, ecrv1alpha1.PullThroughCacheRuleSpec{UpstreamRegistryURL: frontURL,
+		CACertificateRef: &ecrv1alpha1.ConfigMapReference{Name: "inhouse-ca"}})
+	reader := s.serviceAccount(t, ns, "puller", "berth-registry-reader")
+	img, err := random.Image(32<<10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := up.push(t, "team/app", "v1", img)
+	_ = up.log.Take()
+	caErrors := cacheErrors(t, s, string(pullthrough.FailureCACertificate))
+
+	_, err = pull(s.ref(ns+"/roots/team/app", "v1"), reader.token)
+	wantRefused(t, "pull through a rule without the CA", err, http.StatusBadGateway, "UNAVAILABLE")
+	if !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("the error does not say the upstream's certificate was not trusted: %v", err)
+	}
+	_, err = pull(s.ref(ns+"/inhouse/team/app", "v1"), reader.token)
+	wantRefused(t, "pull before the CA ConfigMap exists", err, http.StatusBadGateway, "UNAVAILABLE")
+	if !strings.Contains(err.Error(), "inhouse-ca") {
+		t.Fatalf("the error does not name the ConfigMap: %v", err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "inhouse-ca"},
+		Data: map[string]string{pullthrough.CAKey: "not a certificate"}}
+	if err := s.c.Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	_, err = pull(s.ref(ns+"/inhouse/team/app", "v1"), reader.token)
+	wantRefused(t, "pull with a CA ConfigMap holding no certificate", err, http.StatusBadGateway, "UNAVAILABLE")
+	if !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("the error does not say the ConfigMap holds no certificate: %v", err)
+	}
+	if reqs := up.log.Take(); len(reqs) != 0 {
+		t.Fatalf("pulls over an untrusted connection reached the upstream: %v", reqs)
+	}
+	if n := cacheErrors(t, s, string(pullthrough.FailureCACertificate)) - caErrors; n < 2 {
+		t.Fatalf("%v ca_certificate upstream errors counted, want one for each of the last two pulls", n)
+	}
+
+	cm.Data[pullthrough.CAKey] = caPEM
+	if err := s.c.Update(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	got, err := pull(s.ref(ns+"/inhouse/team/app", "v1"), reader.token)
+	if err != nil || got != want {
+		t.Fatalf("pull with the private CA: %s, %v; want the upstream's %s", got, err, want)
+	}
+	if n := countMatching(regproc.Content(up.log.Take()), "GET", "/blobs/"); n != 3 {
+		t.Fatalf("%d blob GETs at the upstream, want 3 (config + 2 layers)", n)
 	}
 }
 

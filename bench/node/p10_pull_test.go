@@ -45,8 +45,9 @@ import (
 const (
 	// imageBytes is P10's image size: a 50 MiB layer of random bytes on busybox.
 	imageBytes = 50 << 20
-	// rounds is how many fresh images each registry serves; the order alternates.
-	rounds = 11
+	// rounds is how many fresh images each registry serves (docs/budgets.md: 7); the order
+	// alternates.
+	rounds = 7
 	ns     = "p10"
 )
 
@@ -166,16 +167,20 @@ subjects: [{kind: ServiceAccount, name: puller, namespace: p10}]
 		}
 	}
 	v, r := report.Median(berth), report.Median(ref)
-	ratio := v / r
+	// The figure is the median of the per-round ratios: both registries' pulls slow down as
+	// the rounds go on (the node's, not a registry's), so each berth pull is compared with
+	// the stock pull of its own round, as P1b pairs its starts; the ratio of the medians can
+	// compare pulls of different rounds.
 	pairs := make([]float64, len(berth))
 	for i := range berth {
 		pairs[i] = berth[i] / ref[i]
 	}
+	ratio := report.Median(pairs)
 	t.Logf("per round (berth s, stock s, ratio; the kubelet's pull time berth s, stock s): %s", roundsTable(berth, ref, pairs, berthPull, refPull))
 	report.Print(nil, report.Line{ID: "P10", Value: v, Unit: "s", Reference: r, HasReference: true, Ratio: ratio, HasRatio: true,
 		Budget: "<=1.1x", Pass: ratio <= 1.1,
-		Detail: fmt.Sprintf("median of %d fresh 50 MiB images each, Pod create -> Running; berth %s, stock %s; median of the per-round ratios %.3f; the kubelet's pull time: berth %.3f s, stock %.3f s",
-			rounds, report.Spread(berth, "s"), report.Spread(ref, "s"), report.Median(pairs), report.Median(berthPull), report.Median(refPull))})
+		Detail: fmt.Sprintf("ratio: median of the per-round ratios over %d fresh 50 MiB images each (ratio of the medians %.3f), Pod create -> Running; berth %s, stock %s; the kubelet's pull time: berth %.3f s, stock %.3f s",
+			rounds, v/r, report.Spread(berth, "s"), report.Spread(ref, "s"), report.Median(berthPull), report.Median(refPull))})
 }
 
 // roundsTable formats the rounds' figures for the log.

@@ -29,12 +29,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 	"github.com/berth-dev/berth/internal/conditions"
@@ -56,6 +60,10 @@ const (
 // this controller only tells users whether their rule can work.
 type PullThroughCacheRuleReconciler struct {
 	client.Client
+	// APIReader reads the rules' credential Secrets from the API server: the manager's cache
+	// holds only the pull credentials Berth keeps (ecs.CacheOptions), not users' Secrets.
+	// Nil is the manager's API reader.
+	APIReader client.Reader
 	// Recorder emits an Event each time the rule's Ready reason changes.
 	Recorder recorder.EventRecorder
 	// Transport reaches the upstreams; nil is http.DefaultTransport.
@@ -64,6 +72,8 @@ type PullThroughCacheRuleReconciler struct {
 
 // +kubebuilder:rbac:groups=ecr.berth.dev,resources=pullthroughcacherules,verbs=get;list;watch
 // +kubebuilder:rbac:groups=ecr.berth.dev,resources=pullthroughcacherules/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 
 // Reconcile validates the rule against its upstream and writes status when it changed.
 func (r *PullThroughCacheRuleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -82,8 +92,11 @@ func (r *PullThroughCacheRuleReconciler) Reconcile(ctx context.Context, req ctrl
 	} else {
 		conditions.False(&rule.Status.Conditions, rule.Generation, ecrv1alpha1.ReadyCondition, reason, message)
 	}
-	// A missing or malformed Secret, or refused credentials, need a change by the user.
-	stalled := reason == ecrv1alpha1.SecretNotFoundReason || reason == ecrv1alpha1.InvalidSecretReason || reason == ecrv1alpha1.UpstreamAuthenticationFailedReason
+	// A missing or malformed Secret or CA ConfigMap, or refused credentials, need a change by
+	// the user.
+	stalled := reason == ecrv1alpha1.SecretNotFoundReason || reason == ecrv1alpha1.InvalidSecretReason ||
+		reason == ecrv1alpha1.CACertificateNotFoundReason || reason == ecrv1alpha1.InvalidCACertificateReason ||
+		reason == ecrv1alpha1.UpstreamAuthenticationFailedReason
 	conditions.SetAbnormal(&rule.Status.Conditions, rule.Generation, ecrv1alpha1.StalledCondition, stalled, reason, message)
 	rule.Status.ObservedGeneration = rule.Generation
 	before := meta.FindStatusCondition(orig.Status.Conditions, ecrv1alpha1.ReadyCondition)
@@ -113,7 +126,7 @@ func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecr
 	creds := authn.Anonymous
 	if ref := rule.Spec.CredentialSecretRef; ref != nil {
 		s := &corev1.Secret{}
-		err := r.Get(ctx, types.NamespacedName{Namespace: rule.Namespace, Name: ref.Name}, s)
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rule.Namespace, Name: ref.Name}, s)
 		switch {
 		case apierrors.IsNotFound(err):
 			return ecrv1alpha1.SecretNotFoundReason, fmt.Sprintf("no Secret %q in namespace %s", ref.Name, rule.Namespace), nil
@@ -125,9 +138,26 @@ func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecr
 		}
 		creds = authn.FromConfig(authn.AuthConfig{Username: string(s.Data[corev1.BasicAuthUsernameKey]), Password: string(s.Data[corev1.BasicAuthPasswordKey])})
 	}
+	base := r.Transport
+	if ref := rule.Spec.CACertificateRef; ref != nil {
+		cm := &corev1.ConfigMap{}
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rule.Namespace, Name: ref.Name}, cm)
+		switch {
+		case apierrors.IsNotFound(err):
+			return ecrv1alpha1.CACertificateNotFoundReason, fmt.Sprintf("no ConfigMap %q (caCertificateRef) in namespace %s", ref.Name, rule.Namespace), nil
+		case err != nil:
+			return "", "", fmt.Errorf("reading ConfigMap %s/%s: %w", rule.Namespace, ref.Name, err)
+		}
+		t, err := pullthrough.WithCA(r.Transport, []byte(cm.Data[pullthrough.CAKey]))
+		if err != nil {
+			return ecrv1alpha1.InvalidCACertificateReason, fmt.Sprintf("ConfigMap %s (caCertificateRef): %v", ref.Name, err), nil
+		}
+		defer t.CloseIdleConnections()
+		base = t
+	}
 	vctx, cancel := context.WithTimeout(ctx, ruleValidateTimeout)
 	defer cancel()
-	err = pullthrough.Validate(vctx, creds, r.Transport, rule)
+	err = pullthrough.Validate(vctx, creds, base, rule)
 	switch f := pullthrough.FailureOf(err); {
 	case err == nil:
 		return ecrv1alpha1.UpstreamValidatedReason, fmt.Sprintf("%s accepts the rule's credentials", rule.Spec.UpstreamRegistryURL), nil
@@ -140,27 +170,97 @@ func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecr
 	}
 }
 
-// rulesForSecret maps a Secret to the rules of its namespace that name it.
-func (r *PullThroughCacheRuleReconciler) rulesForSecret(ctx context.Context, o client.Object) []reconcile.Request {
+// rulesNaming maps an object to the rules of its namespace whose reference (ref of a rule:
+// its Secret's or ConfigMap's name, "" for none) names it.
+func (r *PullThroughCacheRuleReconciler) rulesNaming(ctx context.Context, o client.Object, ref func(*ecrv1alpha1.PullThroughCacheRule) string) []reconcile.Request {
 	list := &ecrv1alpha1.PullThroughCacheRuleList{}
 	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing PullThroughCacheRules for a Secret")
+		ctrl.LoggerFrom(ctx).Error(err, "listing PullThroughCacheRules", "for", klog.KObj(o))
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, rule := range list.Items {
-		if ref := rule.Spec.CredentialSecretRef; ref != nil && ref.Name == o.GetName() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: rule.Namespace, Name: rule.Name}})
+	for i := range list.Items {
+		if name := ref(&list.Items[i]); name != "" && name == o.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: list.Items[i].Namespace, Name: list.Items[i].Name}})
 		}
 	}
 	return reqs
 }
 
+func secretOf(rule *ecrv1alpha1.PullThroughCacheRule) string {
+	if ref := rule.Spec.CredentialSecretRef; ref != nil {
+		return ref.Name
+	}
+	return ""
+}
+
+func caConfigMapOf(rule *ecrv1alpha1.PullThroughCacheRule) string {
+	if ref := rule.Spec.CACertificateRef; ref != nil {
+		return ref.Name
+	}
+	return ""
+}
+
 // SetupWithManager watches rules and the Secrets they name.
 func (r *PullThroughCacheRuleReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
+	refs, err := newReferenceCache(mgr)
+	if err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("pullthroughcacherule").
 		For(&ecrv1alpha1.PullThroughCacheRule{}).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.rulesForSecret)).
+		WatchesRawSource(source.Kind(refs, &corev1.Secret{},
+			handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *corev1.Secret) []reconcile.Request {
+				return r.rulesNaming(ctx, s, secretOf)
+			}))).
+		WatchesRawSource(source.Kind(refs, caConfigMaps(),
+			handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, cm *metav1.PartialObjectMetadata) []reconcile.Request {
+				return r.rulesNaming(ctx, cm, caConfigMapOf)
+			}))).
 		Complete(r)
+}
+
+// caConfigMaps is what the controller watches of ConfigMaps: their metadata only.
+func caConfigMaps() *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}}
+}
+
+// newReferenceCache watches what rules name, to validate a rule again when it changes; the
+// reconciler reads the object itself with APIReader. Of Secrets, those that can be
+// credentials: type kubernetes.io/basic-auth (a field selector the API server applies), names
+// only — a rule naming a Secret of another type is InvalidSecret, and since a Secret's type
+// cannot change, its fix is a new basic-auth Secret, which is watched. Of ConfigMaps, the
+// metadata of all (caConfigMaps).
+func newReferenceCache(mgr ctrl.Manager) (cache.Cache, error) {
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient: mgr.GetHTTPClient(),
+		Scheme:     mgr.GetScheme(),
+		Mapper:     mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {
+				Field:     fields.OneTermEqualSelector("type", string(corev1.SecretTypeBasicAuth)),
+				Transform: credentialSecretName,
+			},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("making the cache of Secrets and ConfigMaps rules name: %w", err)
+	}
+	if err := mgr.Add(c); err != nil {
+		return nil, fmt.Errorf("adding the cache of Secrets and ConfigMaps rules name: %w", err)
+	}
+	return c, nil
+}
+
+// credentialSecretName keeps a watched Secret's name and namespace, not its data.
+func credentialSecretName(obj any) (any, error) {
+	if s, ok := obj.(*corev1.Secret); ok {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: s.Name,
+			UID: s.UID, ResourceVersion: s.ResourceVersion}, Type: s.Type}, nil
+	}
+	return obj, nil
 }

@@ -18,6 +18,7 @@ package ecr_test
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -107,6 +108,28 @@ func TestPullThroughCacheRuleValidatesCredentials(t *testing.T) {
 		t.Fatalf("status after the fix: %+v", got.Status)
 	}
 
+	// A Secret of another type is named as such (read from the API server: the manager's
+	// cache holds no Secret of users).
+	opaque := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pull-through-cache-opaque"},
+		StringData: map[string]string{corev1.BasicAuthUsernameKey: "cache-user", corev1.BasicAuthPasswordKey: "right"},
+	}
+	if err := k8s.Create(ctx, opaque); err != nil {
+		t.Fatal(err)
+	}
+	wrongType := &ecrv1alpha1.PullThroughCacheRule{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "opaque"},
+		Spec: ecrv1alpha1.PullThroughCacheRuleSpec{EcrRepositoryPrefix: "opaque", UpstreamRegistryURL: upstream,
+			CredentialSecretRef: &ecrv1alpha1.SecretReference{Name: opaque.Name}},
+	}
+	if err := k8s.Create(ctx, wrongType); err != nil {
+		t.Fatal(err)
+	}
+	got = waitRuleReady(t, ns, "opaque", metav1.ConditionFalse, ecrv1alpha1.InvalidSecretReason)
+	if c := meta.FindStatusCondition(got.Status.Conditions, ecrv1alpha1.ReadyCondition); !strings.Contains(c.Message, string(corev1.SecretTypeBasicAuth)) {
+		t.Fatalf("the condition does not say which type the Secret needs: %q", c.Message)
+	}
+
 	// An upstream that does not answer.
 	down := &ecrv1alpha1.PullThroughCacheRule{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "down"},
@@ -116,4 +139,72 @@ func TestPullThroughCacheRuleValidatesCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRuleReady(t, ns, "down", metav1.ConditionFalse, ecrv1alpha1.UpstreamUnreachableReason)
+}
+
+// TestPullThroughCacheRulePrivateCA: an HTTPS upstream whose certificate no system root
+// signed (httptest's, for 127.0.0.1) is validated with the CA of the rule's
+// caCertificateRef ConfigMap; each way that ConfigMap can be wrong is a reason of its own,
+// and changing the ConfigMap (a watch, not the revalidation timer) validates the rule again.
+func TestPullThroughCacheRulePrivateCA(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+
+	// The system's roots do not know the upstream's CA.
+	roots := &ecrv1alpha1.PullThroughCacheRule{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "roots"},
+		Spec:       ecrv1alpha1.PullThroughCacheRuleSpec{EcrRepositoryPrefix: "roots", UpstreamRegistryURL: srv.URL},
+	}
+	if err := k8s.Create(ctx, roots); err != nil {
+		t.Fatal(err)
+	}
+	got := waitRuleReady(t, ns, "roots", metav1.ConditionFalse, ecrv1alpha1.UpstreamUnreachableReason)
+	if c := meta.FindStatusCondition(got.Status.Conditions, ecrv1alpha1.ReadyCondition); !strings.Contains(c.Message, "certificate") {
+		t.Fatalf("the condition does not say the certificate was not trusted: %q", c.Message)
+	}
+
+	rule := &ecrv1alpha1.PullThroughCacheRule{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "inhouse"},
+		Spec: ecrv1alpha1.PullThroughCacheRuleSpec{EcrRepositoryPrefix: "inhouse", UpstreamRegistryURL: srv.URL,
+			CACertificateRef: &ecrv1alpha1.ConfigMapReference{Name: "inhouse-ca"}},
+	}
+	if err := k8s.Create(ctx, rule); err != nil {
+		t.Fatal(err)
+	}
+	got = waitRuleReady(t, ns, "inhouse", metav1.ConditionFalse, ecrv1alpha1.CACertificateNotFoundReason)
+	if !meta.IsStatusConditionTrue(got.Status.Conditions, ecrv1alpha1.StalledCondition) {
+		t.Fatalf("a missing CA ConfigMap is not Stalled: %+v", got.Status.Conditions)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "inhouse-ca"},
+		Data: map[string]string{"ca.crt": "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n"}}
+	if err := k8s.Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	got = waitRuleReady(t, ns, "inhouse", metav1.ConditionFalse, ecrv1alpha1.InvalidCACertificateReason)
+	if c := meta.FindStatusCondition(got.Status.Conditions, ecrv1alpha1.ReadyCondition); !strings.Contains(c.Message, "inhouse-ca") || !strings.Contains(c.Message, "ca.crt") {
+		t.Fatalf("the condition does not name the ConfigMap and its key: %q", c.Message)
+	}
+	cm.Data["ca.crt"] = caPEM
+	if err := k8s.Update(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	got = waitRuleReady(t, ns, "inhouse", metav1.ConditionTrue, ecrv1alpha1.UpstreamValidatedReason)
+	if meta.FindStatusCondition(got.Status.Conditions, ecrv1alpha1.StalledCondition) != nil {
+		t.Fatalf("status after the fix: %+v", got.Status)
+	}
+
+	// The API server refuses a CA for a plain-HTTP upstream, naming the field.
+	plain := &ecrv1alpha1.PullThroughCacheRule{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "plain"},
+		Spec: ecrv1alpha1.PullThroughCacheRuleSpec{EcrRepositoryPrefix: "plain", UpstreamRegistryURL: "http://registry.internal:5000",
+			CACertificateRef: &ecrv1alpha1.ConfigMapReference{Name: "inhouse-ca"}},
+	}
+	if err := k8s.Create(ctx, plain); err == nil || !strings.Contains(err.Error(), "caCertificateRef needs an https upstream") {
+		t.Fatalf("a CA for an http:// upstream: %v, want refused naming caCertificateRef", err)
+	}
 }

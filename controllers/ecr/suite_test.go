@@ -22,10 +22,10 @@ import (
 	"testing"
 
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/berth-dev/berth/controllers/ecr"
+	"github.com/berth-dev/berth/controllers/ecs"
 	"github.com/berth-dev/berth/internal/testutil/envtest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
 )
@@ -39,11 +39,17 @@ var k8s client.Client
 const waitFor = kubetest.WaitFor
 
 func TestMain(m *testing.M) {
-	os.Exit(envtest.Main(m, cache.Options{}, func(ctx context.Context, mgr ctrl.Manager) error {
+	// The manager's own cache options: what it caches of Secrets (the pull credentials it
+	// keeps, no other) decides what a reconciler can read through its client.
+	cacheOpts, err := ecs.CacheOptions()
+	if err != nil {
+		panic(err)
+	}
+	os.Exit(envtest.Main(m, cacheOpts, func(ctx context.Context, mgr ctrl.Manager) error {
 		if err := ecr.SetupIndexes(ctx, mgr); err != nil {
 			return err
 		}
-		if err := (&ecr.PullThroughCacheRuleReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("berth-pullthroughcacherule-controller")}).SetupWithManager(mgr); err != nil {
+		if err := (&ecr.PullThroughCacheRuleReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("berth-pullthroughcacherule-controller")}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 		return (&ecr.RepositoryPolicyReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("berth-repositorypolicy-controller")}).SetupWithManager(mgr)

@@ -55,6 +55,12 @@ const taskFieldOwner = "berth-task-controller"
 // DefaultTaskConcurrency is how many Tasks are reconciled at once by default.
 const DefaultTaskConcurrency = 8
 
+// statusConflictRetry is how soon a pass whose status write met a newer Task runs again.
+// The retry must come from the queue: Tasks are watched for generation changes, so the
+// status write that made the cached Task stale brings no pass of its own; the cache has it
+// milliseconds after the write.
+const statusConflictRetry = 200 * time.Millisecond
+
 // TaskReconciler runs ECS standalone tasks: it resolves a Task's task definition revision
 // once, translates it with the Task's overrides (internal/taskdef), creates the task's Pod,
 // follows the Pod through ECS's lifecycle with the state machine of internal/tasks, stops the
@@ -136,6 +142,11 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	s := &taskScope{task: task, now: r.now().Truncate(time.Second), status: *task.Status.DeepCopy()}
 	err := r.reconcileNormal(ctx, s)
 	if werr := r.writeStatus(ctx, s, err); werr != nil {
+		if err == nil && apierrors.IsConflict(werr) {
+			// The pass read a Task older than the API server's (its own last write not yet
+			// in the cache): not an error to report, but a pass to run again on newer data.
+			return ctrl.Result{RequeueAfter: statusConflictRetry}, nil
+		}
 		return ctrl.Result{}, errors.Join(err, werr)
 	}
 	if err != nil {

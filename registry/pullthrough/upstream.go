@@ -44,7 +44,7 @@ import (
 const maxManifestSize = 4 << 20
 
 // transportTTL is how long an upstream transport (its credentials and bearer token) is
-// reused: a changed Secret applies within it.
+// reused: a changed Secret or caCertificateRef ConfigMap applies within it.
 const transportTTL = time.Minute
 
 // manifestAccept are the manifest media types asked of the upstream.
@@ -67,6 +67,9 @@ const (
 	FailureAuth Failure = "auth"
 	// FailureCredentials: the rule's Secret is missing or malformed.
 	FailureCredentials Failure = "credentials"
+	// FailureCACertificate: the rule's caCertificateRef ConfigMap is missing or holds no
+	// certificate.
+	FailureCACertificate Failure = "ca_certificate"
 	// FailureThrottled: the upstream answered 429.
 	FailureThrottled Failure = "throttled"
 	// FailureUnavailable: the upstream could not be reached or failed (5xx, a bad answer).
@@ -95,12 +98,17 @@ func FailureOf(err error) Failure {
 type Upstream struct {
 	// Secrets reads credential Secrets (get only).
 	Secrets corev1client.SecretsGetter
-	// Base is the HTTP transport under authentication; nil is http.DefaultTransport.
+	// ConfigMaps reads the CA certificates of caCertificateRef (get only).
+	ConfigMaps corev1client.ConfigMapsGetter
+	// Base is the HTTP transport under authentication; nil is http.DefaultTransport. A rule
+	// with caCertificateRef uses a clone of it with the rule's roots.
 	Base http.RoundTripper
 	now  func() time.Time
 
 	mu         sync.Mutex
 	transports map[string]cachedTransport
+	// caTransports are the transports of caCertificateRef bundles, by the bundle's SHA-256.
+	caTransports map[[32]byte]*http.Transport
 }
 
 type cachedTransport struct {
@@ -108,9 +116,13 @@ type cachedTransport struct {
 	expires time.Time
 }
 
-// NewUpstream returns an Upstream reading Secrets with secrets.
-func NewUpstream(secrets corev1client.SecretsGetter) *Upstream {
-	return &Upstream{Secrets: secrets, now: time.Now, transports: map[string]cachedTransport{}}
+// NewUpstream returns an Upstream reading Secrets and ConfigMaps with core.
+func NewUpstream(core interface {
+	corev1client.SecretsGetter
+	corev1client.ConfigMapsGetter
+}) *Upstream {
+	return &Upstream{Secrets: core, ConfigMaps: core, now: time.Now, transports: map[string]cachedTransport{},
+		caTransports: map[[32]byte]*http.Transport{}}
 }
 
 // Credentials reads the rule's Secret: nil (anonymous) without credentialSecretRef.
@@ -208,9 +220,9 @@ func (up *Upstream) client(ctx context.Context, rule *ecrv1alpha1.PullThroughCac
 	if err != nil {
 		return nil, nil, err
 	}
-	base := up.Base
-	if base == nil {
-		base = http.DefaultTransport
+	base, err := up.base(ctx, rule)
+	if err != nil {
+		return nil, nil, err
 	}
 	scope := reg.Repo(repository).Scope(transport.PullScope)
 	rt, err := transport.NewWithContext(ctx, reg, creds, base, []string{scope})

@@ -57,6 +57,10 @@ const (
 	// InvalidSecretReason: the Secret is not kubernetes.io/basic-auth with a username and a
 	// password.
 	InvalidSecretReason = "InvalidSecret"
+	// CACertificateNotFoundReason: caCertificateRef names no ConfigMap in the namespace.
+	CACertificateNotFoundReason = "CACertificateNotFound"
+	// InvalidCACertificateReason: the ConfigMap's ca.crt holds no PEM certificate.
+	InvalidCACertificateReason = "InvalidCACertificate"
 	// UpstreamAuthenticationFailedReason: the upstream refused the credentials (401 or 403).
 	UpstreamAuthenticationFailedReason = "UpstreamAuthenticationFailed"
 	// UpstreamUnreachableReason: the upstream did not answer as an OCI registry.

@@ -71,6 +71,7 @@ type PullThroughCacheRule struct {
 }
 
 // PullThroughCacheRuleSpec mirrors ECR CreatePullThroughCacheRule.
+// +kubebuilder:validation:XValidation:rule="!has(self.caCertificateRef) || !self.upstreamRegistryUrl.startsWith('http://')",message="caCertificateRef needs an https upstream: upstreamRegistryUrl starts with http://"
 type PullThroughCacheRuleSpec struct {
 	// ecrRepositoryPrefix is the first path component after the namespace that routes a pull
 	// to the upstream: "docker-hub" caches <namespace>/docker-hub/<upstream repository>. One
@@ -110,6 +111,14 @@ type PullThroughCacheRuleSpec struct {
 	// +optional
 	CredentialSecretRef *SecretReference `json:"credentialSecretRef,omitempty"`
 
+	// caCertificateRef names a ConfigMap in this namespace whose key ca.crt holds the PEM
+	// certificates the upstream's HTTPS certificate must chain to, in place of the system's
+	// roots: an in-house registry signed by a private CA. (The layout of kube-root-ca.crt and
+	// of Gateway API's BackendTLSPolicy; trust-manager can keep it filled.) The controller
+	// reads it again when it changes; the registry within a minute. Not an ECR field.
+	// +optional
+	CACertificateRef *ConfigMapReference `json:"caCertificateRef,omitempty"`
+
 	// tagRefreshInterval is how long a cached tag is served without asking the upstream
 	// whether it moved (ECR: 24 hours). Pulls by digest never ask again.
 	// +optional
@@ -130,11 +139,22 @@ type SecretReference struct {
 	Name string `json:"name"`
 }
 
+// ConfigMapReference names a ConfigMap in the object's own namespace.
+type ConfigMapReference struct {
+	// name of the ConfigMap.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
 // PullThroughCacheRuleStatus reports ECR's ValidatePullThroughCacheRule: whether the upstream
 // answers and accepts the credentials.
 type PullThroughCacheRuleStatus struct {
 	// conditions: Ready, False with reason SecretNotFound, InvalidSecret,
-	// UpstreamAuthenticationFailed or UpstreamUnreachable.
+	// CACertificateNotFound, InvalidCACertificate, UpstreamAuthenticationFailed or
+	// UpstreamUnreachable.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -1,0 +1,110 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package pullthrough
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
+)
+
+// CAKey is the key of a caCertificateRef ConfigMap that holds the PEM certificates (the key
+// of kube-root-ca.crt and of Gateway API's CA certificate references).
+const CAKey = "ca.crt"
+
+// maxCATransports bounds the transports kept per CA bundle.
+const maxCATransports = 64
+
+// WithCA returns base trusting the certificates of pemCerts, and only those, as the roots of
+// the upstream's HTTPS certificate: a clone of base, which must be an *http.Transport (nil is
+// http.DefaultTransport). An error says why pemCerts hold no certificate.
+func WithCA(base http.RoundTripper, pemCerts []byte) (*http.Transport, error) {
+	pool := x509.NewCertPool()
+	if len(pemCerts) == 0 {
+		return nil, fmt.Errorf("key %s is missing or empty", CAKey)
+	}
+	if !pool.AppendCertsFromPEM(pemCerts) {
+		return nil, fmt.Errorf("key %s holds no PEM certificate", CAKey)
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	t, ok := base.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("the upstream transport %T cannot take CA certificates", base)
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t.TLSClientConfig.RootCAs = pool
+	return t, nil
+}
+
+// base is the transport under authentication for rule: up.Base, or, when the rule names a
+// caCertificateRef, a transport with the ConfigMap's certificates as its roots — one per
+// bundle, kept, so that its connections are reused.
+func (up *Upstream) base(ctx context.Context, rule *ecrv1alpha1.PullThroughCacheRule) (http.RoundTripper, error) {
+	base := up.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	ref := rule.Spec.CACertificateRef
+	if ref == nil {
+		return base, nil
+	}
+	if up.ConfigMaps == nil {
+		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: this registry does not read ConfigMaps", rule.Namespace, rule.Name)}
+	}
+	cm, err := up.ConfigMaps.ConfigMaps(rule.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: ConfigMap %s (caCertificateRef) not found", rule.Namespace, rule.Name, ref.Name)}
+	case err != nil:
+		return nil, fmt.Errorf("reading ConfigMap %s/%s of PullThroughCacheRule %s: %w", rule.Namespace, ref.Name, rule.Name, err)
+	}
+	pemCerts := []byte(cm.Data[CAKey])
+	key := sha256.Sum256(pemCerts)
+	up.mu.Lock()
+	rt, ok := up.caTransports[key]
+	up.mu.Unlock()
+	if ok {
+		return rt, nil
+	}
+	t, err := WithCA(base, pemCerts)
+	if err != nil {
+		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: ConfigMap %s (caCertificateRef): %w", rule.Namespace, rule.Name, ref.Name, err)}
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if len(up.caTransports) >= maxCATransports {
+		for k, old := range up.caTransports {
+			old.CloseIdleConnections()
+			delete(up.caTransports, k)
+		}
+	}
+	up.caTransports[key] = t
+	return t, nil
+}
