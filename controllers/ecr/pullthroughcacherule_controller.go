@@ -23,10 +23,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -123,34 +121,20 @@ func (r *PullThroughCacheRuleReconciler) Reconcile(ctx context.Context, req ctrl
 // validate returns the Ready reason and message of a rule; an error is a failure to read the
 // cluster, not a verdict on the rule.
 func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecrv1alpha1.PullThroughCacheRule) (reason, message string, err error) {
-	creds := authn.Anonymous
-	if ref := rule.Spec.CredentialSecretRef; ref != nil {
-		s := &corev1.Secret{}
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rule.Namespace, Name: ref.Name}, s)
-		switch {
-		case apierrors.IsNotFound(err):
-			return ecrv1alpha1.SecretNotFoundReason, fmt.Sprintf("no Secret %q in namespace %s", ref.Name, rule.Namespace), nil
-		case err != nil:
-			return "", "", fmt.Errorf("reading Secret %s/%s: %w", rule.Namespace, ref.Name, err)
-		}
-		if err := pullthrough.CheckSecret(s); err != nil {
-			return ecrv1alpha1.InvalidSecretReason, err.Error(), nil
-		}
-		creds = authn.FromConfig(authn.AuthConfig{Username: string(s.Data[corev1.BasicAuthUsernameKey]), Password: string(s.Data[corev1.BasicAuthPasswordKey])})
+	refs := r.references()
+	creds, err := refs.Credentials(ctx, rule)
+	if err != nil {
+		return referenceVerdict(err)
 	}
 	base := r.Transport
-	if ref := rule.Spec.CACertificateRef; ref != nil {
-		cm := &corev1.ConfigMap{}
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rule.Namespace, Name: ref.Name}, cm)
-		switch {
-		case apierrors.IsNotFound(err):
-			return ecrv1alpha1.CACertificateNotFoundReason, fmt.Sprintf("no ConfigMap %q (caCertificateRef) in namespace %s", ref.Name, rule.Namespace), nil
-		case err != nil:
-			return "", "", fmt.Errorf("reading ConfigMap %s/%s: %w", rule.Namespace, ref.Name, err)
-		}
-		t, err := pullthrough.WithCA(r.Transport, []byte(cm.Data[pullthrough.CAKey]))
+	pemCerts, err := refs.CACertificates(ctx, rule)
+	if err != nil {
+		return referenceVerdict(err)
+	}
+	if pemCerts != nil {
+		t, err := pullthrough.WithCA(r.Transport, pemCerts)
 		if err != nil {
-			return ecrv1alpha1.InvalidCACertificateReason, fmt.Sprintf("ConfigMap %s (caCertificateRef): %v", ref.Name, err), nil
+			return "", "", fmt.Errorf("making the transport of ConfigMap %s/%s: %w", rule.Namespace, rule.Spec.CACertificateRef.Name, err)
 		}
 		defer t.CloseIdleConnections()
 		base = t
@@ -170,6 +154,40 @@ func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecr
 	}
 }
 
+// references reads a rule's Secret and ConfigMap with the API reader.
+func (r *PullThroughCacheRuleReconciler) references() pullthrough.References {
+	return pullthrough.References{
+		Secret: func(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+			s := &corev1.Secret{}
+			return s, r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, s)
+		},
+		ConfigMap: func(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
+			cm := &corev1.ConfigMap{}
+			return cm, r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, cm)
+		},
+	}
+}
+
+// referenceVerdict is the Ready reason and message of a rule whose Secret or ConfigMap
+// could not be used; an error that is no verdict (reading failed) is returned.
+func referenceVerdict(err error) (reason, message string, _ error) {
+	var e *pullthrough.Error
+	if !errors.As(err, &e) {
+		return "", "", err
+	}
+	switch {
+	case e.Failure == pullthrough.FailureCredentials && e.Missing:
+		return ecrv1alpha1.SecretNotFoundReason, err.Error(), nil
+	case e.Failure == pullthrough.FailureCredentials:
+		return ecrv1alpha1.InvalidSecretReason, err.Error(), nil
+	case e.Failure == pullthrough.FailureCACertificate && e.Missing:
+		return ecrv1alpha1.CACertificateNotFoundReason, err.Error(), nil
+	case e.Failure == pullthrough.FailureCACertificate:
+		return ecrv1alpha1.InvalidCACertificateReason, err.Error(), nil
+	}
+	return "", "", err
+}
+
 // rulesNaming maps an object to the rules of its namespace whose reference (ref of a rule:
 // its Secret's or ConfigMap's name, "" for none) names it.
 func (r *PullThroughCacheRuleReconciler) rulesNaming(ctx context.Context, o client.Object, ref func(*ecrv1alpha1.PullThroughCacheRule) string) []reconcile.Request {
@@ -180,7 +198,7 @@ func (r *PullThroughCacheRuleReconciler) rulesNaming(ctx context.Context, o clie
 	}
 	var reqs []reconcile.Request
 	for i := range list.Items {
-		if name := ref(&list.Items[i]); name != "" && name == o.GetName() {
+		if ref(&list.Items[i]) == o.GetName() {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: list.Items[i].Namespace, Name: list.Items[i].Name}})
 		}
 	}

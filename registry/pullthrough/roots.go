@@ -24,15 +24,8 @@ import (
 	"fmt"
 	"net/http"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
 )
-
-// CAKey is the key of a caCertificateRef ConfigMap that holds the PEM certificates (the key
-// of kube-root-ca.crt and of Gateway API's CA certificate references).
-const CAKey = "ca.crt"
 
 // maxCATransports bounds the transports kept per CA bundle.
 const maxCATransports = 64
@@ -41,13 +34,11 @@ const maxCATransports = 64
 // the upstream's HTTPS certificate: a clone of base, which must be an *http.Transport (nil is
 // http.DefaultTransport). An error says why pemCerts hold no certificate.
 func WithCA(base http.RoundTripper, pemCerts []byte) (*http.Transport, error) {
+	if err := checkCertificates(pemCerts); err != nil {
+		return nil, err
+	}
 	pool := x509.NewCertPool()
-	if len(pemCerts) == 0 {
-		return nil, fmt.Errorf("key %s is missing or empty", CAKey)
-	}
-	if !pool.AppendCertsFromPEM(pemCerts) {
-		return nil, fmt.Errorf("key %s holds no PEM certificate", CAKey)
-	}
+	pool.AppendCertsFromPEM(pemCerts)
 	if base == nil {
 		base = http.DefaultTransport
 	}
@@ -71,21 +62,13 @@ func (up *Upstream) base(ctx context.Context, rule *ecrv1alpha1.PullThroughCache
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	ref := rule.Spec.CACertificateRef
-	if ref == nil {
+	pemCerts, err := up.References.CACertificates(ctx, rule)
+	if err != nil {
+		return nil, err
+	}
+	if pemCerts == nil {
 		return base, nil
 	}
-	if up.ConfigMaps == nil {
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: this registry does not read ConfigMaps", rule.Namespace, rule.Name)}
-	}
-	cm, err := up.ConfigMaps.ConfigMaps(rule.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: ConfigMap %s (caCertificateRef) not found", rule.Namespace, rule.Name, ref.Name)}
-	case err != nil:
-		return nil, fmt.Errorf("reading ConfigMap %s/%s of PullThroughCacheRule %s: %w", rule.Namespace, ref.Name, rule.Name, err)
-	}
-	pemCerts := []byte(cm.Data[CAKey])
 	key := sha256.Sum256(pemCerts)
 	up.mu.Lock()
 	rt, ok := up.caTransports[key]
@@ -95,7 +78,7 @@ func (up *Upstream) base(ctx context.Context, rule *ecrv1alpha1.PullThroughCache
 	}
 	t, err := WithCA(base, pemCerts)
 	if err != nil {
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("PullThroughCacheRule %s/%s: ConfigMap %s (caCertificateRef): %w", rule.Namespace, rule.Name, ref.Name, err)}
+		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("ConfigMap %s (caCertificateRef): %w", rule.Spec.CACertificateRef.Name, err)}
 	}
 	up.mu.Lock()
 	defer up.mu.Unlock()

@@ -31,9 +31,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/opencontainers/go-digest"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	ecrv1alpha1 "github.com/berth-dev/berth/api/ecr/v1alpha1"
@@ -79,6 +76,9 @@ const (
 // Error is an upstream failure with a message naming the rule and the upstream.
 type Error struct {
 	Failure Failure
+	// Missing: the rule's Secret or ConfigMap (FailureCredentials, FailureCACertificate)
+	// does not exist.
+	Missing bool
 	Err     error
 }
 
@@ -96,10 +96,8 @@ func FailureOf(err error) Failure {
 
 // Upstream talks to the upstream registries of PullThroughCacheRules.
 type Upstream struct {
-	// Secrets reads credential Secrets (get only).
-	Secrets corev1client.SecretsGetter
-	// ConfigMaps reads the CA certificates of caCertificateRef (get only).
-	ConfigMaps corev1client.ConfigMapsGetter
+	// References reads the rules' credential Secrets and CA ConfigMaps.
+	References References
 	// Base is the HTTP transport under authentication; nil is http.DefaultTransport. A rule
 	// with caCertificateRef uses a clone of it with the rule's roots.
 	Base http.RoundTripper
@@ -121,41 +119,8 @@ func NewUpstream(core interface {
 	corev1client.SecretsGetter
 	corev1client.ConfigMapsGetter
 }) *Upstream {
-	return &Upstream{Secrets: core, ConfigMaps: core, now: time.Now, transports: map[string]cachedTransport{},
+	return &Upstream{References: ReferencesOf(core), now: time.Now, transports: map[string]cachedTransport{},
 		caTransports: map[[32]byte]*http.Transport{}}
-}
-
-// Credentials reads the rule's Secret: nil (anonymous) without credentialSecretRef.
-func Credentials(ctx context.Context, secrets corev1client.SecretsGetter, rule *ecrv1alpha1.PullThroughCacheRule) (authn.Authenticator, error) {
-	ref := rule.Spec.CredentialSecretRef
-	if ref == nil {
-		return authn.Anonymous, nil
-	}
-	s, err := secrets.Secrets(rule.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, &Error{Failure: FailureCredentials, Err: fmt.Errorf("PullThroughCacheRule %s/%s: Secret %s not found", rule.Namespace, rule.Name, ref.Name)}
-	case err != nil:
-		return nil, fmt.Errorf("reading Secret %s/%s of PullThroughCacheRule %s: %w", rule.Namespace, ref.Name, rule.Name, err)
-	}
-	if err := CheckSecret(s); err != nil {
-		return nil, &Error{Failure: FailureCredentials, Err: fmt.Errorf("PullThroughCacheRule %s/%s: %w", rule.Namespace, rule.Name, err)}
-	}
-	return authn.FromConfig(authn.AuthConfig{Username: string(s.Data[corev1.BasicAuthUsernameKey]), Password: string(s.Data[corev1.BasicAuthPasswordKey])}), nil
-}
-
-// CheckSecret says what is wrong with a credentials Secret: it must be named
-// pull-through-cache-*, of type kubernetes.io/basic-auth, with a username and a password.
-func CheckSecret(s *corev1.Secret) error {
-	switch {
-	case !strings.HasPrefix(s.Name, "pull-through-cache-"):
-		return fmt.Errorf("secret %s: credentials Secrets must be named pull-through-cache-*", s.Name)
-	case s.Type != corev1.SecretTypeBasicAuth:
-		return fmt.Errorf("secret %s has type %q, want %s", s.Name, s.Type, corev1.SecretTypeBasicAuth)
-	case len(s.Data[corev1.BasicAuthUsernameKey]) == 0 || len(s.Data[corev1.BasicAuthPasswordKey]) == 0:
-		return fmt.Errorf("secret %s needs non-empty %q and %q", s.Name, corev1.BasicAuthUsernameKey, corev1.BasicAuthPasswordKey)
-	}
-	return nil
 }
 
 // Validate asks the upstream whether it accepts the rule's credentials (ECR's
@@ -216,13 +181,13 @@ func (up *Upstream) client(ctx context.Context, rule *ecrv1alpha1.PullThroughCac
 	if ok && now.Before(ct.expires) {
 		return &http.Client{Transport: ct.rt}, u, nil
 	}
-	creds, err := Credentials(ctx, up.Secrets, rule)
+	creds, err := up.References.Credentials(ctx, rule)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("PullThroughCacheRule %s/%s: %w", rule.Namespace, rule.Name, err)
 	}
 	base, err := up.base(ctx, rule)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("PullThroughCacheRule %s/%s: %w", rule.Namespace, rule.Name, err)
 	}
 	scope := reg.Repo(repository).Scope(transport.PullScope)
 	rt, err := transport.NewWithContext(ctx, reg, creds, base, []string{scope})

@@ -284,7 +284,7 @@ func TestServiceOnRealNode(t *testing.T) {
 			return err
 		}
 		if body != "served-by-real-node\n" {
-			return fmt.Errorf("body %q", body)
+			return fmt.Errorf("body %q; endpoints: %s", body, kubectlOut("get", "endpointslices", "-n", u.ns, "-o", "wide"))
 		}
 		return nil
 	})
@@ -410,6 +410,11 @@ func get(url string) (string, error) {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		// Who answered, for a failure that is not the task's page (CI once saw an empty
+		// body through a core Service for a minute).
+		err = fmt.Errorf("%s answered %s, headers %v, body %q", url, resp.Status, resp.Header, b)
+	}
 	return string(b), err
 }
 
