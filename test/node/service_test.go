@@ -411,8 +411,10 @@ func get(url string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err == nil && resp.StatusCode != http.StatusOK {
-		// Who answered, for a failure that is not the task's page (CI once saw an empty
-		// body through a core Service for a minute).
+		// Who answered, for a failure that is not the task's page: CI once saw an empty body
+		// through a core Service for a minute — this machine's network answers any address
+		// on port 80 it routes out with an empty 404 ("server: keryx"), so a ClusterIP that
+		// kube-proxy has not programmed reads as that.
 		err = fmt.Errorf("%s answered %s, headers %v, body %q", url, resp.Status, resp.Header, b)
 	}
 	return string(b), err

@@ -123,7 +123,7 @@ func Start(extraEnv ...string) (sb *Sandbox, err error) {
 // Logs is the end of the components' and the node's logs, for failure reports.
 func (sb *Sandbox) Logs() string {
 	var b strings.Builder
-	for _, f := range []string{"sandbox/manager.log", "sandbox/registry.log", "node/logs/kubelet.log", "node/logs/containerd.log"} {
+	for _, f := range []string{"sandbox/manager.log", "sandbox/registry.log", "node/logs/kubelet.log", "node/logs/kube-proxy.log", "node/logs/containerd.log"} {
 		if data, err := os.ReadFile(filepath.Join(sb.Dir, f)); err == nil { //nolint:gosec // our temp dir
 			fmt.Fprintf(&b, "--- %s (last 3000 bytes)\n%s\n", f, Tail(string(data), 3000))
 		}
