@@ -59,9 +59,11 @@ func FilesystemStorage(dir string) string {
 }
 
 // S3Storage is the stock registry's storage section for store's bucket under the key prefix
-// root: the parameters berth-registry's S3Flags set.
+// root: the parameters berth-registry's S3Flags set, and, as berth-registry's default,
+// blob downloads served by the registry (distribution's default redirects a blob GET to a
+// presigned URL of the bucket, so its client would read from the object store directly).
 func S3Storage(store *s3test.Store, root string) string {
-	return fmt.Sprintf("  s3:\n    bucket: %s\n    region: %s\n    regionendpoint: %s\n    forcepathstyle: true\n    rootdirectory: %s\n    accesskey: %s\n    secretkey: %s\n",
+	return fmt.Sprintf("  s3:\n    bucket: %s\n    region: %s\n    regionendpoint: %s\n    forcepathstyle: true\n    rootdirectory: %s\n    accesskey: %s\n    secretkey: %s\n  redirect:\n    disable: true\n",
 		store.Bucket, store.Region, store.Endpoint, root, store.AccessKeyID, store.SecretAccessKey)
 }
 
