@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/berth-dev/berth/controllers"
@@ -97,6 +98,9 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
+	// The client's request latency and its wait at the --kube-api-qps limit, by verb and host
+	// (kube-controller-manager exports both): the wait says whether the limit binds.
+	metrics.RegisterRESTClientMetrics(metrics.MetricRequestLatency, metrics.MetricRateLimiterLatency)
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS = float32(o.qps)
 	cfg.Burst = o.burst

@@ -265,7 +265,7 @@ func check(t *testing.T, in installation) {
 				return nil
 			})
 			body, err := get("http://" + p.Status.PodIP + ":8080/metrics")
-			if err != nil || !strings.Contains(body, "controller_runtime_reconcile_total") {
+			if err != nil || !containsAll(body, []string{"controller_runtime_reconcile_total", "rest_client_rate_limiter_duration_seconds_bucket", "rest_client_request_duration_seconds_bucket"}) {
 				t.Errorf("controller metrics at %s:8080: %v\n%s", p.Status.PodIP, err, tail(body, 500))
 			}
 		}
