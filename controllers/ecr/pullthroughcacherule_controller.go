@@ -127,12 +127,12 @@ func (r *PullThroughCacheRuleReconciler) validate(ctx context.Context, rule *ecr
 		return referenceVerdict(err)
 	}
 	base := r.Transport
-	pemCerts, err := refs.CACertificates(ctx, rule)
+	bundle, err := refs.CACertificates(ctx, rule)
 	if err != nil {
 		return referenceVerdict(err)
 	}
-	if pemCerts != nil {
-		t, err := pullthrough.WithCA(r.Transport, pemCerts)
+	if bundle != nil {
+		t, err := pullthrough.WithCA(r.Transport, bundle.Roots)
 		if err != nil {
 			return "", "", fmt.Errorf("making the transport of ConfigMap %s/%s: %w", rule.Namespace, rule.Spec.CACertificateRef.Name, err)
 		}

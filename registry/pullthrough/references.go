@@ -95,17 +95,21 @@ func CheckSecret(s *corev1.Secret) error {
 	return nil
 }
 
-// CACertificates reads the PEM certificates of the rule's caCertificateRef: nil without one.
-// A missing ConfigMap, or one whose ca.crt holds no certificate, is an *Error of
+// CABundle is what a caCertificateRef holds: the PEM as read (its SHA-256 names the bundle)
+// and the certificates parsed from it, once.
+type CABundle struct {
+	PEM   []byte
+	Roots *x509.CertPool
+}
+
+// CACertificates reads the certificates of the rule's caCertificateRef: nil without one. A
+// missing ConfigMap, or one whose ca.crt holds no certificate, is an *Error of
 // FailureCACertificate (Missing when there is no ConfigMap); any other error is a failure to
 // read it.
-func (refs References) CACertificates(ctx context.Context, rule *ecrv1alpha1.PullThroughCacheRule) ([]byte, error) {
+func (refs References) CACertificates(ctx context.Context, rule *ecrv1alpha1.PullThroughCacheRule) (*CABundle, error) {
 	ref := rule.Spec.CACertificateRef
 	if ref == nil {
 		return nil, nil
-	}
-	if refs.ConfigMap == nil {
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("ConfigMap %q (caCertificateRef): this registry does not read ConfigMaps", ref.Name)}
 	}
 	cm, err := refs.ConfigMap(ctx, rule.Namespace, ref.Name)
 	switch {
@@ -116,19 +120,16 @@ func (refs References) CACertificates(ctx context.Context, rule *ecrv1alpha1.Pul
 		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", rule.Namespace, ref.Name, err)
 	}
 	pemCerts := []byte(cm.Data[CAKey])
-	if err := checkCertificates(pemCerts); err != nil {
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("ConfigMap %s (caCertificateRef): %w", ref.Name, err)}
+	var why error
+	roots := x509.NewCertPool()
+	switch {
+	case len(pemCerts) == 0:
+		why = fmt.Errorf("key %s is missing or empty", CAKey)
+	case !roots.AppendCertsFromPEM(pemCerts):
+		why = fmt.Errorf("key %s holds no PEM certificate", CAKey)
 	}
-	return pemCerts, nil
-}
-
-// checkCertificates says why pemCerts hold no certificate.
-func checkCertificates(pemCerts []byte) error {
-	if len(pemCerts) == 0 {
-		return fmt.Errorf("key %s is missing or empty", CAKey)
+	if why != nil {
+		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("ConfigMap %s (caCertificateRef): %w", ref.Name, why)}
 	}
-	if !x509.NewCertPool().AppendCertsFromPEM(pemCerts) {
-		return fmt.Errorf("key %s holds no PEM certificate", CAKey)
-	}
-	return nil
+	return &CABundle{PEM: pemCerts, Roots: roots}, nil
 }

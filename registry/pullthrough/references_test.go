@@ -116,10 +116,10 @@ func TestReferences(t *testing.T) {
 			}
 			creds, err := r.Credentials(ctx, rule)
 			if err == nil {
-				var pemCerts []byte
-				pemCerts, err = r.CACertificates(ctx, rule)
-				if err == nil && (tc.ca != "") != (pemCerts != nil) {
-					t.Fatalf("CACertificates = %q for caCertificateRef %q", pemCerts, tc.ca)
+				var bundle *CABundle
+				bundle, err = r.CACertificates(ctx, rule)
+				if err == nil && (tc.ca != "") != (bundle != nil) {
+					t.Fatalf("CACertificates = %+v for caCertificateRef %q", bundle, tc.ca)
 				}
 				if err == nil && creds == nil {
 					t.Fatal("Credentials returned no authenticator")

@@ -30,15 +30,10 @@ import (
 // maxCATransports bounds the transports kept per CA bundle.
 const maxCATransports = 64
 
-// WithCA returns base trusting the certificates of pemCerts, and only those, as the roots of
-// the upstream's HTTPS certificate: a clone of base, which must be an *http.Transport (nil is
-// http.DefaultTransport). An error says why pemCerts hold no certificate.
-func WithCA(base http.RoundTripper, pemCerts []byte) (*http.Transport, error) {
-	if err := checkCertificates(pemCerts); err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemCerts)
+// WithCA returns base trusting roots, and only those, as the roots of the upstream's HTTPS
+// certificate: a clone of base, which must be an *http.Transport (nil is
+// http.DefaultTransport).
+func WithCA(base http.RoundTripper, roots *x509.CertPool) (*http.Transport, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
@@ -50,7 +45,7 @@ func WithCA(base http.RoundTripper, pemCerts []byte) (*http.Transport, error) {
 	if t.TLSClientConfig == nil {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	t.TLSClientConfig.RootCAs = pool
+	t.TLSClientConfig.RootCAs = roots
 	return t, nil
 }
 
@@ -62,23 +57,23 @@ func (up *Upstream) base(ctx context.Context, rule *ecrv1alpha1.PullThroughCache
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	pemCerts, err := up.References.CACertificates(ctx, rule)
+	bundle, err := up.References.CACertificates(ctx, rule)
 	if err != nil {
 		return nil, err
 	}
-	if pemCerts == nil {
+	if bundle == nil {
 		return base, nil
 	}
-	key := sha256.Sum256(pemCerts)
+	key := sha256.Sum256(bundle.PEM)
 	up.mu.Lock()
 	rt, ok := up.caTransports[key]
 	up.mu.Unlock()
 	if ok {
 		return rt, nil
 	}
-	t, err := WithCA(base, pemCerts)
+	t, err := WithCA(base, bundle.Roots)
 	if err != nil {
-		return nil, &Error{Failure: FailureCACertificate, Err: fmt.Errorf("ConfigMap %s (caCertificateRef): %w", rule.Spec.CACertificateRef.Name, err)}
+		return nil, err
 	}
 	up.mu.Lock()
 	defer up.mu.Unlock()
