@@ -252,6 +252,40 @@ endpoints:
 EOF
 }
 
+# The VM's network answers any address routed out, on any port (an empty 404 from "keryx"). A
+# connection to a ClusterIP that kube-proxy has not translated (opened before its first sync)
+# would reach that answer, and a keep-alive client would keep it. On a real node it would
+# fail; these filter rules make it fail here too. The filter table sees a packet after
+# kube-proxy's DNAT, so only what is still addressed to the service range is refused.
+GUARD_COMMENT="berth-node: ClusterIP kube-proxy did not translate"
+service_cidrs() {
+  local cidrs
+  cidrs=$(kubectl get servicecidr kubernetes -o jsonpath='{.spec.cidrs[*]}' 2>/dev/null || true)
+  echo "${cidrs:-10.0.0.0/24}"
+}
+guard_rules() {
+  local cidr chain
+  for cidr in $(service_cidrs); do
+    [[ $cidr == *:* ]] && continue
+    for chain in OUTPUT FORWARD; do
+      echo "$chain -d $cidr -p tcp -m comment --comment \"$GUARD_COMMENT\" -j REJECT --reject-with tcp-reset"
+      echo "$chain -d $cidr -m comment --comment \"$GUARD_COMMENT\" -j REJECT"
+    done
+  done
+}
+guard_up() {
+  local rule
+  guard_rules | while read -r rule; do
+    eval "iptables -t filter -C $rule" 2>/dev/null || eval "iptables -t filter -A $rule"
+  done
+}
+guard_down() {
+  local rule
+  iptables -t filter -S 2>/dev/null | grep -F "\"$GUARD_COMMENT\"" | while read -r rule; do
+    eval "iptables -t filter ${rule/-A /-D }" 2>/dev/null || true
+  done || true
+}
+
 dns_service() {
   [ "$DNS" = 1 ] || return 0
   kubectl apply -f - >/dev/null <<'EOF'
@@ -288,6 +322,7 @@ up() {
     --root-dir="$DIR/kubelet/root" --cert-dir="$DIR/kubelet/pki" --hostname-override="$NAME" \
     --node-labels="$labels" ${TAINT:+--register-with-taints="$TAINT"} --v=2
   kube_proxy_config
+  guard_up
   start kube-proxy kube-proxy --config="$DIR/kube-proxy/config.yaml" --v=1
   wait_for 120 "node $NAME Ready" ready
   coredns
@@ -319,6 +354,7 @@ down() {
   rm -rf "$RUN"
   # kube-proxy's chains (KUBE-SERVICES …) and the bridge plugin's NAT chains.
   if [ -x "$BIN/kube-proxy" ]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  guard_down
   local rule
   iptables -t nat -S POSTROUTING 2>/dev/null | grep -F "\"$CNI_NAME\"" | while read -r rule; do
     eval "iptables -t nat ${rule/-A /-D }" 2>/dev/null || true

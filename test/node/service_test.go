@@ -23,9 +23,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -220,6 +222,24 @@ func (u *user) waitRunning(t *testing.T, name string, want int32, timeout time.D
 		return nil
 	})
 	return pods
+}
+
+// TestUntranslatedClusterIPIsRefused checks the node's guard (hack/node.sh): a connection to
+// a ClusterIP that kube-proxy has no rule for is refused, as on a real node, instead of
+// reaching whatever this VM's network answers for addresses routed out. Without it a
+// connection opened before kube-proxy's first sync got an empty 404 and, kept alive, kept
+// getting it.
+func TestUntranslatedClusterIPIsRefused(t *testing.T) {
+	// The last address of the sandbox's service range, on a port no Service here uses.
+	const addr = "10.0.0.254:1"
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err == nil {
+		conn.Close()
+		t.Fatalf("a connection to %s (no Service) was accepted; want it refused", addr)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial %s: %v; want connection refused", addr, err)
+	}
 }
 
 // TestServiceOnRealNode deploys a Service of an image pushed to berth-registry and checks what

@@ -194,7 +194,7 @@ func Tool(name string) string {
 }
 
 // leftovers lists what hack/node.sh down must have removed: processes of the node, mounts
-// under its folders, the kubelet's cgroups, its bridge, its iptables chains.
+// under its folders, the kubelet's cgroups, its bridge, its iptables chains and rules.
 func leftovers(dir string) error {
 	var found []string
 	ctx := context.Background()
@@ -220,10 +220,14 @@ func leftovers(dir string) error {
 	if _, err := net.InterfaceByName("berthcni0"); err == nil {
 		found = append(found, "network device berthcni0")
 	}
-	if nat, err := exec.CommandContext(ctx, "iptables", "-t", "nat", "-S").Output(); err == nil {
-		for line := range strings.SplitSeq(string(nat), "\n") {
+	for _, table := range []string{"nat", "filter"} {
+		rules, err := exec.CommandContext(ctx, "iptables", "-t", table, "-S").Output()
+		if err != nil {
+			continue
+		}
+		for line := range strings.SplitSeq(string(rules), "\n") {
 			if strings.Contains(line, "berth-node") || strings.Contains(line, "KUBE-SERVICES") {
-				found = append(found, "iptables: "+line)
+				found = append(found, "iptables -t "+table+": "+line)
 			}
 		}
 	}
