@@ -49,6 +49,9 @@ const (
 	// startupCPUProfile is how long the controller's CPU profile of a start runs (a 3,000-task
 	// start takes 16–30 s here).
 	startupCPUProfile = 25 * time.Second
+	// wholeStartCPUProfile is how long P1c's profile runs: a start and the controller's
+	// passes after it.
+	wholeStartCPUProfile = 45 * time.Second
 )
 
 // keepProfile runs fetch (a CPU profile, which returns once its time is up) in the background
@@ -444,14 +447,28 @@ func p1cQPS() []int {
 // client QPS raised by its flag, as tasks RUNNING per second over the whole start (ECS starts
 // 500 tasks a minute per service). Each QPS of p1cQPS runs once, with a controller of its
 // own, in a fresh namespace; the sustained rate is the task count over the time until all
-// are Running and Ready.
+// are Running and Ready. With BERTH_BENCH_PROFILE_DIR set, the controller's CPU profile over
+// each start and its tail is kept there as p1c-qps<QPS>-cpu.pb.gz.
 func TestP1cRaisedQPS(t *testing.T) {
 	seats := apfSeats(t)
+	profileDir := os.Getenv("BERTH_BENCH_PROFILE_DIR")
 	for _, qps := range p1cQPS() {
-		ctl := startController(t, fmt.Sprintf("--kube-api-qps=%d", qps), fmt.Sprintf("--kube-api-burst=%d", 2*qps))
+		flags := []string{fmt.Sprintf("--kube-api-qps=%d", qps), fmt.Sprintf("--kube-api-burst=%d", 2*qps)}
+		if profileDir != "" {
+			flags = append(flags, "--pprof-bind-address="+pprofAddr)
+		}
+		ctl := startController(t, flags...)
 		ns := newNamespace(t, "p1c-")
 		who := fmt.Sprintf("QPS %d", qps)
+		var profiled func()
+		if profileDir != "" {
+			// The whole start and its tail, until the Service's status is steady.
+			profiled = cpuProfile(t, filepath.Join(profileDir, fmt.Sprintf("p1c-qps%d-cpu.pb.gz", qps)), wholeStartCPUProfile)
+		}
 		took, tr := berthStartup(t, ns, who)
+		if profiled != nil {
+			profiled()
+		}
 		purgeNamespace(t, ns)
 		tr.cancel()
 		ctl.stop()
