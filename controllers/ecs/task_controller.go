@@ -46,6 +46,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/controllers/ecs/revisions"
+	"github.com/berth-dev/berth/internal/statuspace"
 	"github.com/berth-dev/berth/internal/tasks"
 )
 
@@ -113,8 +114,16 @@ type taskScope struct {
 	stalledReason, stalledMessage string
 	// waiting says what a task that has not started waits for.
 	waiting string
-	// requeueAfter is when the retention ends.
+	// requeueAfter is when the pass must run again: the retention's end, or a status
+	// change that waits.
 	requeueAfter time.Duration
+}
+
+// requeueSooner makes the next pass come after d at the latest.
+func (s *taskScope) requeueSooner(d time.Duration) {
+	if s.requeueAfter == 0 || d < s.requeueAfter {
+		s.requeueAfter = d
+	}
 }
 
 // +kubebuilder:rbac:groups=ecs.berth.dev,resources=tasks,verbs=get;list;watch;delete
@@ -268,7 +277,7 @@ func (r *TaskReconciler) reconcileRetention(ctx context.Context, s *taskScope) e
 		ttl = time.Duration(*t) * time.Second
 	}
 	if wait := st.StoppedAt.Add(ttl).Sub(s.now); wait > 0 {
-		s.requeueAfter = wait
+		s.requeueSooner(wait)
 		return nil
 	}
 	if s.pod != nil {
@@ -284,12 +293,21 @@ func (r *TaskReconciler) reconcileRetention(ctx context.Context, s *taskScope) e
 }
 
 // writeStatus computes the conditions and writes the status when it changed, and emits an
-// Event when the task's state changed.
+// Event when the task's state changed. Progress before RUNNING waits until
+// statuspace.TaskProgressInterval after the Pod's creation (a pass is queued for then): a
+// task that runs within that time is not written a third time for a PENDING in between.
 func (r *TaskReconciler) writeStatus(ctx context.Context, s *taskScope, reconcileErr error) error {
 	orig := s.task.DeepCopy()
 	computeTaskStatus(s, reconcileErr)
 	if equality.Semantic.DeepEqual(orig.Status, s.task.Status) {
 		return nil
+	}
+	if created := orig.Status.CreatedAt; created != nil && statuspace.TaskProgressOnly(&orig.Status, &s.task.Status) {
+		if wait := statuspace.Delay(true, created.Time, r.now(), statuspace.TaskProgressInterval); wait > 0 {
+			s.task.Status = orig.Status
+			s.requeueSooner(wait)
+			return nil
+		}
 	}
 	// Optimistic lock: a pass that read the Task from a cache behind the API server must not
 	// overwrite what a newer pass wrote (the stop reason of a StopTask, once the Pod is gone,

@@ -40,6 +40,7 @@ import (
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 	"github.com/berth-dev/berth/controllers/ecs/revisions"
+	"github.com/berth-dev/berth/internal/statuspace"
 	"github.com/berth-dev/berth/internal/tasks"
 	"github.com/berth-dev/berth/internal/testutil/ecstest"
 	"github.com/berth-dev/berth/internal/testutil/kubetest"
@@ -545,5 +546,76 @@ func TestTaskPullCredentials(t *testing.T) {
 			return fmt.Errorf("the pull Secret is still there (%w)", err)
 		}
 		return nil
+	})
+}
+
+// TestTaskProgressPaced checks the pacing of a Task's progress before RUNNING
+// (statuspace.TaskProgressInterval): a task whose Pod runs within it goes from PROVISIONING
+// to RUNNING in two status writes, and one whose Pod stays bound and not running reports
+// PENDING once that time has passed, with no further change to bring a pass.
+func TestTaskProgressPaced(t *testing.T) {
+	ns, node := taskNamespace(t)
+	ctx := context.Background()
+	wc, err := client.NewWithWatch(k8sConfig, client.Options{Scheme: k8s.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("runs at once: no PENDING", func(t *testing.T) {
+		w, err := wc.Watch(ctx, &ecsv1alpha1.TaskList{}, client.InNamespace(ns), client.MatchingFields{"metadata.name": "quick"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		createTask(t, newTask(ns, "quick", "web"))
+		task := waitTask(t, ns, "quick", lastStatus(ecsv1alpha1.TaskProvisioning))
+		bindAndRun(t, waitTaskPod(t, ns, "quick"), node)
+		ranAt := time.Now()
+		waitTask(t, ns, "quick", lastStatus(ecsv1alpha1.TaskRunning))
+		var seen []ecsv1alpha1.TaskState
+		timeout := time.After(waitFor)
+		for len(seen) == 0 || seen[len(seen)-1] != ecsv1alpha1.TaskRunning {
+			select {
+			case ev := <-w.ResultChan():
+				if tk, ok := ev.Object.(*ecsv1alpha1.Task); ok && (len(seen) == 0 || seen[len(seen)-1] != tk.Status.LastStatus) {
+					seen = append(seen, tk.Status.LastStatus)
+				}
+			case <-timeout:
+				t.Fatalf("the watch never showed RUNNING: %v", seen)
+			}
+		}
+		// The run came within the interval unless this machine stalled between the Pod's
+		// creation and the test's bind: only then may PENDING have been due.
+		if ranAt.Before(task.Status.CreatedAt.Add(statuspace.TaskProgressInterval)) && slices.Contains(seen, ecsv1alpha1.TaskPending) {
+			t.Errorf("lastStatus went %v; a Pod that ran %s after its creation should skip PENDING",
+				seen, ranAt.Sub(task.Status.CreatedAt.Time).Round(time.Millisecond))
+		}
+	})
+
+	t.Run("stays bound: PENDING after the interval", func(t *testing.T) {
+		createTask(t, newTask(ns, "slow", "web"))
+		waitTask(t, ns, "slow", lastStatus(ecsv1alpha1.TaskProvisioning))
+		pod := waitTaskPod(t, ns, "slow")
+		if err := k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: node},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		task := waitTask(t, ns, "slow", lastStatus(ecsv1alpha1.TaskPending))
+		if task.Status.NodeName != node {
+			t.Errorf("PENDING task on node %q, want %s", task.Status.NodeName, node)
+		}
+		// The status write's time (managedFields, whole seconds) is no earlier than the
+		// interval after the Pod's creation.
+		var wrote time.Time
+		for _, mf := range task.ManagedFields {
+			if mf.Subresource == "status" && mf.Time != nil && mf.Time.After(wrote) {
+				wrote = mf.Time.Time
+			}
+		}
+		if due := task.Status.CreatedAt.Add(statuspace.TaskProgressInterval); wrote.Before(due) {
+			t.Errorf("PENDING written at %s, before %s (the Pod's creation %s and the interval)", wrote, due, task.Status.CreatedAt)
+		}
 	})
 }

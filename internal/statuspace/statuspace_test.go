@@ -108,3 +108,61 @@ func TestDelay(t *testing.T) {
 		}
 	}
 }
+
+// provisioning is a Task status just after its Pod was created.
+func provisioning() *ecsv1alpha1.TaskStatus {
+	created := metav1.NewTime(t0)
+	return &ecsv1alpha1.TaskStatus{
+		ObservedGeneration: 1, TaskDefinition: "web:1", LastStatus: ecsv1alpha1.TaskProvisioning, DesiredStatus: ecsv1alpha1.DesiredRunning,
+		PodName: "batch", CreatedAt: &created,
+		Conditions: []metav1.Condition{
+			{Type: ecsv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: ecsv1alpha1.TaskStartingReason, Message: "the task (web:1) is PROVISIONING"},
+			{Type: ecsv1alpha1.ReconcilingCondition, Status: metav1.ConditionTrue, Reason: ecsv1alpha1.TaskStartingReason, Message: "the task (web:1) is PROVISIONING"},
+		},
+	}
+}
+
+func TestTaskProgressOnly(t *testing.T) {
+	progress := func(state ecsv1alpha1.TaskState) func(*ecsv1alpha1.TaskStatus) {
+		return func(st *ecsv1alpha1.TaskStatus) {
+			st.LastStatus, st.NodeName, st.AvailabilityZone = state, "n1", "zone-a"
+			for i := range st.Conditions {
+				st.Conditions[i].Message = "the task (web:1) is " + string(state) + " on node n1 in zone-a"
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		last   func(*ecsv1alpha1.TaskStatus)
+		change func(*ecsv1alpha1.TaskStatus)
+		want   bool
+	}{
+		{name: "nothing changed", change: func(*ecsv1alpha1.TaskStatus) {}, want: false},
+		{name: "PROVISIONING to PENDING on a node", change: progress(ecsv1alpha1.TaskPending), want: true},
+		{name: "PENDING to ACTIVATING", last: progress(ecsv1alpha1.TaskPending), change: progress(ecsv1alpha1.TaskActivating), want: true},
+		{name: "pull started", change: func(st *ecsv1alpha1.TaskStatus) { st.PullStartedAt = &metav1.Time{Time: t0.Add(time.Second)} }, want: true},
+		{name: "RUNNING", change: progress(ecsv1alpha1.TaskRunning), want: false},
+		{name: "STOPPED", change: func(st *ecsv1alpha1.TaskStatus) {
+			st.LastStatus, st.StopCode = ecsv1alpha1.TaskStopped, ecsv1alpha1.StopCodeTaskFailedToStart
+		}, want: false},
+		{name: "first status, the Pod just created", last: func(st *ecsv1alpha1.TaskStatus) { *st = ecsv1alpha1.TaskStatus{} }, change: func(*ecsv1alpha1.TaskStatus) {}, want: false},
+		{name: "a stop was asked", change: func(st *ecsv1alpha1.TaskStatus) {
+			st.DesiredStatus, st.StopCode = ecsv1alpha1.DesiredStopped, ecsv1alpha1.StopCodeUserInitiated
+		}, want: false},
+		{name: "a condition's reason", change: func(st *ecsv1alpha1.TaskStatus) { st.Conditions[0].Reason = ecsv1alpha1.ReconcileErrorReason }, want: false},
+		{name: "a condition's status", change: func(st *ecsv1alpha1.TaskStatus) { st.Conditions[1].Status = metav1.ConditionFalse }, want: false},
+		{name: "a new generation", change: func(st *ecsv1alpha1.TaskStatus) { st.ObservedGeneration = 2 }, want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			last := provisioning()
+			if tc.last != nil {
+				tc.last(last)
+			}
+			next := last.DeepCopy()
+			tc.change(next)
+			if got := TaskProgressOnly(last, next); got != tc.want {
+				t.Errorf("TaskProgressOnly = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -221,7 +221,7 @@ func leftovers(dir string) error {
 		found = append(found, "network device berthcni0")
 	}
 	for _, table := range []string{"nat", "filter"} {
-		rules, err := exec.CommandContext(ctx, "iptables", "-t", table, "-S").Output()
+		rules, err := exec.CommandContext(ctx, "iptables", "-t", table, "-S").Output() //nolint:gosec // table is one of two constants
 		if err != nil {
 			continue
 		}
