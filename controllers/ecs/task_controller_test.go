@@ -359,9 +359,17 @@ func TestTaskOverrides(t *testing.T) {
 	}
 
 	// The revision and overrides are resolved once: the schema refuses to change them.
-	cur := getTask(t, ns, "migrate")
-	cur.Spec.Overrides.ContainerOverrides[0].Command = []string{"rollback"}
-	if err := k8s.Update(context.Background(), cur); err == nil || !strings.Contains(err.Error(), "immutable") {
+	// A status write of the controller between the read and the update is a conflict, not
+	// the answer: read again.
+	var err error
+	for range 10 {
+		cur := getTask(t, ns, "migrate")
+		cur.Spec.Overrides.ContainerOverrides[0].Command = []string{"rollback"}
+		if err = k8s.Update(context.Background(), cur); !apierrors.IsConflict(err) {
+			break
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "immutable") {
 		t.Errorf("changing the overrides: %v, want an immutability error", err)
 	}
 }
