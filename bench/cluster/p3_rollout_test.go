@@ -193,12 +193,17 @@ func deploymentRollout(t *testing.T, ns string, spec corev1.PodSpec) (time.Durat
 	t.Helper()
 	labels := map[string]string{"app": "web"}
 	surge, unavailable := intstr.FromString("100%"), intstr.FromInt32(0)
+	// The Deployment's 1,000 Pods are created at quickKCMQPS (the setup is not timed), the
+	// rollout at kube-controller-manager's defaults.
+	restoreKCM := quickControllerManager(t)
 	createDeployment(t, ns, "web", spec, labels, int32(rolloutTasks), appsv1.DeploymentStrategy{ //nolint:gosec // a few thousand
 		Type:          appsv1.RollingUpdateDeploymentStrategyType,
 		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &surge, MaxUnavailable: &unavailable},
 	})
 	tr := trackPods(t, ns, "app=web", nil)
 	tr.waitFor(t, startupWait, readyCount(rolloutTasks))
+	restoreKCM()
+	settle(rolloutTasks)
 	stop := watchBounds(tr, rolloutTasks)
 	start := time.Now()
 	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, spec.Containers[0].Name, newImage)
