@@ -58,8 +58,10 @@ const (
 	// DefaultServiceConcurrency is how many Services are reconciled at once by default.
 	DefaultServiceConcurrency = 4
 	// DefaultTaskWorkers is how many task Pod creations and deletions one Service reconcile
-	// issues at once by default.
-	DefaultTaskWorkers = 16
+	// issues at once by default (slow start doubles up to it). 32, not 16: a 3,000-task start
+	// on the sandbox's 2 cores created its Pods 10–25% sooner and had them RUNNING about 4%
+	// sooner (docs/decisions.md); the client's QPS still bounds the rate.
+	DefaultTaskWorkers = 32
 )
 
 // ServiceReconciler keeps an ECS service's tasks: it creates and deletes task Pods as the
