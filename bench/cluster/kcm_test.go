@@ -51,9 +51,8 @@ const quickKCMQPS = 500
 type controllerManager struct {
 	// args is the command line kwokctl started (the binary first).
 	args []string
-	// cmd is the process the benchmark started in its place, if any.
-	cmd    *exec.Cmd
-	exited chan struct{}
+	// proc is the process the benchmark started in its place, if any.
+	proc *controller
 }
 
 // kcm is the sandbox's kube-controller-manager once the benchmark has restarted it.
@@ -108,8 +107,8 @@ func restartControllerManager(t *testing.T, synced bool, extra ...string) {
 		if err := stopPid(pid); err != nil {
 			t.Fatal(err)
 		}
-	} else if err := kcm.stop(); err != nil {
-		t.Fatal(err)
+	} else {
+		kcm.proc.stop()
 	}
 	before, err := kcmWorkCounts()
 	if err == nil {
@@ -129,8 +128,8 @@ func restartControllerManager(t *testing.T, synced bool, extra ...string) {
 		logf.Close()
 		t.Fatalf("starting kube-controller-manager: %v", err)
 	}
-	kcm.cmd, kcm.exited = cmd, make(chan struct{})
-	exited := kcm.exited
+	kcm.proc = &controller{cmd: cmd, exited: make(chan struct{})}
+	exited := kcm.proc.exited
 	go func() {
 		_ = cmd.Wait()
 		logf.Close()
@@ -146,34 +145,17 @@ func restartControllerManager(t *testing.T, synced bool, extra ...string) {
 		default:
 		}
 		counts, err := kcmWorkCounts()
-		if err != nil {
+		if err != nil || !synced {
 			return err
 		}
 		for _, q := range []string{"deployment", "replicaset"} {
-			if synced && counts[q] == 0 {
+			if counts[q] == 0 {
 				return fmt.Errorf("kube-controller-manager's %s controller has processed nothing yet", q)
 			}
 		}
 		return nil
 	})
 	t.Logf("kube-controller-manager restarted (%s) in %s", strings.Join(append([]string{"--leader-elect=false"}, extra...), " "), time.Since(start).Round(10*time.Millisecond))
-}
-
-// stop ends the process the benchmark started (SIGTERM, SIGKILL after 30 s).
-func (c *controllerManager) stop() error {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGKILL)
-	select {
-	case <-c.exited:
-		return nil
-	case <-time.After(10 * time.Second):
-		return errors.New("kube-controller-manager does not exit")
-	}
 }
 
 // stopPid ends kwokctl's process (not the benchmark's child: it is gone when /proc no
@@ -202,6 +184,13 @@ func stopPid(pid int) error {
 	return fmt.Errorf("kube-controller-manager (pid %d) does not exit", pid)
 }
 
+// kcmMetricsClient reads kube-controller-manager's /metrics: its serving certificate is
+// self-signed, on loopback.
+var kcmMetricsClient = &http.Client{
+	Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // see above
+	Timeout:   5 * time.Second,
+}
+
 var workCount = regexp.MustCompile(`(?m)^workqueue_work_duration_seconds_count\{name="([a-z]+)"\} (\d+)$`)
 
 // kcmWorkCounts reads how many items each of kube-controller-manager's work queues has
@@ -216,14 +205,11 @@ func kcmWorkCounts() (map[string]int, error) {
 	if port == "" {
 		return nil, errors.New("kube-controller-manager has no --secure-port")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://127.0.0.1:"+port+"/metrics", nil)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://127.0.0.1:"+port+"/metrics", nil)
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // its self-signed serving certificate, on loopback
-	resp, err := hc.Do(req)
+	resp, err := kcmMetricsClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
