@@ -286,6 +286,19 @@ guard_down() {
   done || true
 }
 
+# The bridge plugin's masquerade rules and chains (CNI-…), one pair per Pod sandbox. CNI DEL
+# removes them when containerd tears a sandbox down; these are what a killed run left. Their
+# comment reads name: "berth-node" id: "…", and iptables -S prints it with escaped quotes.
+cni_nat_down() {
+  local mark="name: \\\"$CNI_NAME\\\"" rule chain
+  iptables -t nat -S POSTROUTING 2>/dev/null | grep -F "$mark" | while read -r rule; do
+    eval "iptables -t nat ${rule/-A /-D }" 2>/dev/null || true
+  done || true
+  for chain in $(iptables -t nat -S 2>/dev/null | grep -F "$mark" | awk '$1 == "-A" && $2 ~ /^CNI-/ { print $2 }' | sort -u); do
+    iptables -t nat -F "$chain" 2>/dev/null && iptables -t nat -X "$chain" 2>/dev/null || true
+  done
+}
+
 dns_service() {
   [ "$DNS" = 1 ] || return 0
   kubectl apply -f - >/dev/null <<'EOF'
@@ -355,11 +368,7 @@ down() {
   # kube-proxy's chains (KUBE-SERVICES …) and the bridge plugin's NAT chains.
   if [ -x "$BIN/kube-proxy" ]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
   guard_down
-  local rule
-  iptables -t nat -S POSTROUTING 2>/dev/null | grep -F "\"$CNI_NAME\"" | while read -r rule; do
-    eval "iptables -t nat ${rule/-A /-D }" 2>/dev/null || true
-    iptables -t nat -F "${rule##* -j }" 2>/dev/null && iptables -t nat -X "${rule##* -j }" 2>/dev/null || true
-  done || true
+  cni_nat_down
   if ! pgrep -x kubelet >/dev/null; then
     local ipt t c
     for ipt in iptables ip6tables; do

@@ -27,6 +27,8 @@ package node
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,11 +69,36 @@ func run(m *testing.M) int {
 	if code != 0 {
 		fmt.Fprintln(os.Stderr, sb.Logs())
 	}
+	// A run killed before its Pods were torn down leaves the bridge plugin's NAT rules behind
+	// (CNI DEL never ran); hack/node.sh down must remove them too, and Stop reports any left.
+	if err := plantKilledRunRules(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	if err := sb.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
 	}
 	return code
+}
+
+// plantKilledRunRules adds what the bridge plugin's ADD makes for one Pod sandbox (a chain and
+// the POSTROUTING rule into it, commented with the network's name and the sandbox's id), as a
+// run killed mid-test leaves it.
+func plantKilledRunRules() error {
+	const chain = "CNI-6b696c6c65642d72756e2d30" // the plugin's form: CNI- and 24 hex digits
+	comment := `name: "berth-node" id: "killed-run"`
+	for _, args := range [][]string{
+		{"-N", chain},
+		{"-A", chain, "-d", "10.244.250.0/24", "-m", "comment", "--comment", comment, "-j", "ACCEPT"},
+		{"-A", chain, "!", "-d", "224.0.0.0/4", "-m", "comment", "--comment", comment, "-j", "MASQUERADE"},
+		{"-A", "POSTROUTING", "-s", "10.244.250.254/32", "-m", "comment", "--comment", comment, "-j", chain},
+	} {
+		if out, err := exec.Command("iptables", append([]string{"-t", "nat"}, args...)...).CombinedOutput(); err != nil {
+			return fmt.Errorf("iptables -t nat %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
 }
 
 // script runs hack/<args[0]> with the sandbox's environment.
