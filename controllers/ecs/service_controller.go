@@ -110,9 +110,10 @@ type ServiceReconciler struct {
 	AlarmPrometheusURL string
 
 	// memories and templates are the reconciler's memory of the Services it keeps, made by
-	// SetupWithManager.
+	// SetupWithManager; pacer times the passes their task Pods' events start.
 	memories  *serviceMemories
 	templates *templateCache
+	pacer     passPacer
 }
 
 // now reads the clock.
@@ -156,6 +157,8 @@ type serviceScope struct {
 
 	// tasks are the observed tasks, STOPPING and STOPPED ones included.
 	tasks []observedTask
+	// tasksRead: the pass read the task Pods (tasks is complete).
+	tasksRead bool
 	// desired is D: desiredCount, or the eligible nodes of a DAEMON service.
 	desired int32
 
@@ -233,6 +236,7 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if err := r.Get(ctx, req.NamespacedName, svc); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.memories.forget(req.NamespacedName)
+			r.pacer.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -247,7 +251,10 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	}
 	orig := svc.DeepCopy()
 	s := &serviceScope{svc: svc, mem: mem, now: r.now().Truncate(time.Second), templates: map[string]*deploymentTemplate{}}
+	r.pacer.begin(req.NamespacedName)
 	defer func() {
+		// After the status write: its time is part of the pass the gap follows.
+		defer func() { r.pacer.end(req.NamespacedName, len(s.tasks), s.tasksRead, time.Now()) }()
 		computeServiceStatus(s, retErr)
 		r.emitEvents(s)
 		wait, err := r.writeStatus(ctx, s, orig, retErr)
@@ -336,10 +343,11 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("service").
 		// Annotations: the rollback request (ecsv1alpha1.RollbackAnnotation) is one.
 		For(&ecsv1alpha1.Service{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		// Task Pods map to their Service by the controller reference alone: Owns' handler
+		// Task Pods map to their Service by the controller reference alone (Owns' handler
 		// also looks the owner's kind up in the REST mapper on every event, a tenth of the
-		// controller's CPU while a Service starts 3,000 tasks (four events each).
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(serviceOfTask)).
+		// controller's CPU while a Service starts 3,000 tasks, four events each),
+		// and their events wait internal/passpace's gap after the Service's last pass.
+		Watches(&corev1.Pod{}, r.taskPodEvents()).
 		Owns(&corev1.Service{}).
 		Owns(&networkingv1.NetworkPolicy{}).
 		Watches(&ecsv1alpha1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfTaskDefinition),

@@ -128,6 +128,7 @@ func (r *ServiceReconciler) reconcileTasks(ctx context.Context, s *serviceScope)
 		client.MatchingLabels{ecsv1alpha1.ServiceLabel: s.svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("listing task Pods: %w", err)
 	}
+	s.tasksRead = true
 	mem := s.mem
 	seen := map[string]bool{}
 	uids := map[types.UID]bool{}
