@@ -253,7 +253,8 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	s := &serviceScope{svc: svc, mem: mem, now: r.now().Truncate(time.Second), templates: map[string]*deploymentTemplate{}}
 	r.pacer.begin(req.NamespacedName)
 	defer func() {
-		// After the status write: its time is part of the pass the gap follows.
+		// After the status write (its time is part of the pass the gap follows), and deferred
+		// so that a panic in the status code cannot leave the pass marked running.
 		defer func() { r.pacer.end(req.NamespacedName, len(s.tasks), s.tasksRead, time.Now()) }()
 		computeServiceStatus(s, retErr)
 		r.emitEvents(s)

@@ -53,9 +53,9 @@ func Gap(tasks int) time.Duration {
 type Last struct {
 	// Tasks is how many task Pods the pass saw.
 	Tasks int
-	// End is when it returned; zero while it runs.
+	// End is when the latest pass that finished returned; zero before the first.
 	End time.Time
-	// Running is set while a pass runs.
+	// Running is set while a pass runs (End then still names the one before).
 	Running bool
 }
 
@@ -71,9 +71,7 @@ func Delay(last Last, now time.Time) time.Duration {
 	if last.Running {
 		return gap
 	}
-	if last.End.IsZero() {
-		return 0
-	}
-	// Never more than the gap: a clock that stepped back must not hold passes off.
+	// A zero End (no pass finished) lies long before now: no wait. Never more than the gap:
+	// a clock that stepped back must not hold passes off.
 	return min(max(last.End.Add(gap).Sub(now), 0), gap)
 }

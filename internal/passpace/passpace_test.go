@@ -55,6 +55,7 @@ func TestDelay(t *testing.T) {
 		{"no pass yet", passpace.Last{}, 0},
 		{"the first pass runs", passpace.Last{Running: true}, 0},
 		{"a pass over no tasks", passpace.Last{End: now}, 0},
+		{"a count but no pass finished", passpace.Last{Tasks: 3000}, 0},
 		{"just after a pass over 3,000 tasks", passpace.Last{Tasks: 3000, End: now}, 450 * ms},
 		{"part of the gap passed", passpace.Last{Tasks: 3000, End: now.Add(-300 * ms)}, 150 * ms},
 		{"the gap passed exactly", passpace.Last{Tasks: 3000, End: now.Add(-450 * ms)}, 0},
