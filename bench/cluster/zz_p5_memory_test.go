@@ -55,8 +55,9 @@ const (
 // samples a second apart is the figure. It also reads the controller's heap (net/http/pprof,
 // after a GC) before the first Service and at the end: the difference per task is P5h, and
 // the profile is kept when BERTH_BENCH_PROFILE_DIR names a folder (go tool pprof -top
-// -sample_index=inuse_space reads where the bytes go). It runs last: it leaves its Pods for
-// the sandbox's deletion.
+// -sample_index=inuse_space reads where the bytes go). It leaves its 20,000 Pods for the
+// sandbox's deletion, so it must run last: its file's name sorts after every other test file
+// of the package (go test runs a package's tests in the order of their files' names).
 func TestP5ControllerMemory(t *testing.T) {
 	ctl := startController(t, "--pprof-bind-address="+pprofAddr)
 	tr := trackPods(t, "", ecsv1alpha1.ServiceLabel, nil)
