@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 
 	ecsv1alpha1 "github.com/berth-dev/berth/api/ecs/v1alpha1"
 )
@@ -58,13 +59,18 @@ func (t *translator) podPlatform(pod *corev1.PodSpec, _ []corev1.Container) erro
 
 // podIdentity sets the service account (taskRoleArn's part) and the image pull secrets: the
 // execution pull Secret for bundled-registry images, then repositoryCredentials in
-// container order, each once.
+// container order, each once. A task without a task role gets no credentials, as an ECS
+// task without one gets none: it runs as the namespace's default service account with no
+// API token mounted (the ServiceAccount's own automountServiceAccountToken decides when a
+// role is named).
 func (t *translator) podIdentity(pod *corev1.PodSpec, _ []corev1.Container) error {
 	if sa := t.spec.TaskRoleServiceAccountName; sa != "" {
 		if err := checkObjectName("", "taskRoleServiceAccountName", "ServiceAccount", sa); err != nil {
 			return err
 		}
 		pod.ServiceAccountName = sa
+	} else {
+		pod.AutomountServiceAccountToken = ptr.To(false)
 	}
 	seen := map[string]bool{}
 	add := func(name string) {
@@ -92,7 +98,7 @@ func (t *translator) podIdentity(pod *corev1.PodSpec, _ []corev1.Container) erro
 func (t *translator) taskLevelApproximations() {
 	s := t.spec
 	if s.TaskRoleArn != "" {
-		who := "the namespace's default service account"
+		who := "the namespace's default service account, with no API token"
 		if s.TaskRoleServiceAccountName != "" {
 			who = "service account " + s.TaskRoleServiceAccountName
 		}

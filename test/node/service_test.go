@@ -267,6 +267,15 @@ func TestServiceOnRealNode(t *testing.T) {
 		if probe := p.Spec.Containers[0].ReadinessProbe; probe == nil || probe.Exec == nil {
 			t.Errorf("task %s has no exec readiness probe for the health check: %+v", p.Name, probe)
 		}
+		// A task without a task role has no credentials, as in ECS: no API token is mounted.
+		// (hostname first: exec itself works.)
+		if got := strings.TrimSpace(kubectl(t, "exec", "-n", u.ns, p.Name, "-c", "web", "--", "hostname")); got != p.Name {
+			t.Errorf("hostname in task %s = %q", p.Name, got)
+		}
+		if out, err := command(time.Minute, nil, tool("kubectl"), "exec", "-n", u.ns, p.Name, "-c", "web", "--",
+			"ls", "/var/run/secrets/kubernetes.io/serviceaccount"); err == nil || !strings.Contains(out, "No such file") {
+			t.Errorf("task %s without a task role: ls of the service account token folder = %q, %v; want no such folder", p.Name, out, err)
+		}
 		logs := kubectl(t, "logs", "-n", u.ns, p.Name)
 		if !strings.Contains(logs, "hello from a real container on "+p.Name) {
 			t.Errorf("kubectl logs %s = %q, want the container's greeting", p.Name, logs)
