@@ -38,12 +38,23 @@ import (
 // p6cTokens is how many new tokens of each kind P6c sends a first request with.
 const p6cTokens = 300
 
+// p6cAccessCacheTTL is berth-registry's --access-cache-ttl in P6c: longer than the run, so
+// the RBAC answer of the registry tokens' identity stays cached throughout.
+const p6cAccessCacheTTL = 10 * time.Minute
+
 // TestP6cNewAuthorizationToken measures P6c: the first request made with a registry
 // authorization token the registry has never seen (it verifies the token's signature
 // itself, no TokenReview) against the first request with a new ServiceAccount token (a
 // TokenReview round trip to the API server), in the same run, alternating. Both identities
-// are the same ServiceAccount, whose RBAC answer is cached after the warm-up, so the
-// difference is the authentication of a new token. The authorization tokens are signed with
+// are the same ServiceAccount. Its RBAC answer for the registry tokens' identity is cached
+// after the warm-up, and the registry runs with an access cache TTL longer than the run
+// (p6cAccessCacheTTL), so the figure is the authentication of a new token: at the default
+// 5 s, the first request after each expiry also paid a SubjectAccessReview (15–16 ms
+// measured), two or three of the 300, the RBAC cache's periodic cost, which any request
+// pays, new token or not. A new ServiceAccount token pays a SubjectAccessReview besides its
+// TokenReview every time: its credential ID (user extra) makes it an identity of its own
+// for the access cache, which keys by the whole user. The detail line counts both kinds of
+// review over the measured requests. The authorization tokens are signed with
 // the key berth-registry made in its Secret, as its AuthorizationToken API signs them (the API
 // itself needs the API server's aggregation layer, which the bench's control plane leaves out).
 func TestP6cNewAuthorizationToken(t *testing.T) {
@@ -54,6 +65,7 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 	s.repository(t, ns, "app")
 	berth := s.startBerth(t, berthOptions{storage: filepath.Join(t.TempDir(), "berth"), extra: []string{
 		"--token-api-address=" + envtest.FreeLoopbackAddr(t), "--token-namespace=berth-system", "--token-apiservice=",
+		"--access-cache-ttl=" + p6cAccessCacheTTL.String(),
 	}})
 	ctx := context.Background()
 	img, err := randomImage(7, 1, 4096)
@@ -113,16 +125,23 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 		first(newServiceAccountToken())
 	}
 	var local, reviewed []time.Duration
+	before := scrapeCounters(t, berth.MetricsAddr, reviewsCounter)
 	for range p6cTokens {
 		a, k := newAuthorizationToken(), newServiceAccountToken() // minted before the clock starts
 		local = append(local, first(a))
 		reviewed = append(reviewed, first(k))
 	}
+	after := scrapeCounters(t, berth.MetricsAddr, reviewsCounter)
+	tokenReviews := after[`kind="tokenreview",result="accepted"`] - before[`kind="tokenreview",result="accepted"`]
+	accessReviews := after[`kind="subjectaccessreview",result="allowed"`] - before[`kind="subjectaccessreview",result="allowed"`]
+	if accessReviews != p6cTokens {
+		t.Errorf("%.0f SubjectAccessReviews over the measured requests, want %d (one per new ServiceAccount token): the registry tokens' RBAC answer was not cached throughout", accessReviews, p6cTokens)
+	}
 	p99, ref := ms(report.Percentile(local, 99)), ms(report.Percentile(reviewed, 99))
 	report.Print(nil, report.Line{
 		ID: "P6c", Value: p99, Unit: "ms", Reference: ref, HasReference: true, Ratio: p99 / ref, HasRatio: true,
 		Budget: "p99<=5ms", Pass: p99 <= 5,
-		Detail: fmt.Sprintf("first HEAD of a manifest with each of %d new registry authorization tokens (verified locally) against %d new ServiceAccount tokens (TokenReview), alternating, same identity (RBAC cached), client round trips; p50 %.3f ms vs %.3f ms",
-			p6cTokens, p6cTokens, ms(report.Percentile(local, 50)), ms(report.Percentile(reviewed, 50))),
+		Detail: fmt.Sprintf("first HEAD of a manifest with each of %d new registry authorization tokens (verified locally) against %d new ServiceAccount tokens (TokenReview), alternating, same ServiceAccount, client round trips; p50 %.3f ms vs %.3f ms; reviews sent meanwhile: %.0f TokenReviews, %.0f SubjectAccessReviews (one per ServiceAccount token: its credential ID makes it a new identity; none for the registry tokens, whose RBAC answer stays cached with --access-cache-ttl %s)",
+			p6cTokens, p6cTokens, ms(report.Percentile(local, 50)), ms(report.Percentile(reviewed, 50)), tokenReviews, accessReviews, p6cAccessCacheTTL),
 	})
 }
