@@ -192,37 +192,6 @@ func scrapeHistogram(t *testing.T, addr, metric string) histogram {
 	return h
 }
 
-// reviewsCounter counts berth-registry's TokenReviews and SubjectAccessReviews by kind and
-// result (registry/metrics).
-const reviewsCounter = "berth_registry_api_reviews_total"
-
-// scrapeCounters reads every series of the counter metric from berth-registry's Prometheus
-// text endpoint at addr, by label set (the text between the braces).
-func scrapeCounters(t *testing.T, addr, metric string) map[string]float64 {
-	t.Helper()
-	code, body, err := rawRequest(context.Background(), http.DefaultClient, http.MethodGet, "http://"+addr+"/metrics", "")
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("scraping metrics: %d, %v", code, err)
-	}
-	out := map[string]float64{}
-	for line := range strings.SplitSeq(string(body), "\n") {
-		labels, ok := strings.CutPrefix(line, metric+"{")
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(labels, "} ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			t.Fatalf("metric %s{%s}: %v", metric, labels, err)
-		}
-		out[labels] = v
-	}
-	return out
-}
-
 // minus is the histogram of the observations made between o and h.
 func (h histogram) minus(o histogram) histogram {
 	d := histogram{bounds: h.bounds, cum: map[float64]uint64{}, count: h.count - o.count}

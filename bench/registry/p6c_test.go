@@ -125,15 +125,25 @@ func TestP6cNewAuthorizationToken(t *testing.T) {
 		first(newServiceAccountToken())
 	}
 	var local, reviewed []time.Duration
-	before := scrapeCounters(t, berth.MetricsAddr, reviewsCounter)
+	// berth_registry_api_reviews_total (registry/metrics): TokenReviews and SubjectAccessReviews sent.
+	const tokenReviewsSent = `berth_registry_api_reviews_total{kind="tokenreview",result="accepted"}`
+	const accessReviewsSent = `berth_registry_api_reviews_total{kind="subjectaccessreview",result="allowed"}`
+	metricsURL := "http://" + berth.MetricsAddr + "/metrics"
+	before, err := scrape(ctx, metricsURL)
+	if err != nil {
+		t.Fatalf("berth-registry's metrics: %v", err)
+	}
 	for range p6cTokens {
 		a, k := newAuthorizationToken(), newServiceAccountToken() // minted before the clock starts
 		local = append(local, first(a))
 		reviewed = append(reviewed, first(k))
 	}
-	after := scrapeCounters(t, berth.MetricsAddr, reviewsCounter)
-	tokenReviews := after[`kind="tokenreview",result="accepted"`] - before[`kind="tokenreview",result="accepted"`]
-	accessReviews := after[`kind="subjectaccessreview",result="allowed"`] - before[`kind="subjectaccessreview",result="allowed"`]
+	after, err := scrape(ctx, metricsURL)
+	if err != nil {
+		t.Fatalf("berth-registry's metrics: %v", err)
+	}
+	tokenReviews := after[tokenReviewsSent] - before[tokenReviewsSent]
+	accessReviews := after[accessReviewsSent] - before[accessReviewsSent]
 	if accessReviews != p6cTokens {
 		t.Errorf("%.0f SubjectAccessReviews over the measured requests, want %d (one per new ServiceAccount token): the registry tokens' RBAC answer was not cached throughout", accessReviews, p6cTokens)
 	}

@@ -19,14 +19,11 @@ limitations under the License.
 package registrybench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -152,40 +149,4 @@ func TestR7OnlineGC(t *testing.T) {
 func gcRuns(ctx context.Context, url string) (float64, error) {
 	m, err := scrape(ctx, url)
 	return m[`berth_registry_gc_runs_total{result="success"}`], err
-}
-
-// scrape reads the Prometheus text format into series → value; unlabelled sums are kept under
-// the bare metric name too.
-func scrape(ctx context.Context, url string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		series := line[:i]
-		out[series] = v
-		if j := strings.IndexByte(series, '{'); j > 0 {
-			out[series[:j]] += v
-		}
-	}
-	return out, sc.Err()
 }
