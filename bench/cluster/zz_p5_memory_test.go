@@ -45,8 +45,6 @@ const (
 	memServicesPerNS = 20
 	memSettle        = 10 * time.Second
 	memSamples       = 10
-	// pprofAddr is where the controller of P5 serves net/http/pprof (--pprof-bind-address).
-	pprofAddr = "127.0.0.1:18089"
 )
 
 // TestP5ControllerMemory runs 20,000 tasks in 400 Services (20 namespaces of 20; BENCH_SCALE
