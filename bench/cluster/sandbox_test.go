@@ -22,7 +22,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,31 +117,20 @@ func run(m *testing.M) int {
 		return 1
 	}
 	sb = s
-	if pprofAddr, err = freeLoopbackAddr(); err != nil {
+	port, err := envtest.FreePorts(1)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pprof address:", err)
 		return 1
 	}
+	pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
 	return m.Run()
 }
 
 // pprofAddr is where a controller started with --pprof-bind-address serves net/http/pprof
 // (P5's heap, P1's and P1c's CPU profiles): a loopback port that was free when the run began,
-// so a process left listening on a fixed port cannot make the controller fail to start.
+// below the ephemeral range so no outgoing connection takes it during the run, and not a fixed
+// one, so a process left listening on it cannot make the controller fail to start.
 var pprofAddr string
-
-// freeLoopbackAddr returns a loopback address whose port the kernel just handed out.
-func freeLoopbackAddr() (string, error) {
-	var lc net.ListenConfig
-	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	return addr, nil
-}
 
 // newSandbox creates the cluster with hack/sandbox.sh (audit policy on, room for 5,000
 // Pods) and builds cmd/manager. cleanup deletes the cluster; it is never nil.
