@@ -14,6 +14,9 @@ case "${1:-}" in
   -node) node=true; shift ;;
 esac
 
+# The clients the registry's, e2e and node tests run (skopeo, podman, docker, redis-server).
+hack/debian-packages.sh
+
 # Honour KUBEBUILDER_ASSETS when it already holds the binaries (setup-envtest users).
 if [ -z "${KUBEBUILDER_ASSETS:-}" ] || [ ! -x "${KUBEBUILDER_ASSETS}/kube-apiserver" ]; then
   KUBEBUILDER_ASSETS=$(hack/setup-tools.sh)

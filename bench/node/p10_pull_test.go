@@ -60,6 +60,10 @@ func TestP10ImagePull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("P10 runs a real node (kubelet, containerd): run make bench as root")
 	}
+	// Before the node, which takes minutes to build on a fresh machine.
+	if _, err := exec.LookPath("skopeo"); err != nil {
+		t.Fatalf("P10 pushes its images with skopeo: %v (hack/debian-packages.sh installs it)", err)
+	}
 	// The sandbox's client logs nothing here; without a logger controller-runtime prints a
 	// warning with a stack trace into the figures' output.
 	crlog.SetLogger(logr.Discard())
