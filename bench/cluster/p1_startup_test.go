@@ -280,8 +280,9 @@ func p1bExtraPairs(reps int) int {
 // the audit log, during P1's Berth runs) and, on the last repetition's 300 tasks, P2 (zone
 // balance through scale-in 3,000 → 70 → 40 → 100 → 30, the Deployment's counts as reference);
 // BENCH_SCALE scales every count.
-// Berth, the Deployment and the floor alternate (in a rotating order), each in a fresh namespace, and every
-// namespace is emptied before the next measurement so each starts on an idle cluster.
+// The Deployment's starts come first, then a warm-up start of Berth's, then Berth and the
+// floor in pairs, back to back, each in a fresh namespace; every namespace is emptied before
+// the next measurement so each starts on an idle cluster.
 //
 // With BERTH_BENCH_PROFILE_DIR set, the controller serves net/http/pprof and its CPU profile
 // over the first Berth start is kept there as p1-berth-cpu.pb.gz (go tool pprof -top), with
@@ -298,18 +299,32 @@ func TestP1StartupTime(t *testing.T) {
 	// is steady, 2 s more): what Berth adds to the machine the floor's client does not.
 	var berth, deploy, floor, perTask, ctlCPU []float64
 	var lastWrites writeCount
-	var spec corev1.PodSpec
-	var taskLabels, taskAnnotations map[string]string
 	var p2Berth, p2Deploy []map[string]int
 	n := reps()
-	var w writeCount
-	// A start nobody is measured on, first: the first full-size start on a fresh sandbox was
+	// The task's Pod as Berth makes it, from a Service of one task: the Deployment and the
+	// floor copy it.
+	spec, taskLabels, taskAnnotations := taskTemplate(t)
+	// The Deployment's starts first, so that no measured Berth or floor start follows its
+	// phase: 150 s of a machine nearly idle (kube-controller-manager creates at QPS 20), then
+	// P2's scale-in with kube-controller-manager restarted twice. The start right after it,
+	// always the floor's (P1b's second pair), was the floor's slowest in each of the three
+	// runs of sessions 23 and 24 that logged them: 25.00 s against 23.40 and 24.82, 29.05
+	// against 20.36 and 22.74, 27.87 against 20.26 and 21.96.
+	for rep := range n {
+		dns := newNamespace(t, "p1-deploy-")
+		took, dtr := deploymentStartup(t, dns, spec)
+		deploy = append(deploy, took.Seconds())
+		if rep == n-1 {
+			p2Deploy = scaleInDeployment(t, dns, dtr)
+		}
+		purgeNamespace(t, dns)
+		dtr.cancel()
+	}
+	// Then a start nobody is measured on: the first full-size start on a fresh sandbox was
 	// the slowest Berth start of its run in four of five runs (docs/decisions.md), and it was
-	// always Berth's, in P1b's first pair; it also gives the references Berth's task template.
+	// always Berth's, in P1b's first pair; it now also takes what follows the Deployment.
 	warm := newNamespace(t, "p1-warm-")
 	_, warmTracker := berthStartup(t, warm, "warm-up")
-	spec = taskPodSpec(t, warm, "web")
-	taskLabels, taskAnnotations = taskPodMeta(t, warm, "web")
 	purgeNamespace(t, warm)
 	warmTracker.cancel()
 	runFloor := func() {
@@ -324,73 +339,50 @@ func TestP1StartupTime(t *testing.T) {
 		}
 		purgeNamespace(t, fns)
 	}
-	for rep := range n {
-		last := rep == n-1
-		runBerth := func() {
-			ns := newNamespace(t, "p1-berth-")
-			var profiled func()
-			if profileDir != "" && len(berth) == 0 {
-				controllerDone := cpuProfile(t, filepath.Join(profileDir, "p1-berth-cpu.pb.gz"), startupCPUProfile)
-				serverDone := apiServerProfile(t, filepath.Join(profileDir, "p1-berth-apiserver-cpu.pb.gz"), startupCPUProfile)
-				profiled = func() { controllerDone(); serverDone() }
-			}
-			cpu := cpuClock(t, ctl.cmd.Process.Pid)
-			took, tr := berthStartup(t, ns, "Berth")
-			ctlCPU = append(ctlCPU, cpu().Seconds())
-			if profiled != nil {
-				profiled()
-			}
-			berth = append(berth, took.Seconds())
-			if last {
-				p2Berth = scaleInService(t, ns, tr)
-			}
-			purgeNamespace(t, ns)
-			tr.cancel()
-			var err error
-			if w, err = controllerWrites(ns, tr.start, tr.end); err != nil {
-				t.Fatal(err)
-			}
-			lastWrites = w
-			perTask = append(perTask, float64(w.total)/float64(startupTasks))
+	// runBerth measures one Berth start; P1's repetitions (counted) also count its writes
+	// (P4), and the last of them runs P2's scale-in before the purge.
+	runBerth := func(counted, last bool) {
+		ns := newNamespace(t, "p1-berth-")
+		var profiled func()
+		if profileDir != "" && len(berth) == 0 {
+			controllerDone := cpuProfile(t, filepath.Join(profileDir, "p1-berth-cpu.pb.gz"), startupCPUProfile)
+			serverDone := apiServerProfile(t, filepath.Join(profileDir, "p1-berth-apiserver-cpu.pb.gz"), startupCPUProfile)
+			profiled = func() { controllerDone(); serverDone() }
 		}
-		runDeployment := func() {
-			dns := newNamespace(t, "p1-deploy-")
-			took, dtr := deploymentStartup(t, dns, spec)
-			deploy = append(deploy, took.Seconds())
-			if last {
-				p2Deploy = scaleInDeployment(t, dns, dtr)
-			}
-			purgeNamespace(t, dns)
-			dtr.cancel()
+		cpu := cpuClock(t, ctl.cmd.Process.Pid)
+		took, tr := berthStartup(t, ns, "Berth")
+		ctlCPU = append(ctlCPU, cpu().Seconds())
+		if profiled != nil {
+			profiled()
 		}
-		// The order rotates, so no contender always runs on a cluster just emptied; the floor
-		// follows Berth in the first repetition, so at 3,000 tasks (one repetition) P1b's
-		// first pair is measured back to back, as its extra pairs are.
-		order := []func(){runBerth, runFloor, runDeployment}
-		for i := range order {
-			order[(i+rep)%len(order)]()
+		berth = append(berth, took.Seconds())
+		if last {
+			p2Berth = scaleInService(t, ns, tr)
 		}
-		t.Logf("repetition %d: Berth %.2fs, Deployment %.2fs, floor %.2fs, %d controller writes", rep+1, berth[rep], deploy[rep], floor[rep], w.total)
+		purgeNamespace(t, ns)
+		tr.cancel()
+		if !counted {
+			return
+		}
+		w, err := controllerWrites(ns, tr.start, tr.end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastWrites = w
+		perTask = append(perTask, float64(w.total)/float64(startupTasks))
 	}
-	// P1b's extra pairs: Berth and the floor again, the floor first in every other pair.
-	for pair := range p1bExtraPairs(n) {
-		runBerth := func() {
-			ns := newNamespace(t, "p1b-berth-")
-			cpu := cpuClock(t, ctl.cmd.Process.Pid)
-			took, tr := berthStartup(t, ns, "Berth")
-			ctlCPU = append(ctlCPU, cpu().Seconds())
-			berth = append(berth, took.Seconds())
-			purgeNamespace(t, ns)
-			tr.cancel()
-		}
+	// P1's repetitions, then P1b's extra pairs: Berth and the floor back to back, the floor
+	// first in every other pair, so neither always runs on a cluster just emptied of the other.
+	for pair := range n + p1bExtraPairs(n) {
+		counted := pair < n
 		if pair%2 == 0 {
+			runBerth(counted, pair == n-1)
 			runFloor()
-			runBerth()
 		} else {
-			runBerth()
 			runFloor()
+			runBerth(counted, pair == n-1)
 		}
-		t.Logf("P1b pair %d: Berth %.2fs, floor %.2fs", pair+1, berth[len(berth)-1], floor[len(floor)-1])
+		t.Logf("pair %d: Berth %.2fs, floor %.2fs", pair+1, berth[pair], floor[pair])
 	}
 
 	b, d, f := report.Median(berth), report.Median(deploy), report.Median(floor)
@@ -538,6 +530,20 @@ func berthStartup(t *testing.T, ns, who string) (time.Duration, *timedTracker) {
 	t.Logf("%s: %s", who, tr.timeline(tr.start))
 	boundAfter[who] = append(boundAfter[who], tr.lastBound(tr.start).Seconds())
 	return done.Sub(tr.start), tr
+}
+
+// taskTemplate starts a Service of one task and returns its task Pod's spec, labels and
+// annotations as floorStartup and deploymentStartup copy them, then removes it.
+func taskTemplate(t *testing.T) (corev1.PodSpec, map[string]string, map[string]string) {
+	t.Helper()
+	ns := newNamespace(t, "p1-template-")
+	createTaskDef(t, ns, "web", "nginx:1.27")
+	createService(t, ns, "web", "web", 1, nil)
+	kubetest.Eventually(t, time.Minute, func() error { return serviceSteady(ns, "web", 1) })
+	spec := taskPodSpec(t, ns, "web")
+	labels, annotations := taskPodMeta(t, ns, "web")
+	purgeNamespace(t, ns)
+	return spec, labels, annotations
 }
 
 // deploymentStartup does the same with a Deployment of spec (zone spread on its own label),
