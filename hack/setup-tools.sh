@@ -40,6 +40,8 @@ mkdir -p "$BIN"
 
 log() { printf '[setup-tools] %s\n' "$*" >&2; }
 
+HACK=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 # K8S_BUILD names how the Kubernetes binaries are built; a cache built otherwise is relinked
 # (the Go build cache keeps the compiled packages, so that takes a minute, not fifteen).
 # 2: the version is stamped in, so the API server reports v1.37.0 (Helm's kubeVersion checks,
@@ -195,7 +197,7 @@ if ! have_etcd; then
     log "built etcd in $(( $(date +%s) - start ))s"
   elif [ ! -x "$BIN/etcd" ]; then
     log "building etcd failed; falling back to Debian's etcd-server"
-    command -v etcd >/dev/null 2>&1 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >&2; }
+    "$HACK/debian-packages.sh" --with-recommends etcd-server:etcd
     ln -sf "$(command -v etcd)" "$BIN/etcd"
     touch "$BIN/.etcd-fallback"
   else
@@ -235,17 +237,9 @@ fi
 # --- a real node (hack/setup-tools.sh node) ----------------------------------
 if $NODE && ! have_node; then
   mkdir -p "$NODE_BIN"
-  need=()
-  for p in runc:runc conntrack:conntrack gcc:gcc containernetworking-plugins:/usr/lib/cni/bridge busybox-static:/bin/busybox; do
-    command -v "${p#*:}" >/dev/null 2>&1 || [ -x "${p#*:}" ] || need+=("${p%%:*}")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    log "apt-get install ${need[*]}"
-    sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -qq >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
-  fi
+  # gcc's recommended libc6-dev links the pause image's pause.c.
+  "$HACK/debian-packages.sh" --with-recommends runc:runc conntrack:conntrack gcc:gcc \
+    containernetworking-plugins:/usr/lib/cni/bridge busybox-static:/bin/busybox
   # containerd 2.x (Kubernetes 1.37 wants 2.x; Debian 12 has 1.6). CGO off: only the btrfs,
   # zfs and devmapper snapshotters need cgo, overlayfs does not.
   if [ ! -x "$NODE_BIN/containerd" ] || [ ! -x "$NODE_BIN/containerd-shim-runc-v2" ] || [ ! -x "$NODE_BIN/ctr" ]; then
