@@ -114,6 +114,9 @@ type ServiceReconciler struct {
 	memories  *serviceMemories
 	templates *templateCache
 	pacer     passPacer
+	// taskPods reads a Service's task Pods: the manager's cache, indexed by Service, from
+	// SetupWithManager.
+	taskPods taskPodReader
 }
 
 // now reads the clock.
@@ -337,6 +340,11 @@ func (r *ServiceReconciler) reconcileNormal(ctx context.Context, s *serviceScope
 // TaskDefinitions (and revisions) they use, and Nodes for the Services that depend on them.
 func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.memories, r.templates = newServiceMemories(), &templateCache{}
+	taskPods, err := newIndexedTaskPods(context.Background(), mgr.GetCache())
+	if err != nil {
+		return err
+	}
+	r.taskPods = taskPods
 	if r.Concurrency <= 0 {
 		r.Concurrency = DefaultServiceConcurrency
 	}

@@ -59,6 +59,24 @@ type podCacheLag struct {
 	failDeletes bool
 }
 
+// listedTaskPods reads a Service's task Pods through a client's List, so that a podCacheLag
+// decides what each pass sees of them.
+type listedTaskPods struct {
+	client.Reader
+}
+
+func (l listedTaskPods) serviceTaskPods(ctx context.Context, namespace, service string) ([]*corev1.Pod, error) {
+	list := &corev1.PodList{}
+	if err := l.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{ecsv1alpha1.ServiceLabel: service}); err != nil {
+		return nil, err
+	}
+	pods := make([]*corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		pods[i] = &list.Items[i]
+	}
+	return pods, nil
+}
+
 // errUnreachable is the answer of a request that never reached the API server.
 var errUnreachable = errors.New("connection refused")
 
@@ -194,7 +212,7 @@ func TestServiceStoppedExpectationIsNotPending(t *testing.T) {
 	// The clock moves 2 s a pass, so no counts-only status write waits for the next pass.
 	now := time.Now()
 	r := &ServiceReconciler{Client: lag, APIReader: c, Scheme: c.Scheme(), Recorder: &events.FakeRecorder{},
-		Now: func() time.Time { return now }, memories: newServiceMemories(), templates: &templateCache{}}
+		Now: func() time.Time { return now }, memories: newServiceMemories(), templates: &templateCache{}, taskPods: listedTaskPods{lag}}
 	pass := func() error {
 		now = now.Add(2 * time.Second)
 		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "web"}})
@@ -371,7 +389,7 @@ func TestServiceLongStartKeepsExpectations(t *testing.T) {
 	lag := &podCacheLag{Client: c, hidden: map[string]bool{}, hideCreates: true}
 	r := &ServiceReconciler{Client: &slowCreates{podCacheLag: lag, advance: func() { tick(createExpectationTTL / 2) }},
 		APIReader: c, Scheme: c.Scheme(), Recorder: &events.FakeRecorder{},
-		Now: clock, memories: newServiceMemories(), templates: &templateCache{}}
+		Now: clock, memories: newServiceMemories(), templates: &templateCache{}, taskPods: listedTaskPods{lag}}
 	pass := func() error {
 		tick(2 * time.Second)
 		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "web"}})

@@ -51,9 +51,10 @@ const (
 // cache) and what the Pod says.
 type observedTask struct {
 	task rollout.Task
-	pod  *corev1.Pod
-	uid  types.UID
-	obs  tasks.Observation
+	// pod is the cached task Pod (nil for an expectation), shared with the cache: read only.
+	pod *corev1.Pod
+	uid types.UID
+	obs tasks.Observation
 	// rebalanceZone is set on the extra task started to rebalance into that zone.
 	rebalanceZone string
 	// pinned is the node a DAEMON task is pinned to.
@@ -123,17 +124,18 @@ func (r *ServiceReconciler) currentTemplate(ctx context.Context, s *serviceScope
 // endDeletedExpectations), and one whose deletion it requested is STOPPING, so a lagging cache
 // never makes it start, stop or count a task twice.
 func (r *ServiceReconciler) reconcileTasks(ctx context.Context, s *serviceScope) error {
-	list := &corev1.PodList{}
-	if err := r.List(ctx, list, client.InNamespace(s.svc.Namespace),
-		client.MatchingLabels{ecsv1alpha1.ServiceLabel: s.svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("listing task Pods: %w", err)
+	pods, err := r.taskPods.serviceTaskPods(ctx, s.svc.Namespace, s.svc.Name)
+	if err != nil {
+		return fmt.Errorf("reading task Pods: %w", err)
 	}
 	s.tasksRead = true
 	mem := s.mem
-	seen := map[string]bool{}
-	uids := map[types.UID]bool{}
-	for i := range list.Items {
-		pod := &list.Items[i]
+	seen := make(map[string]bool, len(pods))
+	uids := make(map[types.UID]bool, len(pods))
+	// Sized once: a pass of a 3,000-task Service grew it by doubling, 46 MB of a start's
+	// 340 MB allocated (docs/benchmarks.md).
+	s.tasks = make([]observedTask, 0, len(pods)+len(mem.creating))
+	for _, pod := range pods {
 		if !metav1.IsControlledBy(pod, s.svc) {
 			continue
 		}
