@@ -117,6 +117,14 @@ func run(m *testing.M) int {
 		return 1
 	}
 	sb = s
+	// The folder the profiles are kept in is made here, before anything is measured: a
+	// missing one would only show once a profile had been taken.
+	if dir := os.Getenv("BERTH_BENCH_PROFILE_DIR"); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			fmt.Fprintln(os.Stderr, "BERTH_BENCH_PROFILE_DIR:", err)
+			return 1
+		}
+	}
 	port, err := envtest.FreePorts(1)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pprof address:", err)

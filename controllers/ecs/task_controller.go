@@ -56,10 +56,11 @@ const taskFieldOwner = "berth-task-controller"
 // DefaultTaskConcurrency is how many Tasks are reconciled at once by default.
 const DefaultTaskConcurrency = 8
 
-// statusConflictRetry is how soon a pass whose status write met a newer Task runs again.
-// The retry must come from the queue: Tasks are watched for generation changes, so the
-// status write that made the cached Task stale brings no pass of its own; the cache has it
-// milliseconds after the write.
+// statusConflictRetry is how soon a pass runs again whose status write met a newer Task, or
+// that read a Task older than the controller's own last status write. The retry must come
+// from the queue: Tasks are watched for generation changes, so the status write that made
+// the cached Task stale brings no pass of its own; the cache has it milliseconds after the
+// write.
 const statusConflictRetry = 200 * time.Millisecond
 
 // TaskReconciler runs ECS standalone tasks: it resolves a Task's task definition revision
@@ -92,7 +93,9 @@ type TaskReconciler struct {
 
 	// pods is the cache of standalone task Pods (those labelled ecs.berth.dev/task), made
 	// by SetupWithManager: the manager's Pod cache holds only the Services' tasks.
-	pods cache.Cache
+	pods client.Reader
+	// written remembers the Task versions the controller's status writes replaced.
+	written taskWrites
 }
 
 // taskScope is what one pass read and decided; the status is computed from it.
@@ -143,10 +146,18 @@ func (s *taskScope) requeueSooner(d time.Duration) {
 func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	task := &ecsv1alpha1.Task{}
 	if err := r.Get(ctx, req.NamespacedName, task); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.written.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !task.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
+	}
+	if r.written.behind(task) {
+		// The cache has not caught up with this controller's last status write: decided
+		// from the status before it, the pass's own write would only be refused.
+		return ctrl.Result{RequeueAfter: statusConflictRetry}, nil
 	}
 	s := &taskScope{task: task, now: r.now().Truncate(time.Second), status: *task.Status.DeepCopy()}
 	err := r.reconcileNormal(ctx, s)
@@ -315,6 +326,7 @@ func (r *TaskReconciler) writeStatus(ctx context.Context, s *taskScope, reconcil
 	if err := r.Status().Patch(ctx, s.task, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}
+	r.written.wrote(s.task, orig.ResourceVersion)
 	r.emitTaskEvent(s.task, &orig.Status)
 	return nil
 }

@@ -1,0 +1,23 @@
+/*
+Copyright 2026 The Berth Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package ecs
+
+import "sigs.k8s.io/controller-runtime/pkg/client"
+
+// SetTaskPodReader gives a TaskReconciler run outside a manager the reader of its task Pods
+// (SetupWithManager makes a cache for them).
+func (r *TaskReconciler) SetTaskPodReader(c client.Reader) { r.pods = c }
