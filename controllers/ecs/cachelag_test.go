@@ -245,16 +245,10 @@ func TestTaskStatusNotWrittenFromTheVersionItReplaced(t *testing.T) {
 	ctx := context.Background()
 	createTask(t, newTask(ns, "lag", "web"))
 	waitTask(t, ns, "lag", lastStatus(ecsv1alpha1.TaskProvisioning))
-	pod := waitTaskPod(t, ns, "lag")
 	// Bound and not running: PENDING, which the suite's controller holds back until
 	// statuspace.TaskProgressInterval after the Pod's creation, and this test's controller,
 	// whose clock is past that, writes at once.
-	if err := k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
-		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
-		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	bindTaskPod(t, waitTaskPod(t, ns, "lag"), node)
 	c := &heldTaskClient{Client: k8s, key: client.ObjectKey{Namespace: ns, Name: "lag"}}
 	r := &ecs.TaskReconciler{Client: c, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: &events.FakeRecorder{},
 		RegistryHost: testRegistryHost, PullSecretName: testPullSecret,

@@ -123,18 +123,23 @@ func waitTaskPod(t *testing.T, ns, name string) *corev1.Pod {
 	return pod
 }
 
-// bindAndRun plays the scheduler and kubelet for one task Pod: bound to node, both
-// containers running and ready.
-func bindAndRun(t *testing.T, pod *corev1.Pod, node string) {
+// bindTaskPod plays the scheduler for one task Pod: bound to node, not running yet.
+func bindTaskPod(t *testing.T, pod *corev1.Pod, node string) {
 	t.Helper()
-	ctx := context.Background()
-	if err := k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
+	if err := k8s.SubResource("binding").Create(context.Background(), pod, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
 		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil {
+}
+
+// bindAndRun plays the scheduler and kubelet for one task Pod: bound to node, both
+// containers running and ready.
+func bindAndRun(t *testing.T, pod *corev1.Pod, node string) {
+	t.Helper()
+	bindTaskPod(t, pod, node)
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(pod), pod); err != nil {
 		t.Fatal(err)
 	}
 	kubetest.SetPodStatus(k8s, pod, true, false)
@@ -604,13 +609,7 @@ func TestTaskProgressPaced(t *testing.T) {
 	t.Run("stays bound: PENDING after the interval", func(t *testing.T) {
 		createTask(t, newTask(ns, "slow", "web"))
 		waitTask(t, ns, "slow", lastStatus(ecsv1alpha1.TaskProvisioning))
-		pod := waitTaskPod(t, ns, "slow")
-		if err := k8s.SubResource("binding").Create(ctx, pod, &corev1.Binding{
-			ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace},
-			Target:     corev1.ObjectReference{Kind: "Node", Name: node},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		bindTaskPod(t, waitTaskPod(t, ns, "slow"), node)
 		task := waitTask(t, ns, "slow", lastStatus(ecsv1alpha1.TaskPending))
 		if task.Status.NodeName != node {
 			t.Errorf("PENDING task on node %q, want %s", task.Status.NodeName, node)
