@@ -70,11 +70,13 @@ start() {
   "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
 JSON
   : >"$dir/pids"
-  "$weed" master -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$master" -mdir="$dir/master" \
+  # -logtostderr: glog would also write files under $TMPDIR that outlive the folder; stderr
+  # goes to $dir/<process>.log.
+  "$weed" -logtostderr master -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$master" -mdir="$dir/master" \
     -volumeSizeLimitMB=256 >"$dir/master.log" 2>&1 &
   echo $! >>"$dir/pids"
   wait_http "http://127.0.0.1:$master/cluster/status" master || return 1
-  "$weed" volume -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$volume" -dir="$dir/volume" -max=100 \
+  "$weed" -logtostderr volume -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$volume" -dir="$dir/volume" -max=100 \
     -master="127.0.0.1:$master" >"$dir/volume.log" 2>&1 &
   echo $! >>"$dir/pids"
   wait_http "http://127.0.0.1:$volume/status" "volume server" || return 1
@@ -86,11 +88,11 @@ JSON
     sleep 0.1
   done
   [ -n "$assigned" ] || { log "the master assigns no file id within 30s; logs in $dir"; return 1; }
-  "$weed" filer -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$filer" -master="127.0.0.1:$master" \
+  "$weed" -logtostderr filer -ip=127.0.0.1 -ip.bind=127.0.0.1 -port="$filer" -master="127.0.0.1:$master" \
     -defaultStoreDir="$dir/filer" >"$dir/filer.log" 2>&1 &
   echo $! >>"$dir/pids"
   wait_http "http://127.0.0.1:$filer/" filer || return 1
-  "$weed" s3 -ip.bind=127.0.0.1 -port="$s3" -port.grpc="$((s3 + 10000))" -port.iceberg=0 -port.lance=0 \
+  "$weed" -logtostderr s3 -ip.bind=127.0.0.1 -port="$s3" -port.grpc="$((s3 + 10000))" -port.iceberg=0 -port.lance=0 \
     -filer="127.0.0.1:$filer" -config="$dir/s3.json" >"$dir/s3.log" 2>&1 &
   echo $! >>"$dir/pids"
   wait_http "http://127.0.0.1:$s3/" "S3 gateway" || return 1
